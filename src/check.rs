@@ -1,0 +1,440 @@
+//! Expectations (checked, typed) and their evaluation against one response.
+//!
+//! An expectation is "subject, then predicate" (as in hurl): the status, a header or a JSON
+//! pointer into the body, then one predicate. Evaluation gives `None` (satisfied) or a
+//! [`Mismatch`] holding what was expected and what was found.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::Response;
+use crate::suite::template::{as_text, Vars};
+
+/// How much a failed expectation matters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Entra provisioning would break: the trial fails.
+    #[default]
+    Entra,
+    /// An RFC 7643/7644 MUST that Entra tolerates: a warning (a failure under `--strict`).
+    Rfc,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Entra => "entra",
+            Severity::Rfc => "rfc",
+        })
+    }
+}
+
+/// What an expectation looks at.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// The HTTP status code.
+    Status,
+    /// A response header, by case-insensitive name.
+    Header(String),
+    /// A JSON pointer into the body; with `each`, an array mapped through a sub-pointer.
+    Pointer {
+        /// RFC 6901 pointer (`""` is the whole body).
+        pointer: String,
+        /// Optional sub-pointer applied to every element of the array found.
+        each: Option<String>,
+    },
+}
+
+/// JSON value types for the `type` predicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonType {
+    /// A JSON string.
+    String,
+    /// Any JSON number.
+    Number,
+    /// A JSON number without a fractional part.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON object.
+    Object,
+    /// A JSON array.
+    Array,
+    /// `null`.
+    Null,
+}
+
+impl JsonType {
+    /// Parses a type name as written in suites.
+    pub fn parse(s: &str) -> Option<JsonType> {
+        Some(match s {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" => JsonType::Boolean,
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    fn of(v: &Value) -> &'static str {
+        match v {
+            Value::String(_) => "string",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::Bool(_) => "boolean",
+            Value::Object(_) => "object",
+            Value::Array(_) => "array",
+            Value::Null => "null",
+        }
+    }
+
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            JsonType::String => v.is_string(),
+            JsonType::Number => v.is_number(),
+            JsonType::Integer => v.is_i64() || v.is_u64(),
+            JsonType::Boolean => v.is_boolean(),
+            JsonType::Object => v.is_object(),
+            JsonType::Array => v.is_array(),
+            JsonType::Null => v.is_null(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+/// What must hold of the subject.
+#[derive(Clone, Debug)]
+pub enum Predicate {
+    /// Status in this set.
+    StatusIn(Vec<u16>),
+    /// Present (`true`) or absent (`false`).
+    Present(bool),
+    /// Equal to a JSON value (templates rendered first).
+    Equals(Value),
+    /// Equal to a string ignoring case.
+    EqualsIgnoreCase(String),
+    /// String contains text / array contains a (partially matching) element.
+    Contains(Value),
+    /// Array contains no (partially matching) element like this.
+    NotContains(Value),
+    /// Array of exactly this length.
+    Count(usize),
+    /// Absent, `null` or `[]`.
+    Empty,
+    /// Of this JSON type.
+    Type(JsonType),
+    /// A string matching this regex.
+    Matches(regex_lite::Regex),
+    /// Array equal to this one ignoring order.
+    SetEquals(Vec<Value>),
+    /// Equal to one of these.
+    OneOf(Vec<Value>),
+}
+
+/// One checked expectation of a step.
+#[derive(Clone, Debug)]
+pub struct Expect {
+    /// Position in the step's `expect` list (0-based), for locating findings.
+    pub index: usize,
+    /// What is looked at.
+    pub subject: Subject,
+    /// What must hold.
+    pub predicate: Predicate,
+    /// How much a failure matters.
+    pub severity: Severity,
+    /// Evaluate only when the status is one of these.
+    pub when_status: Option<Vec<u16>>,
+    /// Why it matters (printed with failures).
+    pub why: Option<String>,
+}
+
+/// An unmet expectation: what it wanted and what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The expectation in words, e.g. `/totalResults equals 0`.
+    pub expected: String,
+    /// What the response had, e.g. `3`.
+    pub actual: String,
+}
+
+impl Expect {
+    /// The expectation in words (`status in [201]`, `/id present`).
+    pub fn describe(&self) -> String {
+        let subject = match &self.subject {
+            Subject::Status => "status".to_string(),
+            Subject::Header(h) => format!("header {h}"),
+            Subject::Pointer { pointer, each: None } => pointer_name(pointer),
+            Subject::Pointer { pointer, each: Some(e) } => format!("{}[*]{e}", pointer_name(pointer)),
+        };
+        let predicate = match &self.predicate {
+            Predicate::StatusIn(s) => format!("in {}", list(s)),
+            Predicate::Present(true) => "present".into(),
+            Predicate::Present(false) => "absent".into(),
+            Predicate::Equals(v) => format!("equals {v}"),
+            Predicate::EqualsIgnoreCase(v) => format!("equals (ignoring case) {v:?}"),
+            Predicate::Contains(v) => format!("contains {v}"),
+            Predicate::NotContains(v) => format!("does not contain {v}"),
+            Predicate::Count(n) => format!("has {n} element(s)"),
+            Predicate::Empty => "is empty or absent".into(),
+            Predicate::Type(t) => format!("is a {}", t.name()),
+            Predicate::Matches(r) => format!("matches /{}/", r.as_str()),
+            Predicate::SetEquals(v) => format!("equals (in any order) {}", Value::Array(v.clone())),
+            Predicate::OneOf(v) => format!("is one of {}", Value::Array(v.clone())),
+        };
+        format!("{subject} {predicate}")
+    }
+
+    /// Evaluates against a response. `None`: satisfied (or not applicable by `when_status`).
+    pub fn evaluate(&self, response: &Response, vars: &Vars) -> Option<Mismatch> {
+        if let Some(when) = &self.when_status {
+            if !when.contains(&response.status) {
+                return None;
+            }
+        }
+        let expected = || self.describe_rendered(vars);
+        let fail = |actual: String| Some(Mismatch { expected: expected(), actual });
+        match &self.subject {
+            Subject::Status => match &self.predicate {
+                Predicate::StatusIn(set) if set.contains(&response.status) => None,
+                _ => fail(format!("status {}", response.status)),
+            },
+            Subject::Header(name) => {
+                let value = response.header(name);
+                self.check_value(value.map(|v| Value::String(v.to_string())), vars, true)
+                    .and_then(|actual| fail(actual))
+            }
+            Subject::Pointer { pointer, each } => {
+                let body = match response.json() {
+                    Ok(b) => b,
+                    Err(why) => return fail(why),
+                };
+                let found = body.pointer(pointer).cloned();
+                let found = match (found, each) {
+                    (Some(Value::Array(items)), Some(sub)) => Some(Value::Array(
+                        items.iter().map(|i| i.pointer(sub).cloned().unwrap_or(Value::Null)).collect(),
+                    )),
+                    (Some(other), Some(_)) => {
+                        return fail(format!("{} is not an array", JsonType::of(&other)))
+                    }
+                    (found, None) => found,
+                    (None, Some(_)) => None,
+                };
+                self.check_value(found, vars, false).and_then(|actual| fail(actual))
+            }
+        }
+    }
+
+    fn describe_rendered(&self, vars: &Vars) -> String {
+        let mut rendered = self.clone();
+        rendered.predicate = match &self.predicate {
+            Predicate::Equals(v) => Predicate::Equals(render_or_keep(vars, v)),
+            Predicate::Contains(v) => Predicate::Contains(render_or_keep(vars, v)),
+            Predicate::NotContains(v) => Predicate::NotContains(render_or_keep(vars, v)),
+            Predicate::SetEquals(v) => Predicate::SetEquals(v.iter().map(|x| render_or_keep(vars, x)).collect()),
+            Predicate::OneOf(v) => Predicate::OneOf(v.iter().map(|x| render_or_keep(vars, x)).collect()),
+            Predicate::EqualsIgnoreCase(s) => {
+                Predicate::EqualsIgnoreCase(as_text(&render_or_keep(vars, &Value::String(s.clone()))))
+            }
+            other => other.clone(),
+        };
+        rendered.describe()
+    }
+
+    /// `None` when the predicate holds of `found`, else a description of what was found.
+    fn check_value(&self, found: Option<Value>, vars: &Vars, header: bool) -> Option<String> {
+        let shown = |v: &Option<Value>| match v {
+            None => "absent".to_string(),
+            Some(v) => trim(&v.to_string(), 300),
+        };
+        let ok = match (&self.predicate, &found) {
+            (Predicate::Present(want), f) => f.is_some() == *want,
+            (Predicate::Empty, None | Some(Value::Null)) => true,
+            (Predicate::Empty, Some(Value::Array(a))) => a.is_empty(),
+            (Predicate::Empty, Some(_)) => false,
+            (_, None) => false,
+            (Predicate::Equals(want), Some(v)) => render_or_keep(vars, want) == *v,
+            (Predicate::EqualsIgnoreCase(want), Some(Value::String(s))) => {
+                as_text(&render_or_keep(vars, &Value::String(want.clone()))).to_lowercase() == s.to_lowercase()
+            }
+            (Predicate::Contains(want), Some(Value::String(s))) => {
+                let w = as_text(&render_or_keep(vars, want));
+                if header {
+                    s.to_ascii_lowercase().contains(&w.to_ascii_lowercase())
+                } else {
+                    s.contains(&w)
+                }
+            }
+            (Predicate::Contains(want), Some(Value::Array(items))) => {
+                let w = render_or_keep(vars, want);
+                items.iter().any(|i| partial_match(&w, i))
+            }
+            (Predicate::NotContains(want), Some(Value::Array(items))) => {
+                let w = render_or_keep(vars, want);
+                !items.iter().any(|i| partial_match(&w, i))
+            }
+            (Predicate::Count(n), Some(Value::Array(items))) => items.len() == *n,
+            (Predicate::Type(t), Some(v)) => t.accepts(v),
+            (Predicate::Matches(re), Some(Value::String(s))) => re.is_match(s),
+            (Predicate::SetEquals(want), Some(Value::Array(items))) => {
+                let want: Vec<Value> = want.iter().map(|w| render_or_keep(vars, w)).collect();
+                same_multiset(&want, items)
+            }
+            (Predicate::OneOf(options), Some(v)) => options.iter().any(|o| render_or_keep(vars, o) == *v),
+            _ => false,
+        };
+        if ok {
+            None
+        } else {
+            Some(match (&self.predicate, &found) {
+                (Predicate::Count(_), Some(Value::Array(a))) => {
+                    format!("{} element(s): {}", a.len(), trim(&Value::Array(a.clone()).to_string(), 300))
+                }
+                (Predicate::Type(_), Some(v)) => format!("a {}: {}", JsonType::of(v), trim(&v.to_string(), 200)),
+                _ => shown(&found),
+            })
+        }
+    }
+}
+
+fn render_or_keep(vars: &Vars, v: &Value) -> Value {
+    vars.render_json(v).unwrap_or_else(|_| v.clone())
+}
+
+/// `want` matches `have` when equal, or, for objects, when every key of `want` matches.
+fn partial_match(want: &Value, have: &Value) -> bool {
+    match (want, have) {
+        (Value::Object(w), Value::Object(h)) => {
+            w.iter().all(|(k, wv)| h.get(k).is_some_and(|hv| partial_match(wv, hv)))
+        }
+        _ => want == have,
+    }
+}
+
+fn same_multiset(a: &[Value], b: &[Value]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut rest: Vec<&Value> = b.iter().collect();
+    for x in a {
+        match rest.iter().position(|y| *y == x) {
+            Some(i) => {
+                rest.swap_remove(i);
+            }
+            None => return false,
+        }
+    }
+    true
+}
+
+fn pointer_name(p: &str) -> String {
+    if p.is_empty() {
+        "body".into()
+    } else {
+        p.to_string()
+    }
+}
+
+fn list(s: &[u16]) -> String {
+    format!("[{}]", s.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))
+}
+
+/// Shortens text to about `max` bytes (on a char boundary), marking the cut.
+pub fn trim(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn response(status: u16, body: &str) -> Response {
+        Response::for_test(status, &[("Content-Type", "application/scim+json")], body)
+    }
+
+    fn expect(subject: Subject, predicate: Predicate) -> Expect {
+        Expect { index: 0, subject, predicate, severity: Severity::Entra, when_status: None, why: None }
+    }
+
+    fn ptr(p: &str) -> Subject {
+        Subject::Pointer { pointer: p.into(), each: None }
+    }
+
+    #[test]
+    fn status_and_headers() {
+        let r = response(201, "{}");
+        assert!(expect(Subject::Status, Predicate::StatusIn(vec![201])).evaluate(&r, &Vars::new()).is_none());
+        let m = expect(Subject::Status, Predicate::StatusIn(vec![200, 204])).evaluate(&r, &Vars::new()).unwrap();
+        assert_eq!(m.expected, "status in [200, 204]");
+        assert_eq!(m.actual, "status 201");
+        let h = expect(Subject::Header("content-type".into()), Predicate::Contains(json!("APPLICATION/SCIM+JSON")));
+        assert!(h.evaluate(&r, &Vars::new()).is_none());
+    }
+
+    #[test]
+    fn pointer_predicates() {
+        let r = response(200, r#"{"totalResults":1,"Resources":[{"id":"a","roles":[{"value":"x"},{"value":"y"}]}]}"#);
+        let v = Vars::new();
+        assert!(expect(ptr("/totalResults"), Predicate::Equals(json!(1))).evaluate(&r, &v).is_none());
+        assert_eq!(expect(ptr("/totalResults"), Predicate::Equals(json!(0))).evaluate(&r, &v).unwrap().actual, "1");
+        assert!(expect(ptr("/Resources"), Predicate::Count(1)).evaluate(&r, &v).is_none());
+        assert!(expect(ptr("/missing"), Predicate::Empty).evaluate(&r, &v).is_none());
+        assert!(expect(ptr("/Resources"), Predicate::Empty).evaluate(&r, &v).is_some());
+        let set = Subject::Pointer { pointer: "/Resources/0/roles".into(), each: Some("/value".into()) };
+        assert!(expect(set.clone(), Predicate::SetEquals(vec![json!("y"), json!("x")])).evaluate(&r, &v).is_none());
+        assert!(expect(set, Predicate::SetEquals(vec![json!("y")])).evaluate(&r, &v).is_some());
+        assert!(expect(ptr("/Resources"), Predicate::Contains(json!({"id": "a"}))).evaluate(&r, &v).is_none());
+        assert!(expect(ptr("/Resources/0/id"), Predicate::Type(JsonType::String)).evaluate(&r, &v).is_none());
+        assert_eq!(expect(ptr("/totalResults"), Predicate::Type(JsonType::String)).evaluate(&r, &v).unwrap().actual, "a integer: 1");
+    }
+
+    #[test]
+    fn templates_render_in_expected_values() {
+        let mut v = Vars::new();
+        v.set("id", json!("a"));
+        let r = response(200, r#"{"id":"a"}"#);
+        assert!(expect(ptr("/id"), Predicate::Equals(json!("{{id}}"))).evaluate(&r, &v).is_none());
+        let m = expect(ptr("/id"), Predicate::Equals(json!("{{id}}x"))).evaluate(&r, &v).unwrap();
+        assert_eq!(m.expected, "/id equals \"ax\"");
+    }
+
+    #[test]
+    fn non_json_body_is_a_readable_mismatch() {
+        let r = Response::for_test(200, &[("Content-Type", "text/html")], "<html>login</html>");
+        let m = expect(ptr("/id"), Predicate::Present(true)).evaluate(&r, &Vars::new()).unwrap();
+        assert!(m.actual.contains("not JSON"), "{}", m.actual);
+        assert!(m.actual.contains("<html>login"), "{}", m.actual);
+    }
+
+    #[test]
+    fn when_status_skips() {
+        let mut e = expect(ptr("/totalResults"), Predicate::Equals(json!(0)));
+        e.when_status = Some(vec![200]);
+        assert!(e.evaluate(&response(400, "{}"), &Vars::new()).is_none());
+        assert!(e.evaluate(&response(200, r#"{"totalResults":3}"#), &Vars::new()).is_some());
+    }
+}

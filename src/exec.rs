@@ -1,0 +1,465 @@
+//! Running one trial: render each step, send it, check the response, capture values, and clean
+//! up what the trial created — even when a step failed.
+//!
+//! Data flows one way: step -> rendered [`Request`] -> [`Response`] or [`TransportError`] ->
+//! [`Finding`]s -> [`TrialOutcome`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::check::{Severity, Subject};
+use crate::client::{Request, Response, ScimClient, TransportError};
+use crate::dialect::Dialect;
+use crate::ledger::Ledger;
+use crate::secret::{Redactor, Secret};
+use crate::suite::model::AuthMode;
+use crate::suite::template::{as_text, Escape, Vars};
+use crate::suite::{Body, CheckedEntry, CheckedStep};
+
+/// How many body bytes a failure message shows.
+const SHOWN_BODY: usize = 600;
+
+/// Where the requests go.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Base URL, always ending in `/`, without query.
+    pub base: Url,
+    /// The bearer token, if any.
+    pub token: Option<Secret>,
+}
+
+impl Target {
+    /// Parses a `--target-url`: keeps scheme, host and path (adding the trailing `/` that URL
+    /// joining needs) and drops the query. Returns the target and whether the query carried
+    /// Entra's `aadOptscim062020` flag.
+    pub fn parse(url: &str, token: Option<Secret>) -> Result<(Target, bool), String> {
+        let mut base = Url::parse(url).map_err(|e| format!("--target-url `{url}` is not a URL: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(format!("--target-url `{url}` must be http or https"));
+        }
+        let flag = base.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("aadOptscim062020"));
+        base.set_query(None);
+        base.set_fragment(None);
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        Ok((Target { base, token }, flag))
+    }
+}
+
+/// What one run shares across trials.
+#[derive(Debug)]
+pub struct Context {
+    /// The HTTP client.
+    pub client: ScimClient,
+    /// Where requests go.
+    pub target: Target,
+    /// The run id (in every name the run creates).
+    pub run_id: String,
+    /// What this run created.
+    pub ledger: Arc<Ledger>,
+    /// Scrubs secrets from every text the run produces.
+    pub redactor: Redactor,
+}
+
+/// One trial to run: an entry in a dialect.
+#[derive(Clone, Debug)]
+pub struct TrialSpec {
+    /// The trial name, e.g. `users::disable-user::legacy`.
+    pub name: String,
+    /// The entry.
+    pub entry: Arc<CheckedEntry>,
+    /// The dialect, for dialect-dependent entries.
+    pub dialect: Option<Dialect>,
+    /// Position in the run's plan; makes `{{tag}}` unique per trial.
+    pub seq: usize,
+}
+
+/// What kind of problem a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingKind {
+    /// An unmet expectation, with its severity.
+    Expectation(Severity),
+    /// No usable response: connection, timeout, TLS, redirect, oversized body...
+    Transport,
+    /// The trial could not be set up or continued (a placeholder without value, a capture
+    /// missing from the response).
+    Setup,
+    /// The harness refused a request that would touch a resource this run did not create.
+    Safety,
+    /// Cleanup could not delete something this trial created.
+    Cleanup,
+}
+
+impl FindingKind {
+    /// Whether this finding fails the trial (rfc findings only under `--strict`).
+    pub fn fails(self, strict: bool) -> bool {
+        !matches!(self, FindingKind::Expectation(Severity::Rfc)) || strict
+    }
+}
+
+/// One problem found in a trial.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Its kind.
+    pub kind: FindingKind,
+    /// Step index (0-based), if it concerns a step.
+    pub step: Option<usize>,
+    /// Expectation index in that step, for expectation findings.
+    pub expect: Option<usize>,
+    /// The full, secret-free message.
+    pub text: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// One request and what came back, kept for snapshots and reports.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// Step index (0-based); `None` for cleanup requests.
+    pub step: Option<usize>,
+    /// Step name, or `cleanup`.
+    pub step_name: String,
+    /// The request as sent.
+    pub request: Request,
+    /// The response, or why there was none.
+    pub result: Result<Response, TransportError>,
+}
+
+/// Everything a trial produced.
+#[derive(Debug)]
+pub struct TrialOutcome {
+    /// Trial name.
+    pub name: String,
+    /// Problems found, in order.
+    pub findings: Vec<Finding>,
+    /// Every exchange, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Steps skipped after a failure.
+    pub skipped_steps: Vec<String>,
+}
+
+impl TrialOutcome {
+    /// Whether the trial fails.
+    pub fn failed(&self, strict: bool) -> bool {
+        self.findings.iter().any(|f| f.kind.fails(strict))
+    }
+
+    /// Findings that do not fail the trial (rfc warnings when not strict).
+    pub fn warnings(&self, strict: bool) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| !f.kind.fails(strict))
+    }
+
+    /// The failure text: failing findings first, then warnings, then skipped steps.
+    pub fn message(&self, strict: bool) -> String {
+        let mut parts: Vec<String> = self.findings.iter().filter(|f| f.kind.fails(strict)).map(|f| f.text.clone()).collect();
+        parts.extend(self.warnings(strict).map(|f| format!("warning: {}", f.text)));
+        if !self.skipped_steps.is_empty() {
+            parts.push(format!("skipped after the failure: {}", self.skipped_steps.join(", ")));
+        }
+        parts.join("\n\n")
+    }
+}
+
+/// Runs one trial to the end, cleanup included. Never panics on anything the target sends.
+pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
+    let mut run = TrialRun {
+        ctx,
+        spec,
+        vars: Vars::new(),
+        out: TrialOutcome { name: spec.name.clone(), findings: Vec::new(), exchanges: Vec::new(), skipped_steps: Vec::new() },
+    };
+    let ok = run.init_vars();
+    let mut failed = !ok;
+    for (i, step) in spec.entry.steps.iter().enumerate() {
+        if step.only.is_some() && step.only != spec.dialect {
+            continue;
+        }
+        if failed && !step.always {
+            run.out.skipped_steps.push(format!("step {} \"{}\"", i + 1, step.name));
+            continue;
+        }
+        if !run.step(i, step).await {
+            failed = true;
+        }
+    }
+    run.cleanup().await;
+    run.out
+}
+
+struct TrialRun<'a> {
+    ctx: &'a Context,
+    spec: &'a TrialSpec,
+    vars: Vars,
+    out: TrialOutcome,
+}
+
+impl TrialRun<'_> {
+    fn location(&self, step: Option<(usize, &CheckedStep)>) -> String {
+        let e = &self.spec.entry;
+        let mut s = format!("{} › {}", e.file, e.id);
+        if let Some(d) = self.spec.dialect {
+            s.push_str(&format!(" [{d}]"));
+        }
+        if let Some((i, st)) = step {
+            s.push_str(&format!(" › step {} \"{}\"", i + 1, st.name));
+        }
+        s
+    }
+
+    fn push(&mut self, kind: FindingKind, step: Option<usize>, expect: Option<usize>, text: String) {
+        let text = self.ctx.redactor.scrub(&text);
+        self.out.findings.push(Finding { kind, step, expect, text });
+    }
+
+    fn init_vars(&mut self) -> bool {
+        let tag = format!("scimconf-{}-{}", self.ctx.run_id, self.spec.seq);
+        self.vars.set("run", Value::String(self.ctx.run_id.clone()));
+        self.vars.set("tag", Value::String(tag));
+        self.vars.set("entry", Value::String(self.spec.entry.id.clone()));
+        self.vars.set("dialect", Value::String(self.spec.dialect.unwrap_or(Dialect::Legacy).name().into()));
+        for (name, tpl) in &self.spec.entry.vars {
+            match self.vars.render(tpl, Escape::None) {
+                Ok(v) => self.vars.set(name.clone(), Value::String(v)),
+                Err(e) => {
+                    let at = self.location(None);
+                    self.push(FindingKind::Setup, None, None, format!("{at} › vars.{name}: {e}"));
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs one step; `false` when the trial should stop (a failing finding or a setup error).
+    async fn step(&mut self, i: usize, step: &CheckedStep) -> bool {
+        let at = self.location(Some((i, step)));
+        let request = match self.render(step) {
+            Ok(r) => r,
+            Err(e) => {
+                self.push(FindingKind::Setup, Some(i), None, format!("{at}: {e}"));
+                return false;
+            }
+        };
+        if let Some(refusal) = self.refuse_unowned(&request) {
+            self.push(FindingKind::Safety, Some(i), None, format!("{at}: {refusal}\n  request: {}", request.line()));
+            return false;
+        }
+        let result = self.ctx.client.send(&request).await;
+        let response = match &result {
+            Err(e) => {
+                let text = format!("{at}: transport error: {e}\n  request: {}", request.dump(SHOWN_BODY));
+                self.out.exchanges.push(Exchange { step: Some(i), step_name: step.name.clone(), request, result });
+                self.push(FindingKind::Transport, Some(i), None, text);
+                return false;
+            }
+            Ok(r) => r.clone(),
+        };
+        self.track(&request, &response);
+        let strict_fail_before = self.out.findings.iter().filter(|f| f.kind.fails(false)).count();
+        for e in &step.expects {
+            if let Some(m) = e.evaluate(&response, &self.vars) {
+                let mut text = format!(
+                    "{at} › expect[{}] ({}): {}\n  expected: {}\n  actual:   {}\n  request:  {}\n  response: {}",
+                    e.index,
+                    e.severity,
+                    subject_name(&e.subject),
+                    m.expected,
+                    m.actual,
+                    request.line(),
+                    response.summary(SHOWN_BODY)
+                );
+                if !response.throttled.is_empty() {
+                    text.push_str(&format!("\n  throttled first: {}", response.throttled.join("; ")));
+                }
+                if let Some(why) = &e.why {
+                    text.push_str(&format!("\n  why: {why}"));
+                }
+                self.push(FindingKind::Expectation(e.severity), Some(i), Some(e.index), text);
+            }
+        }
+        let mut ok = self.out.findings.iter().filter(|f| f.kind.fails(false)).count() == strict_fail_before;
+        for (name, pointer) in &step.capture {
+            match response.json().map(|b| b.pointer(pointer).cloned()) {
+                Ok(Some(v)) if !v.is_null() => self.vars.set(name.clone(), v),
+                Ok(_) => {
+                    if ok {
+                        self.push(
+                            FindingKind::Setup,
+                            Some(i),
+                            None,
+                            format!("{at}: cannot capture `{name}`: {pointer} is absent from the response\n  request:  {}\n  response: {}", request.line(), response.summary(SHOWN_BODY)),
+                        );
+                    }
+                    ok = false;
+                }
+                Err(why) => {
+                    if ok {
+                        self.push(FindingKind::Setup, Some(i), None, format!("{at}: cannot capture `{name}`: {why}"));
+                    }
+                    ok = false;
+                }
+            }
+        }
+        self.out.exchanges.push(Exchange { step: Some(i), step_name: step.name.clone(), request, result: Ok(response) });
+        ok
+    }
+
+    fn render(&self, step: &CheckedStep) -> Result<Request, String> {
+        let path = self.vars.render(&step.path, Escape::PathSegment).map_err(|e| format!("path: {e}"))?;
+        let mut url = self.ctx.target.base.join(&path).map_err(|e| format!("path `{path}`: {e}"))?;
+        if !step.query.is_empty() {
+            let mut pairs = Vec::new();
+            for (k, v) in &step.query {
+                let value = self.vars.render(v, Escape::None).map_err(|e| format!("query.{k}: {e}"))?;
+                pairs.push(format!("{}={}", form_encode(k), form_encode(&value)));
+            }
+            url.set_query(Some(&pairs.join("&")));
+        }
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let body = match &step.body {
+            None => None,
+            Some(Body::Json(v)) => {
+                let rendered = self.vars.render_json(v).map_err(|e| format!("body: {e}"))?;
+                headers.push(("Content-Type".into(), "application/scim+json; charset=utf-8".into()));
+                Some(serde_json::to_vec(&rendered).map_err(|e| format!("body: {e}"))?)
+            }
+            Some(Body::Raw(r)) => {
+                headers.push(("Content-Type".into(), "application/scim+json; charset=utf-8".into()));
+                Some(self.vars.render(r, Escape::None).map_err(|e| format!("body: {e}"))?.into_bytes())
+            }
+        };
+        for (k, v) in &step.headers {
+            let value = self.vars.render(v, Escape::None).map_err(|e| format!("headers.{k}: {e}"))?;
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+            headers.push((k.clone(), value));
+        }
+        let bearer = match step.auth {
+            AuthMode::Token => self.ctx.target.token.clone(),
+            AuthMode::None => None,
+            AuthMode::Wrong => Some(Secret::new(format!("scimconf-wrong-token-{}", uuid::Uuid::new_v4()))),
+        };
+        Ok(Request { method: step.method.clone(), url, headers, body, bearer })
+    }
+
+    /// The relative resource path of a request URL (`Users/abc`), if it is under the target.
+    fn relative(&self, url: &Url) -> Option<String> {
+        let base = self.ctx.target.base.path();
+        url.path().strip_prefix(base).map(|p| p.trim_end_matches('/').to_string())
+    }
+
+    /// A reason to refuse the request, if it would modify a resource this run did not create.
+    fn refuse_unowned(&self, request: &Request) -> Option<String> {
+        if !matches!(request.method.as_str(), "PUT" | "PATCH" | "DELETE") {
+            return None;
+        }
+        match self.relative(&request.url) {
+            Some(rel) if self.ctx.ledger.owns(&rel) => None,
+            Some(rel) => Some(format!(
+                "refused to {} `{rel}`: this run did not create it (the harness only modifies resources it created)",
+                request.method
+            )),
+            None => Some(format!("refused to {} a URL outside the target", request.method)),
+        }
+    }
+
+    /// Records creations and deletions in the ledger.
+    fn track(&self, request: &Request, response: &Response) {
+        let Some(rel) = self.relative(&request.url) else { return };
+        let ok = (200..300).contains(&response.status);
+        match request.method.as_str() {
+            "POST" if ok && !rel.contains('/') => {
+                if let Ok(body) = response.json() {
+                    if let Some(id) = body.get("id").map(as_text) {
+                        let segment: String =
+                            percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC).collect();
+                        self.ctx.ledger.created(&format!("{rel}/{segment}"), &self.spec.name);
+                    }
+                }
+            }
+            "DELETE" if ok || response.status == 404 => self.ctx.ledger.deleted(&rel),
+            _ => {}
+        }
+    }
+
+    /// Deletes what this trial created and did not delete itself.
+    async fn cleanup(&mut self) {
+        for path in self.ctx.ledger.live(Some(&self.spec.name)) {
+            match delete(self.ctx, &path).await {
+                Ok(()) => self.ctx.ledger.deleted(&path),
+                Err(reason) => {
+                    self.ctx.ledger.stuck(&path, reason.clone());
+                    let at = self.location(None);
+                    self.push(FindingKind::Cleanup, None, None, format!("{at} › cleanup: could not delete {path}: {reason}"));
+                }
+            }
+        }
+    }
+}
+
+/// Deletes one created resource with bounded retries; `Ok` on 2xx or 404.
+pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
+    let url = ctx.target.base.join(path).map_err(|e| e.to_string())?;
+    let request = Request { method: "DELETE".into(), url, headers: Vec::new(), body: None, bearer: ctx.target.token.clone() };
+    let mut last = String::new();
+    for attempt in 0..3 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+        }
+        match ctx.client.send(&request).await {
+            Ok(r) if (200..300).contains(&r.status) || r.status == 404 => return Ok(()),
+            Ok(r) => last = format!("DELETE answered {}", r.summary(200)),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(ctx.redactor.scrub(&last))
+}
+
+fn subject_name(s: &Subject) -> String {
+    match s {
+        Subject::Status => "status".into(),
+        Subject::Header(h) => format!("header {h}"),
+        Subject::Pointer { pointer, .. } if pointer.is_empty() => "body".into(),
+        Subject::Pointer { pointer, .. } => pointer.clone(),
+    }
+}
+
+/// Encodes a query key or value as Entra does: `application/x-www-form-urlencoded`, so a space
+/// is `+`, `"` is `%22` and a literal `+` is `%2B`.
+pub fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_parsing_normalises_and_detects_the_flag() {
+        let (t, flag) = Target::parse("https://h.example/scim/v2?aadOptscim062020", None).unwrap();
+        assert_eq!(t.base.as_str(), "https://h.example/scim/v2/");
+        assert!(flag);
+        let (t, flag) = Target::parse("https://h.example/scim/", None).unwrap();
+        assert_eq!(t.base.join("Users").unwrap().as_str(), "https://h.example/scim/Users");
+        assert!(!flag);
+        assert!(Target::parse("ftp://x", None).is_err());
+        assert!(Target::parse("not a url", None).is_err());
+    }
+
+    #[test]
+    fn filters_are_encoded_like_entra() {
+        assert_eq!(
+            form_encode(r#"userName eq "7d420df3-9995-4831-a406-ecf8166f5f6a""#),
+            "userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22"
+        );
+        assert_eq!(form_encode("a+b o'c@x"), "a%2Bb+o%27c%40x");
+    }
+}

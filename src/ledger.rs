@@ -1,0 +1,128 @@
+//! The ledger: every resource a run created, recorded the moment the target answers, so the
+//! harness can clean up after itself and refuse to touch anything it did not create.
+
+use std::sync::Mutex;
+
+/// Where a created resource stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Created and not (yet) deleted.
+    Live,
+    /// Deleted by a step or by cleanup.
+    Deleted,
+    /// Cleanup tried and failed, with the reason.
+    Stuck(String),
+}
+
+/// One created resource.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// Path relative to the target, e.g. `Users/2819c223`.
+    pub path: String,
+    /// The trial that created it.
+    pub trial: String,
+    /// Where it stands.
+    pub state: State,
+}
+
+/// The run's ledger; shared by all trials.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    items: Mutex<Vec<Item>>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        Ledger::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Vec<Item>) -> T) -> T {
+        let mut guard = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Records a resource the target just created for `trial`.
+    pub fn created(&self, path: &str, trial: &str) {
+        self.with(|items| items.push(Item { path: path.to_string(), trial: trial.to_string(), state: State::Live }));
+    }
+
+    /// Marks a resource deleted (a DELETE answered 2xx or 404).
+    pub fn deleted(&self, path: &str) {
+        self.set_state(path, State::Deleted);
+    }
+
+    /// Marks a resource that cleanup could not delete.
+    pub fn stuck(&self, path: &str, reason: String) {
+        self.set_state(path, State::Stuck(reason));
+    }
+
+    fn set_state(&self, path: &str, state: State) {
+        self.with(|items| {
+            for i in items.iter_mut().filter(|i| i.path == path && i.state != State::Deleted) {
+                i.state = state.clone();
+            }
+        });
+    }
+
+    /// Whether this run created the resource at `path` (live or not).
+    pub fn owns(&self, path: &str) -> bool {
+        self.with(|items| items.iter().any(|i| i.path == path))
+    }
+
+    /// Live resources of one trial (or of every trial with `None`), newest first.
+    pub fn live(&self, trial: Option<&str>) -> Vec<String> {
+        self.with(|items| {
+            items
+                .iter()
+                .rev()
+                .filter(|i| matches!(i.state, State::Live | State::Stuck(_)) && trial.is_none_or(|t| i.trial == t))
+                .map(|i| i.path.clone())
+                .collect()
+        })
+    }
+
+    /// Everything recorded, in creation order.
+    pub fn items(&self) -> Vec<Item> {
+        self.with(|items| items.clone())
+    }
+
+    /// `created N, deleted N, left behind N` plus one line per resource left behind.
+    pub fn summary(&self, run_id: &str) -> String {
+        let items = self.items();
+        let deleted = items.iter().filter(|i| i.state == State::Deleted).count();
+        let mut s = format!(
+            "cleanup: run {run_id} created {} resource(s), deleted {deleted}, left behind {}",
+            items.len(),
+            items.len() - deleted
+        );
+        for i in items.iter().filter(|i| i.state != State::Deleted) {
+            let why = match &i.state {
+                State::Stuck(r) => r.clone(),
+                _ => "not deleted".into(),
+            };
+            s.push_str(&format!("\n  left behind: {} (trial {}): {why}", i.path, i.trial));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracks_live_and_deleted() {
+        let l = Ledger::new();
+        l.created("Users/1", "t1");
+        l.created("Groups/2", "t1");
+        l.created("Users/3", "t2");
+        assert_eq!(l.live(Some("t1")), vec!["Groups/2", "Users/1"]);
+        l.deleted("Users/1");
+        assert!(l.owns("Users/1"));
+        assert!(!l.owns("Users/9"));
+        l.stuck("Users/3", "500".into());
+        assert_eq!(l.live(None), vec!["Users/3", "Groups/2"]);
+        assert!(l.summary("r").contains("created 3 resource(s), deleted 1, left behind 2"));
+    }
+}

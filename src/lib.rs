@@ -1,0 +1,18 @@
+//! scim-conformance: will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint?
+//!
+//! The tour, in the order data flows:
+//! - [`cli`]: the harness flags, beside libtest's own.
+//! - [`suite`]: `suites/*.toml` read and checked (a bad entry becomes a failing trial).
+//! - [`plan`]: suites x dialects -> one trial each.
+//! - [`exec`]: one trial: render, send ([`client`]), check ([`check`]), clean up ([`ledger`]).
+//! - [`runner`]: the libtest-mimic runner shared by `cargo test` and `scim-conformance check`.
+//! - [`server`]: the embedded reference SCIM server, with switchable faults for self-tests.
+//! - [`secret`]: tokens that never print.
+
+pub mod check;
+pub mod client;
+pub mod dialect;
+pub mod exec;
+pub mod ledger;
+pub mod secret;
+pub mod suite;

@@ -1,0 +1,85 @@
+//! Secrets (bearer tokens, client secrets): a type that never prints its value, and redaction of
+//! any text that might carry one (failure messages, dumps, reports, snapshots).
+
+use std::fmt;
+
+/// A secret value. `Debug` and `Display` print `***`; only [`Secret::expose`] gives the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it (an `Authorization` header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Replaces every occurrence of the secret in `text` with `***`.
+    ///
+    /// Secrets shorter than 4 bytes are not searched for (they would redact ordinary words);
+    /// they still never print through `Debug`/`Display`.
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.len() < 4 {
+            return text.to_string();
+        }
+        text.replace(&self.0, "***")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Every secret of one run, so any artefact can be scrubbed of all of them at once.
+#[derive(Clone, Debug, Default)]
+pub struct Redactor {
+    secrets: Vec<Secret>,
+}
+
+impl Redactor {
+    /// A redactor for these secrets.
+    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        Redactor { secrets: secrets.into_iter().collect() }
+    }
+
+    /// Adds one more secret (e.g. an OAuth access token obtained mid-run).
+    pub fn add(&mut self, secret: Secret) {
+        self.secrets.push(secret);
+    }
+
+    /// `text` with every known secret replaced by `***`.
+    pub fn scrub(&self, text: &str) -> String {
+        self.secrets.iter().fold(text.to_string(), |t, s| s.redact(&t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let s = Secret::new("canary-token-123");
+        assert_eq!(format!("{s}"), "***");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert!(!format!("{:?}", Some(&s)).contains("canary"));
+    }
+
+    #[test]
+    fn redact_replaces_every_occurrence() {
+        let r = Redactor::new([Secret::new("abcd1234")]);
+        assert_eq!(r.scrub("Bearer abcd1234 and abcd1234"), "Bearer *** and ***");
+    }
+}

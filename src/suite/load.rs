@@ -1,0 +1,513 @@
+//! Reading suite files and checking every entry before anything runs.
+//!
+//! A malformed file or entry never stops the run: it becomes a [`SuiteError`] naming the file,
+//! the entry and the field, which the runner turns into one failing trial.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::de::IntoDeserializer;
+use serde_json::Value;
+
+use super::model::{AuthMode, Entry, ExpectSpec, Step, SuiteFile};
+use super::template::{json_references, references, BUILTINS};
+use crate::check::{Expect, JsonType, Predicate, Severity, Subject};
+use crate::dialect::Dialect;
+
+/// A suite file, read and checked.
+#[derive(Debug)]
+pub struct Suite {
+    /// The file stem, e.g. `users` (the first part of trial names).
+    pub name: String,
+    /// The file as shown in messages, e.g. `suites/users.toml`.
+    pub file: String,
+    /// The `[suite] title`.
+    pub title: String,
+    /// Its entries in file order; a malformed one is kept as its error.
+    pub entries: Vec<Result<CheckedEntry, SuiteError>>,
+}
+
+/// A problem in a suite file, located as precisely as possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuiteError {
+    /// The file, e.g. `suites/users.toml`.
+    pub file: String,
+    /// The entry id (or `#3` for the third entry when it has no usable id).
+    pub entry: Option<String>,
+    /// The field path inside the entry, e.g. `step[1].expect[0].pointer`.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(e) = &self.entry {
+            write!(f, " › entry `{e}`")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, " › {field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for SuiteError {}
+
+/// A request body, resolved: fixture files are read at load time.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// JSON with `{{placeholders}}` inside strings.
+    Json(Value),
+    /// A literal body sent as is.
+    Raw(String),
+}
+
+/// A checked step: method known, path relative, expectations typed.
+#[derive(Clone, Debug)]
+pub struct CheckedStep {
+    /// Short name for messages.
+    pub name: String,
+    /// Upper-case method.
+    pub method: String,
+    /// Path template relative to the target URL.
+    pub path: String,
+    /// Query templates, in order.
+    pub query: IndexMap<String, String>,
+    /// Extra header templates.
+    pub headers: IndexMap<String, String>,
+    /// The body, if any.
+    pub body: Option<Body>,
+    /// Credentials to send.
+    pub auth: AuthMode,
+    /// Only in this dialect.
+    pub only: Option<Dialect>,
+    /// Runs even after an earlier failure.
+    pub always: bool,
+    /// Typed expectations.
+    pub expects: Vec<Expect>,
+    /// Captures: variable -> JSON pointer.
+    pub capture: IndexMap<String, String>,
+}
+
+/// A checked entry, ready to plan.
+#[derive(Clone, Debug)]
+pub struct CheckedEntry {
+    /// Suite name (file stem).
+    pub suite: String,
+    /// Suite file as shown in messages.
+    pub file: String,
+    /// Entry id.
+    pub id: String,
+    /// Entry title.
+    pub title: String,
+    /// Documentation reference.
+    pub doc: Option<String>,
+    /// Dialects it runs in (empty: dialect-independent, runs once).
+    pub dialects: Vec<Dialect>,
+    /// Capabilities it needs from the target.
+    pub needs: Vec<String>,
+    /// Entry variables (templates), in order.
+    pub vars: IndexMap<String, String>,
+    /// Steps, in order.
+    pub steps: Vec<CheckedStep>,
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Loads every `*.toml` in `suites_dir` (sorted by name); bodies named by `file` are read from
+/// `fixtures_dir`. Only an unreadable directory is an `Err`; file and entry problems come back
+/// inside the suites.
+pub fn load_dir(suites_dir: &Path, fixtures_dir: &Path) -> Result<Vec<Suite>, SuiteError> {
+    let shown_dir = display_path(suites_dir);
+    let read = std::fs::read_dir(suites_dir).map_err(|e| SuiteError {
+        file: shown_dir.clone(),
+        entry: None,
+        field: None,
+        message: format!("cannot read the suites directory: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files.iter().map(|f| load_file(f, fixtures_dir)).collect())
+}
+
+/// Loads one suite file. A file that cannot be read or parsed gives a suite with one error.
+pub fn load_file(path: &Path, fixtures_dir: &Path) -> Suite {
+    let file = display_path(path);
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let broken = |field: Option<String>, message: String| Suite {
+        name: name.clone(),
+        file: file.clone(),
+        title: String::new(),
+        entries: vec![Err(SuiteError { file: file.clone(), entry: None, field, message })],
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return broken(None, format!("cannot read: {e}")),
+    };
+    let value: toml::Value = match toml::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return broken(None, format!("not valid TOML: {}", e.to_string().trim())),
+    };
+    let parsed: SuiteFile = match serde_path_to_error::deserialize(value.into_deserializer()) {
+        Ok(p) => p,
+        Err(e) => return broken(Some(e.path().to_string()), e.inner().to_string()),
+    };
+    let mut seen = HashSet::new();
+    let entries = parsed
+        .entry
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let label = raw
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("#{}", i + 1));
+            let err = |field: Option<String>, message: String| SuiteError {
+                file: file.clone(),
+                entry: Some(label.clone()),
+                field,
+                message,
+            };
+            let entry: Entry = serde_path_to_error::deserialize(raw.clone().into_deserializer())
+                .map_err(|e| err(Some(e.path().to_string()).filter(|p| p != "."), e.inner().to_string()))?;
+            if !seen.insert(entry.id.clone()) {
+                return Err(err(Some("id".into()), format!("duplicate entry id `{}` in this file", entry.id)));
+            }
+            check_entry(&name, &file, entry, fixtures_dir).map_err(|(field, message)| err(Some(field), message))
+        })
+        .collect();
+    Suite { name, file, title: parsed.suite.title, entries }
+}
+
+type FieldError = (String, String);
+
+fn check_entry(suite: &str, file: &str, entry: Entry, fixtures: &Path) -> Result<CheckedEntry, FieldError> {
+    let bad = |field: &str, msg: String| Err((field.to_string(), msg));
+    if entry.id.is_empty() || !entry.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        return bad("id", format!("`{}` is not a kebab-case id (a-z, 0-9, -)", entry.id));
+    }
+    if entry.title.trim().is_empty() {
+        return bad("title", "is empty".into());
+    }
+    if entry.steps.is_empty() {
+        return bad("step", "an entry needs at least one [[entry.step]]".into());
+    }
+    let mut known: HashSet<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
+    for (name, tpl) in &entry.vars {
+        check_refs(&format!("vars.{name}"), references(tpl), &known)?;
+        known.insert(name.clone());
+    }
+    let mut steps = Vec::new();
+    for (i, step) in entry.steps.into_iter().enumerate() {
+        let at = |f: &str| if f.is_empty() { format!("step[{i}]") } else { format!("step[{i}].{f}") };
+        if let Some(d) = step.only {
+            if !entry.dialects.contains(&d) {
+                return Err((at("only"), format!("`{d}` is not in this entry's dialects")));
+            }
+        }
+        steps.push(check_step(step, fixtures, &mut known, &at)?);
+    }
+    Ok(CheckedEntry {
+        suite: suite.to_string(),
+        file: file.to_string(),
+        id: entry.id,
+        title: entry.title,
+        doc: entry.doc,
+        dialects: entry.dialects,
+        needs: entry.needs,
+        vars: entry.vars,
+        steps,
+    })
+}
+
+fn check_refs(
+    field: &str,
+    refs: Result<Vec<String>, super::template::TemplateError>,
+    known: &HashSet<String>,
+) -> Result<(), FieldError> {
+    let refs = refs.map_err(|e| (field.to_string(), e.to_string()))?;
+    match refs.into_iter().find(|r| !known.contains(r)) {
+        Some(r) => Err((
+            field.to_string(),
+            format!("placeholder {{{{{r}}}}} is not defined (define it in [entry.vars] or capture it in an earlier step)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_step(
+    step: Step,
+    fixtures: &Path,
+    known: &mut HashSet<String>,
+    at: &dyn Fn(&str) -> String,
+) -> Result<CheckedStep, FieldError> {
+    let method = step.method.to_ascii_uppercase();
+    if !METHODS.contains(&method.as_str()) {
+        return Err((at("method"), format!("`{}` is not one of {}", step.method, METHODS.join(", "))));
+    }
+    if step.path.starts_with('/') || step.path.contains("://") {
+        return Err((at("path"), format!("`{}` must be relative to the target URL (no leading `/`)", step.path)));
+    }
+    check_refs(&at("path"), references(&step.path), known)?;
+    for (k, v) in &step.query {
+        check_refs(&at(&format!("query.{k}")), references(v), known)?;
+    }
+    for (k, v) in &step.headers {
+        check_refs(&at(&format!("headers.{k}")), references(v), known)?;
+    }
+    let body = match step.body {
+        None => None,
+        Some(spec) => {
+            let body = match (spec.json, spec.file, spec.raw) {
+                (Some(j), None, None) => Body::Json(j),
+                (None, Some(f), None) => {
+                    let path = fixtures.join(&f);
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        (at("body.file"), format!("cannot read fixture {}: {e}", display_path(&path)))
+                    })?;
+                    Body::Json(serde_json::from_str(&text).map_err(|e| {
+                        (at("body.file"), format!("fixture {} is not JSON: {e}", display_path(&path)))
+                    })?)
+                }
+                (None, None, Some(r)) => Body::Raw(r),
+                _ => return Err((at("body"), "give exactly one of `json`, `file` or `raw`".into())),
+            };
+            let refs = match &body {
+                Body::Json(v) => json_references(v),
+                Body::Raw(r) => references(r),
+            };
+            check_refs(&at("body"), refs, known)?;
+            Some(body)
+        }
+    };
+    let mut expects = Vec::new();
+    for (j, spec) in step.expect.into_iter().enumerate() {
+        let field = at(&format!("expect[{j}]"));
+        let e = check_expect(j, spec).map_err(|(sub, msg)| {
+            (if sub.is_empty() { field.clone() } else { format!("{field}.{sub}") }, msg)
+        })?;
+        let mut refs = Vec::new();
+        match &e.predicate {
+            Predicate::Equals(v) | Predicate::Contains(v) | Predicate::NotContains(v) => {
+                refs.extend(json_references(v).unwrap_or_default())
+            }
+            Predicate::SetEquals(vs) | Predicate::OneOf(vs) => {
+                vs.iter().for_each(|v| refs.extend(json_references(v).unwrap_or_default()))
+            }
+            Predicate::EqualsIgnoreCase(s) => refs.extend(references(s).unwrap_or_default()),
+            _ => {}
+        }
+        check_refs(&field, Ok(refs), known)?;
+        expects.push(e);
+    }
+    for (name, pointer) in &step.capture {
+        if !(pointer.is_empty() || pointer.starts_with('/')) {
+            return Err((at(&format!("capture.{name}")), format!("`{pointer}` is not a JSON pointer (starts with `/`)")));
+        }
+        known.insert(name.clone());
+    }
+    Ok(CheckedStep {
+        name: step.name,
+        method,
+        path: step.path,
+        query: step.query,
+        headers: step.headers,
+        body,
+        auth: step.auth,
+        only: step.only,
+        always: step.always,
+        expects,
+        capture: step.capture,
+    })
+}
+
+fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
+    let severity = s.severity.unwrap_or(Severity::Entra);
+    let when_status = s.when_status.as_ref().map(|w| w.to_vec());
+    let why = s.why.clone();
+    let subjects = [s.status.is_some(), s.header.is_some(), s.pointer.is_some()];
+    if subjects.iter().filter(|b| **b).count() != 1 {
+        return Err((String::new(), "give exactly one subject: `status`, `header` or `pointer`".into()));
+    }
+    if let Some(status) = &s.status {
+        let predicates = predicate_count(&s);
+        if predicates > 0 || s.each.is_some() {
+            return Err(("status".into(), "`status` is its own predicate: give no other".into()));
+        }
+        return Ok(Expect {
+            index,
+            subject: Subject::Status,
+            predicate: Predicate::StatusIn(status.to_vec()),
+            severity,
+            when_status,
+            why,
+        });
+    }
+    let subject = if let Some(h) = &s.header {
+        if s.each.is_some() {
+            return Err(("each".into(), "`each` goes with `pointer` only".into()));
+        }
+        Subject::Header(h.clone())
+    } else {
+        let pointer = s.pointer.clone().unwrap_or_default();
+        if !(pointer.is_empty() || pointer.starts_with('/')) {
+            return Err(("pointer".into(), format!("`{pointer}` is not a JSON pointer (starts with `/`)")));
+        }
+        if let Some(e) = &s.each {
+            if !e.starts_with('/') {
+                return Err(("each".into(), format!("`{e}` is not a JSON pointer (starts with `/`)")));
+            }
+        }
+        Subject::Pointer { pointer, each: s.each.clone() }
+    };
+    if predicate_count(&s) != 1 {
+        return Err((
+            String::new(),
+            "give exactly one predicate: present, absent, equals, equals_ignore_case, contains, not_contains, count, empty, type, matches, set_equals, one_of".into(),
+        ));
+    }
+    let predicate = if let Some(p) = s.present {
+        Predicate::Present(p)
+    } else if let Some(a) = s.absent {
+        Predicate::Present(!a)
+    } else if let Some(v) = s.equals {
+        Predicate::Equals(v)
+    } else if let Some(v) = s.equals_ignore_case {
+        Predicate::EqualsIgnoreCase(v)
+    } else if let Some(v) = s.contains {
+        Predicate::Contains(v)
+    } else if let Some(v) = s.not_contains {
+        Predicate::NotContains(v)
+    } else if let Some(n) = s.count {
+        Predicate::Count(n)
+    } else if let Some(e) = s.empty {
+        if !e {
+            return Err(("empty".into(), "only `empty = true` is meaningful (use `count` or `present`)".into()));
+        }
+        Predicate::Empty
+    } else if let Some(t) = s.type_ {
+        Predicate::Type(JsonType::parse(&t).ok_or_else(|| {
+            ("type".to_string(), format!("`{t}` is not one of string, number, integer, boolean, object, array, null"))
+        })?)
+    } else if let Some(re) = s.matches {
+        Predicate::Matches(regex_lite::Regex::new(&re).map_err(|e| ("matches".to_string(), e.to_string()))?)
+    } else if let Some(v) = s.set_equals {
+        Predicate::SetEquals(v)
+    } else if let Some(v) = s.one_of {
+        Predicate::OneOf(v)
+    } else {
+        unreachable!("predicate_count checked there is exactly one")
+    };
+    Ok(Expect { index, subject, predicate, severity, when_status, why })
+}
+
+fn predicate_count(s: &ExpectSpec) -> usize {
+    [
+        s.present.is_some(),
+        s.absent.is_some(),
+        s.equals.is_some(),
+        s.equals_ignore_case.is_some(),
+        s.contains.is_some(),
+        s.not_contains.is_some(),
+        s.count.is_some(),
+        s.empty.is_some(),
+        s.type_.is_some(),
+        s.matches.is_some(),
+        s.set_equals.is_some(),
+        s.one_of.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count()
+}
+
+/// A path as shown in messages: relative to the current directory's project when possible.
+fn display_path(p: &Path) -> String {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cwd = std::env::current_dir().unwrap_or_default();
+    p.strip_prefix(manifest)
+        .or_else(|_| p.strip_prefix(&cwd))
+        .unwrap_or(p)
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(toml: &str) -> Suite {
+        let dir = std::env::temp_dir().join(format!("scimconf-load-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("demo.toml");
+        std::fs::write(&f, toml).unwrap();
+        let s = load_file(&f, &dir);
+        std::fs::remove_dir_all(&dir).ok();
+        s
+    }
+
+    const HEADER: &str = "[suite]\ntitle = \"Demo\"\n";
+
+    #[test]
+    fn good_entry_loads() {
+        let s = load_str(&format!(
+            "{HEADER}[[entry]]\nid = \"ok\"\ntitle = \"t\"\n[entry.vars]\nu = \"{{{{tag}}}}-u\"\n[[entry.step]]\nname = \"s\"\nmethod = \"get\"\npath = \"Users\"\nquery = {{ filter = 'userName eq \"{{{{u}}}}\"' }}\nexpect = [{{ status = 200 }}, {{ pointer = \"/totalResults\", equals = 0 }}]\ncapture = {{ x = \"/id\" }}\n"
+        ));
+        let e = s.entries[0].as_ref().unwrap();
+        assert_eq!(e.steps[0].method, "GET");
+        assert_eq!(e.steps[0].expects.len(), 2);
+    }
+
+    #[test]
+    fn unknown_field_names_file_entry_and_field() {
+        let s = load_str(&format!(
+            "{HEADER}[[entry]]\nid = \"bad\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\nmethod = \"GET\"\npath = \"Users\"\nexpect = [{{ status = 200 }}, {{ poniter = \"/id\", present = true }}]\n"
+        ));
+        let err = s.entries[0].as_ref().unwrap_err();
+        assert_eq!(err.entry.as_deref(), Some("bad"));
+        assert_eq!(err.field.as_deref(), Some("step[0].expect[1].poniter"));
+        assert!(err.to_string().starts_with("demo.toml") || err.to_string().contains("demo.toml › entry `bad` › step[0].expect[1]"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_are_located() {
+        let cases = [
+            ("method = \"FETCH\"\npath = \"Users\"", "step[0].method"),
+            ("method = \"GET\"\npath = \"/Users\"", "step[0].path"),
+            ("method = \"GET\"\npath = \"Users/{{nope}}\"", "step[0].path"),
+            ("method = \"GET\"\npath = \"Users\"\nexpect = [{ pointer = \"/a\" }]", "step[0].expect[0]"),
+            ("method = \"GET\"\npath = \"Users\"\nexpect = [{ pointer = \"/a\", matches = \"(\" }]", "step[0].expect[0].matches"),
+            ("method = \"GET\"\npath = \"Users\"\nbody = { file = \"missing.json\" }", "step[0].body.file"),
+        ];
+        for (step, field) in cases {
+            let s = load_str(&format!("{HEADER}[[entry]]\nid = \"e\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\n{step}\n"));
+            let err = s.entries[0].as_ref().unwrap_err();
+            assert_eq!(err.field.as_deref(), Some(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn broken_toml_is_one_error_not_a_crash() {
+        let s = load_str("[suite\ntitle=");
+        assert_eq!(s.entries.len(), 1);
+        let err = s.entries[0].as_ref().unwrap_err();
+        assert!(err.message.contains("not valid TOML"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let e = "[[entry]]\nid = \"a\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\nmethod = \"GET\"\npath = \"Users\"\n";
+        let s = load_str(&format!("{HEADER}{e}{e}"));
+        assert!(s.entries[0].is_ok());
+        assert_eq!(s.entries[1].as_ref().unwrap_err().field.as_deref(), Some("id"));
+    }
+}

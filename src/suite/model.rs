@@ -1,0 +1,212 @@
+//! The suite file format: what a `suites/*.toml` file may say, as serde types.
+//!
+//! These are the *parsed* shapes. [`super::load`] turns them into checked entries and rejects
+//! anything malformed with the file, entry and field named.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::dialect::Dialect;
+
+/// A whole suite file: a header and its entries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteFile {
+    /// What the suite is about.
+    pub suite: SuiteHeader,
+    /// The entries, one trial each (per dialect where the entry varies by dialect).
+    #[serde(default)]
+    pub entry: Vec<toml::Value>,
+}
+
+/// The `[suite]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteHeader {
+    /// A short title, e.g. "Users".
+    pub title: String,
+    /// Where the behaviour this suite checks is documented.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// One `[[entry]]`: a self-contained scenario, one trial.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Kebab-case id, unique in its file; the trial name is `<suite>::<id>`.
+    pub id: String,
+    /// What the entry checks, in the present tense.
+    pub title: String,
+    /// The Entra (or RFC) documentation this entry replays.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Dialects this entry runs in, once each. Empty: the entry's requests do not differ by
+    /// dialect and it runs once.
+    #[serde(default)]
+    pub dialects: Vec<Dialect>,
+    /// What the target must offer for the entry to apply (e.g. `groups`); a vendor profile
+    /// without it reports the trial as ignored, with the reason.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// Variables computed once when the trial starts, in order (templates may use earlier ones).
+    #[serde(default)]
+    pub vars: IndexMap<String, String>,
+    /// The HTTP steps, in order.
+    #[serde(rename = "step", default)]
+    pub steps: Vec<Step>,
+}
+
+/// One HTTP request and what its response must satisfy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A short name shown in failure messages.
+    pub name: String,
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    pub method: String,
+    /// Path relative to the target URL, e.g. `Users/{{user_id}}` (no leading slash).
+    pub path: String,
+    /// Query parameters in order; values are templates, encoded as Entra encodes them.
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    /// Extra request headers (templates).
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// The request body.
+    #[serde(default)]
+    pub body: Option<BodySpec>,
+    /// Which credentials to send: `token` (default), `none`, or `wrong`.
+    #[serde(default)]
+    pub auth: AuthMode,
+    /// Run this step only in this dialect.
+    #[serde(default)]
+    pub only: Option<Dialect>,
+    /// Run this step even after an earlier step failed (e.g. a final delete).
+    #[serde(default)]
+    pub always: bool,
+    /// What the response must satisfy.
+    #[serde(default)]
+    pub expect: Vec<ExpectSpec>,
+    /// Variables to take from the response body: name -> JSON pointer.
+    #[serde(default)]
+    pub capture: IndexMap<String, String>,
+}
+
+/// Credentials sent with a step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// The run's token (the default).
+    #[default]
+    Token,
+    /// No `Authorization` header at all.
+    None,
+    /// A well-formed bearer token that is not the run's.
+    Wrong,
+}
+
+/// A request body: exactly one of `json`, `file` or `raw`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodySpec {
+    /// Inline JSON (written as TOML).
+    #[serde(default)]
+    pub json: Option<Value>,
+    /// A JSON file under `fixtures/`, with `{{placeholders}}` inside strings.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// A literal body sent as is (for malformed-input checks).
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+/// One expectation as written: a subject (`status`, `header` or `pointer`), one predicate, and
+/// a severity.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// Subject and predicate at once: the status must be one of these.
+    #[serde(default)]
+    pub status: Option<OneOrMany<u16>>,
+    /// Subject: a response header (case-insensitive name).
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Subject: a JSON pointer into the response body (`""` is the whole body).
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// With `pointer` on an array: map each element through this sub-pointer first.
+    #[serde(default)]
+    pub each: Option<String>,
+
+    /// Predicate: present (`true`) or absent (`false`).
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// Predicate: the value is absent (`absent = true`).
+    #[serde(default)]
+    pub absent: Option<bool>,
+    /// Predicate: equal to this JSON value (templates rendered).
+    #[serde(default)]
+    pub equals: Option<Value>,
+    /// Predicate: equal to this string, ignoring letter case.
+    #[serde(default)]
+    pub equals_ignore_case: Option<String>,
+    /// Predicate: a string containing this text, or an array containing this element
+    /// (objects match when every given key matches).
+    #[serde(default)]
+    pub contains: Option<Value>,
+    /// Predicate: an array not containing this element.
+    #[serde(default)]
+    pub not_contains: Option<Value>,
+    /// Predicate: an array of exactly this length.
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// Predicate: absent, `null` or `[]`.
+    #[serde(default)]
+    pub empty: Option<bool>,
+    /// Predicate: of this JSON type (`string`, `number`, `integer`, `boolean`, `object`,
+    /// `array`, `null`).
+    #[serde(default, rename = "type")]
+    pub type_: Option<String>,
+    /// Predicate: a string matching this regular expression.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// Predicate: an array equal to this one as a multiset (order ignored).
+    #[serde(default)]
+    pub set_equals: Option<Vec<Value>>,
+    /// Predicate: equal to one of these values.
+    #[serde(default)]
+    pub one_of: Option<Vec<Value>>,
+
+    /// `entra` (the default: Entra provisioning breaks; the trial fails) or `rfc` (an RFC
+    /// 7643/7644 MUST Entra tolerates: a warning, a failure only under `--strict`).
+    #[serde(default)]
+    pub severity: Option<crate::check::Severity>,
+    /// Evaluate only when the response status is one of these.
+    #[serde(default)]
+    pub when_status: Option<OneOrMany<u16>>,
+    /// Why it matters, printed with a failure.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+/// A value written either alone or as an array.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    /// `status = 201`
+    One(T),
+    /// `status = [200, 204]`
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    /// The values as a list.
+    pub fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
