@@ -13,7 +13,9 @@ use crate::client::Response;
 use crate::suite::template::{as_text, Vars};
 
 /// How much a failed expectation matters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Entra provisioning would break: the trial fails.
@@ -180,8 +182,14 @@ impl Expect {
         let subject = match &self.subject {
             Subject::Status => "status".to_string(),
             Subject::Header(h) => format!("header {h}"),
-            Subject::Pointer { pointer, each: None } => pointer_name(pointer),
-            Subject::Pointer { pointer, each: Some(e) } => format!("{}[*]{e}", pointer_name(pointer)),
+            Subject::Pointer {
+                pointer,
+                each: None,
+            } => pointer_name(pointer),
+            Subject::Pointer {
+                pointer,
+                each: Some(e),
+            } => format!("{}[*]{e}", pointer_name(pointer)),
         };
         let predicate = match &self.predicate {
             Predicate::StatusIn(s) => format!("in {}", list(s)),
@@ -193,7 +201,7 @@ impl Expect {
             Predicate::NotContains(v) => format!("does not contain {v}"),
             Predicate::Count(n) => format!("has {n} element(s)"),
             Predicate::Empty => "is empty or absent".into(),
-            Predicate::Type(t) => format!("is a {}", t.name()),
+            Predicate::Type(t) => format!("is {}", with_article(t.name())),
             Predicate::Matches(r) => format!("matches /{}/", r.as_str()),
             Predicate::SetEquals(v) => format!("equals (in any order) {}", Value::Array(v.clone())),
             Predicate::OneOf(v) => format!("is one of {}", Value::Array(v.clone())),
@@ -209,7 +217,12 @@ impl Expect {
             }
         }
         let expected = || self.describe_rendered(vars);
-        let fail = |actual: String| Some(Mismatch { expected: expected(), actual });
+        let fail = |actual: String| {
+            Some(Mismatch {
+                expected: expected(),
+                actual,
+            })
+        };
         match &self.subject {
             Subject::Status => match &self.predicate {
                 Predicate::StatusIn(set) if set.contains(&response.status) => None,
@@ -218,7 +231,7 @@ impl Expect {
             Subject::Header(name) => {
                 let value = response.header(name);
                 self.check_value(value.map(|v| Value::String(v.to_string())), vars, true)
-                    .and_then(|actual| fail(actual))
+                    .and_then(&fail)
             }
             Subject::Pointer { pointer, each } => {
                 let body = match response.json() {
@@ -228,7 +241,10 @@ impl Expect {
                 let found = body.pointer(pointer).cloned();
                 let found = match (found, each) {
                     (Some(Value::Array(items)), Some(sub)) => Some(Value::Array(
-                        items.iter().map(|i| i.pointer(sub).cloned().unwrap_or(Value::Null)).collect(),
+                        items
+                            .iter()
+                            .map(|i| i.pointer(sub).cloned().unwrap_or(Value::Null))
+                            .collect(),
                     )),
                     (Some(other), Some(_)) => {
                         return fail(format!("{} is not an array", JsonType::of(&other)))
@@ -236,7 +252,7 @@ impl Expect {
                     (found, None) => found,
                     (None, Some(_)) => None,
                 };
-                self.check_value(found, vars, false).and_then(|actual| fail(actual))
+                self.check_value(found, vars, false).and_then(&fail)
             }
         }
     }
@@ -247,11 +263,15 @@ impl Expect {
             Predicate::Equals(v) => Predicate::Equals(render_or_keep(vars, v)),
             Predicate::Contains(v) => Predicate::Contains(render_or_keep(vars, v)),
             Predicate::NotContains(v) => Predicate::NotContains(render_or_keep(vars, v)),
-            Predicate::SetEquals(v) => Predicate::SetEquals(v.iter().map(|x| render_or_keep(vars, x)).collect()),
-            Predicate::OneOf(v) => Predicate::OneOf(v.iter().map(|x| render_or_keep(vars, x)).collect()),
-            Predicate::EqualsIgnoreCase(s) => {
-                Predicate::EqualsIgnoreCase(as_text(&render_or_keep(vars, &Value::String(s.clone()))))
+            Predicate::SetEquals(v) => {
+                Predicate::SetEquals(v.iter().map(|x| render_or_keep(vars, x)).collect())
             }
+            Predicate::OneOf(v) => {
+                Predicate::OneOf(v.iter().map(|x| render_or_keep(vars, x)).collect())
+            }
+            Predicate::EqualsIgnoreCase(s) => Predicate::EqualsIgnoreCase(as_text(
+                &render_or_keep(vars, &Value::String(s.clone())),
+            )),
             other => other.clone(),
         };
         rendered.describe()
@@ -271,7 +291,8 @@ impl Expect {
             (_, None) => false,
             (Predicate::Equals(want), Some(v)) => render_or_keep(vars, want) == *v,
             (Predicate::EqualsIgnoreCase(want), Some(Value::String(s))) => {
-                as_text(&render_or_keep(vars, &Value::String(want.clone()))).to_lowercase() == s.to_lowercase()
+                as_text(&render_or_keep(vars, &Value::String(want.clone()))).to_lowercase()
+                    == s.to_lowercase()
             }
             (Predicate::Contains(want), Some(Value::String(s))) => {
                 let w = as_text(&render_or_keep(vars, want));
@@ -296,7 +317,9 @@ impl Expect {
                 let want: Vec<Value> = want.iter().map(|w| render_or_keep(vars, w)).collect();
                 same_multiset(&want, items)
             }
-            (Predicate::OneOf(options), Some(v)) => options.iter().any(|o| render_or_keep(vars, o) == *v),
+            (Predicate::OneOf(options), Some(v)) => {
+                options.iter().any(|o| render_or_keep(vars, o) == *v)
+            }
             _ => false,
         };
         if ok {
@@ -304,13 +327,30 @@ impl Expect {
         } else {
             Some(match (&self.predicate, &found) {
                 (Predicate::Count(_), Some(Value::Array(a))) => {
-                    format!("{} element(s): {}", a.len(), trim(&Value::Array(a.clone()).to_string(), 300))
+                    format!(
+                        "{} element(s): {}",
+                        a.len(),
+                        trim(&Value::Array(a.clone()).to_string(), 300)
+                    )
                 }
-                (Predicate::Type(_), Some(v)) => format!("a {}: {}", JsonType::of(v), trim(&v.to_string(), 200)),
+                (Predicate::Type(_), Some(v)) => format!(
+                    "{}: {}",
+                    with_article(JsonType::of(v)),
+                    trim(&v.to_string(), 200)
+                ),
                 _ => shown(&found),
             })
         }
     }
+}
+
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 fn render_or_keep(vars: &Vars, v: &Value) -> Value {
@@ -320,9 +360,9 @@ fn render_or_keep(vars: &Vars, v: &Value) -> Value {
 /// `want` matches `have` when equal, or, for objects, when every key of `want` matches.
 fn partial_match(want: &Value, have: &Value) -> bool {
     match (want, have) {
-        (Value::Object(w), Value::Object(h)) => {
-            w.iter().all(|(k, wv)| h.get(k).is_some_and(|hv| partial_match(wv, hv)))
-        }
+        (Value::Object(w), Value::Object(h)) => w
+            .iter()
+            .all(|(k, wv)| h.get(k).is_some_and(|hv| partial_match(wv, hv))),
         _ => want == have,
     }
 }
@@ -352,7 +392,10 @@ fn pointer_name(p: &str) -> String {
 }
 
 fn list(s: &[u16]) -> String {
-    format!("[{}]", s.iter().map(u16::to_string).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        s.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Shortens text to about `max` bytes (on a char boundary), marking the cut.
@@ -377,39 +420,97 @@ mod tests {
     }
 
     fn expect(subject: Subject, predicate: Predicate) -> Expect {
-        Expect { index: 0, subject, predicate, severity: Severity::Entra, when_status: None, why: None }
+        Expect {
+            index: 0,
+            subject,
+            predicate,
+            severity: Severity::Entra,
+            when_status: None,
+            why: None,
+        }
     }
 
     fn ptr(p: &str) -> Subject {
-        Subject::Pointer { pointer: p.into(), each: None }
+        Subject::Pointer {
+            pointer: p.into(),
+            each: None,
+        }
     }
 
     #[test]
     fn status_and_headers() {
         let r = response(201, "{}");
-        assert!(expect(Subject::Status, Predicate::StatusIn(vec![201])).evaluate(&r, &Vars::new()).is_none());
-        let m = expect(Subject::Status, Predicate::StatusIn(vec![200, 204])).evaluate(&r, &Vars::new()).unwrap();
+        assert!(expect(Subject::Status, Predicate::StatusIn(vec![201]))
+            .evaluate(&r, &Vars::new())
+            .is_none());
+        let m = expect(Subject::Status, Predicate::StatusIn(vec![200, 204]))
+            .evaluate(&r, &Vars::new())
+            .unwrap();
         assert_eq!(m.expected, "status in [200, 204]");
         assert_eq!(m.actual, "status 201");
-        let h = expect(Subject::Header("content-type".into()), Predicate::Contains(json!("APPLICATION/SCIM+JSON")));
+        let h = expect(
+            Subject::Header("content-type".into()),
+            Predicate::Contains(json!("APPLICATION/SCIM+JSON")),
+        );
         assert!(h.evaluate(&r, &Vars::new()).is_none());
     }
 
     #[test]
     fn pointer_predicates() {
-        let r = response(200, r#"{"totalResults":1,"Resources":[{"id":"a","roles":[{"value":"x"},{"value":"y"}]}]}"#);
+        let r = response(
+            200,
+            r#"{"totalResults":1,"Resources":[{"id":"a","roles":[{"value":"x"},{"value":"y"}]}]}"#,
+        );
         let v = Vars::new();
-        assert!(expect(ptr("/totalResults"), Predicate::Equals(json!(1))).evaluate(&r, &v).is_none());
-        assert_eq!(expect(ptr("/totalResults"), Predicate::Equals(json!(0))).evaluate(&r, &v).unwrap().actual, "1");
-        assert!(expect(ptr("/Resources"), Predicate::Count(1)).evaluate(&r, &v).is_none());
-        assert!(expect(ptr("/missing"), Predicate::Empty).evaluate(&r, &v).is_none());
-        assert!(expect(ptr("/Resources"), Predicate::Empty).evaluate(&r, &v).is_some());
-        let set = Subject::Pointer { pointer: "/Resources/0/roles".into(), each: Some("/value".into()) };
-        assert!(expect(set.clone(), Predicate::SetEquals(vec![json!("y"), json!("x")])).evaluate(&r, &v).is_none());
-        assert!(expect(set, Predicate::SetEquals(vec![json!("y")])).evaluate(&r, &v).is_some());
-        assert!(expect(ptr("/Resources"), Predicate::Contains(json!({"id": "a"}))).evaluate(&r, &v).is_none());
-        assert!(expect(ptr("/Resources/0/id"), Predicate::Type(JsonType::String)).evaluate(&r, &v).is_none());
-        assert_eq!(expect(ptr("/totalResults"), Predicate::Type(JsonType::String)).evaluate(&r, &v).unwrap().actual, "a integer: 1");
+        assert!(expect(ptr("/totalResults"), Predicate::Equals(json!(1)))
+            .evaluate(&r, &v)
+            .is_none());
+        assert_eq!(
+            expect(ptr("/totalResults"), Predicate::Equals(json!(0)))
+                .evaluate(&r, &v)
+                .unwrap()
+                .actual,
+            "1"
+        );
+        assert!(expect(ptr("/Resources"), Predicate::Count(1))
+            .evaluate(&r, &v)
+            .is_none());
+        assert!(expect(ptr("/missing"), Predicate::Empty)
+            .evaluate(&r, &v)
+            .is_none());
+        assert!(expect(ptr("/Resources"), Predicate::Empty)
+            .evaluate(&r, &v)
+            .is_some());
+        let set = Subject::Pointer {
+            pointer: "/Resources/0/roles".into(),
+            each: Some("/value".into()),
+        };
+        assert!(expect(
+            set.clone(),
+            Predicate::SetEquals(vec![json!("y"), json!("x")])
+        )
+        .evaluate(&r, &v)
+        .is_none());
+        assert!(expect(set, Predicate::SetEquals(vec![json!("y")]))
+            .evaluate(&r, &v)
+            .is_some());
+        assert!(
+            expect(ptr("/Resources"), Predicate::Contains(json!({"id": "a"})))
+                .evaluate(&r, &v)
+                .is_none()
+        );
+        assert!(
+            expect(ptr("/Resources/0/id"), Predicate::Type(JsonType::String))
+                .evaluate(&r, &v)
+                .is_none()
+        );
+        assert_eq!(
+            expect(ptr("/totalResults"), Predicate::Type(JsonType::String))
+                .evaluate(&r, &v)
+                .unwrap()
+                .actual,
+            "an integer: 1"
+        );
     }
 
     #[test]
@@ -417,15 +518,21 @@ mod tests {
         let mut v = Vars::new();
         v.set("id", json!("a"));
         let r = response(200, r#"{"id":"a"}"#);
-        assert!(expect(ptr("/id"), Predicate::Equals(json!("{{id}}"))).evaluate(&r, &v).is_none());
-        let m = expect(ptr("/id"), Predicate::Equals(json!("{{id}}x"))).evaluate(&r, &v).unwrap();
+        assert!(expect(ptr("/id"), Predicate::Equals(json!("{{id}}")))
+            .evaluate(&r, &v)
+            .is_none());
+        let m = expect(ptr("/id"), Predicate::Equals(json!("{{id}}x")))
+            .evaluate(&r, &v)
+            .unwrap();
         assert_eq!(m.expected, "/id equals \"ax\"");
     }
 
     #[test]
     fn non_json_body_is_a_readable_mismatch() {
         let r = Response::for_test(200, &[("Content-Type", "text/html")], "<html>login</html>");
-        let m = expect(ptr("/id"), Predicate::Present(true)).evaluate(&r, &Vars::new()).unwrap();
+        let m = expect(ptr("/id"), Predicate::Present(true))
+            .evaluate(&r, &Vars::new())
+            .unwrap();
         assert!(m.actual.contains("not JSON"), "{}", m.actual);
         assert!(m.actual.contains("<html>login"), "{}", m.actual);
     }
@@ -435,6 +542,8 @@ mod tests {
         let mut e = expect(ptr("/totalResults"), Predicate::Equals(json!(0)));
         e.when_status = Some(vec![200]);
         assert!(e.evaluate(&response(400, "{}"), &Vars::new()).is_none());
-        assert!(e.evaluate(&response(200, r#"{"totalResults":3}"#), &Vars::new()).is_some());
+        assert!(e
+            .evaluate(&response(200, r#"{"totalResults":3}"#), &Vars::new())
+            .is_some());
     }
 }

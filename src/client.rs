@@ -75,7 +75,10 @@ impl Request {
             s.push_str(&format!("\n  {k}: {v}"));
         }
         if let Some(b) = &self.body {
-            s.push_str(&format!("\n  {}", trim(&String::from_utf8_lossy(b), max_body)));
+            s.push_str(&format!(
+                "\n  {}",
+                trim(&String::from_utf8_lossy(b), max_body)
+            ));
         }
         s
     }
@@ -102,7 +105,10 @@ impl Response {
     pub fn for_test(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         Response {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+                .collect(),
             body: body.as_bytes().to_vec(),
             elapsed: Duration::ZERO,
             throttled: Vec::new(),
@@ -113,7 +119,10 @@ impl Response {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON, or a readable reason it is not JSON.
@@ -122,13 +131,21 @@ impl Response {
             .get_or_init(|| {
                 let ct = self.header("content-type").unwrap_or("no content-type");
                 if self.body.iter().all(u8::is_ascii_whitespace) {
-                    return Err(format!("response body is empty ({ct}) where JSON is required"));
+                    return Err(format!(
+                        "response body is empty ({ct}) where JSON is required"
+                    ));
                 }
                 if std::str::from_utf8(&self.body).is_err() {
-                    return Err(format!("response body is not valid UTF-8 ({ct}, {} bytes)", self.body.len()));
+                    return Err(format!(
+                        "response body is not valid UTF-8 ({ct}, {} bytes)",
+                        self.body.len()
+                    ));
                 }
                 serde_json::from_slice(&self.body).map_err(|e| {
-                    format!("response body is not JSON ({ct}; {e}): {}", self.preview(200))
+                    format!(
+                        "response body is not JSON ({ct}; {e}): {}",
+                        self.preview(200)
+                    )
                 })
             })
             .as_ref()
@@ -147,7 +164,11 @@ impl Response {
             self.status,
             reason(self.status),
             self.header("content-type").unwrap_or("no content-type"),
-            if self.body.is_empty() { "(empty)".to_string() } else { self.preview(max_body) }
+            if self.body.is_empty() {
+                "(empty)".to_string()
+            } else {
+                self.preview(max_body)
+            }
         )
     }
 }
@@ -220,16 +241,23 @@ impl ScimClient {
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none());
         if let Some(path) = &config.ca_cert {
-            let pem = std::fs::read(path)
-                .map_err(|e| ClientError::CaCert { path: path.clone(), reason: e.to_string() })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| ClientError::CaCert { path: path.clone(), reason: e.to_string() })?;
+            let pem = std::fs::read(path).map_err(|e| ClientError::CaCert {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ClientError::CaCert {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
             builder = builder.tls_certs_merge(certs);
         }
         if config.insecure {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
-        let http = builder.build().map_err(|e| ClientError::Build(error_chain(&e)))?;
+        let http = builder
+            .build()
+            .map_err(|e| ClientError::Build(error_chain(&e)))?;
         Ok(ScimClient { http, config })
     }
 
@@ -286,7 +314,12 @@ impl ScimClient {
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         if (300..400).contains(&status) {
             let location = headers
@@ -320,7 +353,10 @@ impl ScimClient {
             TransportError::Timeout(self.config.timeout)
         } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
             TransportError::Dns(chain)
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+        {
             TransportError::Tls(chain)
         } else if e.is_connect() {
             TransportError::Connect(chain)
@@ -356,7 +392,8 @@ fn retry_after(response: &Response, attempt: u32) -> Duration {
             if let Ok(secs) = v.parse::<u64>() {
                 Duration::from_secs(secs)
             } else if let Ok(when) = httpdate::parse_http_date(v) {
-                when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
+                when.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO)
             } else {
                 backoff
             }
@@ -400,7 +437,10 @@ mod tests {
         let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
         let r = Response::for_test(503, &[("Retry-After", later.as_str())], "");
         let d = retry_after(&r, 0);
-        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28), "{d:?}");
+        assert!(
+            d <= Duration::from_secs(30) && d >= Duration::from_secs(28),
+            "{d:?}"
+        );
         let r = Response::for_test(429, &[], "");
         assert_eq!(retry_after(&r, 2), Duration::from_secs(4));
     }
@@ -420,8 +460,14 @@ mod tests {
 
     #[test]
     fn json_errors_are_readable() {
-        assert!(Response::for_test(200, &[], "").json().unwrap_err().contains("empty"));
-        let r = Response { body: vec![0xff, 0xfe], ..Response::for_test(200, &[], "") };
+        assert!(Response::for_test(200, &[], "")
+            .json()
+            .unwrap_err()
+            .contains("empty"));
+        let r = Response {
+            body: vec![0xff, 0xfe],
+            ..Response::for_test(200, &[], "")
+        };
         assert!(r.json().unwrap_err().contains("UTF-8"));
         let r = Response::for_test(200, &[("content-type", "text/html")], "<html>");
         assert!(r.json().unwrap_err().contains("not JSON (text/html"));

@@ -65,7 +65,9 @@ impl FromStr for DialectChoice {
             "legacy" => Ok(DialectChoice::Legacy),
             "compliant" => Ok(DialectChoice::Compliant),
             "both" => Ok(DialectChoice::Both),
-            other => Err(format!("unknown dialect `{other}` (expected legacy, compliant or both)")),
+            other => Err(format!(
+                "unknown dialect `{other}` (expected legacy, compliant or both)"
+            )),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::dialect::Dialect;
 use crate::ledger::Ledger;
 use crate::secret::{Redactor, Secret};
 use crate::suite::model::AuthMode;
-use crate::suite::template::{as_text, Escape, Vars};
+use crate::suite::template::{as_text, encode_segment, Escape, Vars};
 use crate::suite::{Body, CheckedEntry, CheckedStep};
 
 /// How many body bytes a failure message shows.
@@ -36,11 +36,14 @@ impl Target {
     /// joining needs) and drops the query. Returns the target and whether the query carried
     /// Entra's `aadOptscim062020` flag.
     pub fn parse(url: &str, token: Option<Secret>) -> Result<(Target, bool), String> {
-        let mut base = Url::parse(url).map_err(|e| format!("--target-url `{url}` is not a URL: {e}"))?;
+        let mut base =
+            Url::parse(url).map_err(|e| format!("--target-url `{url}` is not a URL: {e}"))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(format!("--target-url `{url}` must be http or https"));
         }
-        let flag = base.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("aadOptscim062020"));
+        let flag = base
+            .query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("aadOptscim062020"));
         base.set_query(None);
         base.set_fragment(None);
         if !base.path().ends_with('/') {
@@ -160,10 +163,21 @@ impl TrialOutcome {
 
     /// The failure text: failing findings first, then warnings, then skipped steps.
     pub fn message(&self, strict: bool) -> String {
-        let mut parts: Vec<String> = self.findings.iter().filter(|f| f.kind.fails(strict)).map(|f| f.text.clone()).collect();
-        parts.extend(self.warnings(strict).map(|f| format!("warning: {}", f.text)));
+        let mut parts: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.kind.fails(strict))
+            .map(|f| f.text.clone())
+            .collect();
+        parts.extend(
+            self.warnings(strict)
+                .map(|f| format!("warning: {}", f.text)),
+        );
         if !self.skipped_steps.is_empty() {
-            parts.push(format!("skipped after the failure: {}", self.skipped_steps.join(", ")));
+            parts.push(format!(
+                "skipped after the failure: {}",
+                self.skipped_steps.join(", ")
+            ));
         }
         parts.join("\n\n")
     }
@@ -175,7 +189,12 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
         ctx,
         spec,
         vars: Vars::new(),
-        out: TrialOutcome { name: spec.name.clone(), findings: Vec::new(), exchanges: Vec::new(), skipped_steps: Vec::new() },
+        out: TrialOutcome {
+            name: spec.name.clone(),
+            findings: Vec::new(),
+            exchanges: Vec::new(),
+            skipped_steps: Vec::new(),
+        },
     };
     let ok = run.init_vars();
     let mut failed = !ok;
@@ -184,7 +203,9 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
             continue;
         }
         if failed && !step.always {
-            run.out.skipped_steps.push(format!("step {} \"{}\"", i + 1, step.name));
+            run.out
+                .skipped_steps
+                .push(format!("step {} \"{}\"", i + 1, step.name));
             continue;
         }
         if !run.step(i, step).await {
@@ -215,23 +236,43 @@ impl TrialRun<'_> {
         s
     }
 
-    fn push(&mut self, kind: FindingKind, step: Option<usize>, expect: Option<usize>, text: String) {
+    fn push(
+        &mut self,
+        kind: FindingKind,
+        step: Option<usize>,
+        expect: Option<usize>,
+        text: String,
+    ) {
         let text = self.ctx.redactor.scrub(&text);
-        self.out.findings.push(Finding { kind, step, expect, text });
+        self.out.findings.push(Finding {
+            kind,
+            step,
+            expect,
+            text,
+        });
     }
 
     fn init_vars(&mut self) -> bool {
         let tag = format!("scimconf-{}-{}", self.ctx.run_id, self.spec.seq);
         self.vars.set("run", Value::String(self.ctx.run_id.clone()));
         self.vars.set("tag", Value::String(tag));
-        self.vars.set("entry", Value::String(self.spec.entry.id.clone()));
-        self.vars.set("dialect", Value::String(self.spec.dialect.unwrap_or(Dialect::Legacy).name().into()));
+        self.vars
+            .set("entry", Value::String(self.spec.entry.id.clone()));
+        self.vars.set(
+            "dialect",
+            Value::String(self.spec.dialect.unwrap_or(Dialect::Legacy).name().into()),
+        );
         for (name, tpl) in &self.spec.entry.vars {
             match self.vars.render(tpl, Escape::None) {
                 Ok(v) => self.vars.set(name.clone(), Value::String(v)),
                 Err(e) => {
                     let at = self.location(None);
-                    self.push(FindingKind::Setup, None, None, format!("{at} › vars.{name}: {e}"));
+                    self.push(
+                        FindingKind::Setup,
+                        None,
+                        None,
+                        format!("{at} › vars.{name}: {e}"),
+                    );
                     return false;
                 }
             }
@@ -242,6 +283,20 @@ impl TrialRun<'_> {
     /// Runs one step; `false` when the trial should stop (a failing finding or a setup error).
     async fn step(&mut self, i: usize, step: &CheckedStep) -> bool {
         let at = self.location(Some((i, step)));
+        for (name, tpl) in &step.vars {
+            match self.vars.render(tpl, Escape::None) {
+                Ok(v) => self.vars.set(name.clone(), Value::String(v)),
+                Err(e) => {
+                    self.push(
+                        FindingKind::Setup,
+                        Some(i),
+                        None,
+                        format!("{at} › vars.{name}: {e}"),
+                    );
+                    return false;
+                }
+            }
+        }
         let request = match self.render(step) {
             Ok(r) => r,
             Err(e) => {
@@ -250,21 +305,39 @@ impl TrialRun<'_> {
             }
         };
         if let Some(refusal) = self.refuse_unowned(&request) {
-            self.push(FindingKind::Safety, Some(i), None, format!("{at}: {refusal}\n  request: {}", request.line()));
+            self.push(
+                FindingKind::Safety,
+                Some(i),
+                None,
+                format!("{at}: {refusal}\n  request: {}", request.line()),
+            );
             return false;
         }
         let result = self.ctx.client.send(&request).await;
         let response = match &result {
             Err(e) => {
-                let text = format!("{at}: transport error: {e}\n  request: {}", request.dump(SHOWN_BODY));
-                self.out.exchanges.push(Exchange { step: Some(i), step_name: step.name.clone(), request, result });
+                let text = format!(
+                    "{at}: transport error: {e}\n  request: {}",
+                    request.dump(SHOWN_BODY)
+                );
+                self.out.exchanges.push(Exchange {
+                    step: Some(i),
+                    step_name: step.name.clone(),
+                    request,
+                    result,
+                });
                 self.push(FindingKind::Transport, Some(i), None, text);
                 return false;
             }
             Ok(r) => r.clone(),
         };
         self.track(&request, &response);
-        let strict_fail_before = self.out.findings.iter().filter(|f| f.kind.fails(false)).count();
+        let strict_fail_before = self
+            .out
+            .findings
+            .iter()
+            .filter(|f| f.kind.fails(false))
+            .count();
         for e in &step.expects {
             if let Some(m) = e.evaluate(&response, &self.vars) {
                 let mut text = format!(
@@ -278,15 +351,29 @@ impl TrialRun<'_> {
                     response.summary(SHOWN_BODY)
                 );
                 if !response.throttled.is_empty() {
-                    text.push_str(&format!("\n  throttled first: {}", response.throttled.join("; ")));
+                    text.push_str(&format!(
+                        "\n  throttled first: {}",
+                        response.throttled.join("; ")
+                    ));
                 }
                 if let Some(why) = &e.why {
                     text.push_str(&format!("\n  why: {why}"));
                 }
-                self.push(FindingKind::Expectation(e.severity), Some(i), Some(e.index), text);
+                self.push(
+                    FindingKind::Expectation(e.severity),
+                    Some(i),
+                    Some(e.index),
+                    text,
+                );
             }
         }
-        let mut ok = self.out.findings.iter().filter(|f| f.kind.fails(false)).count() == strict_fail_before;
+        let mut ok = self
+            .out
+            .findings
+            .iter()
+            .filter(|f| f.kind.fails(false))
+            .count()
+            == strict_fail_before;
         for (name, pointer) in &step.capture {
             match response.json().map(|b| b.pointer(pointer).cloned()) {
                 Ok(Some(v)) if !v.is_null() => self.vars.set(name.clone(), v),
@@ -303,23 +390,44 @@ impl TrialRun<'_> {
                 }
                 Err(why) => {
                     if ok {
-                        self.push(FindingKind::Setup, Some(i), None, format!("{at}: cannot capture `{name}`: {why}"));
+                        self.push(
+                            FindingKind::Setup,
+                            Some(i),
+                            None,
+                            format!("{at}: cannot capture `{name}`: {why}"),
+                        );
                     }
                     ok = false;
                 }
             }
         }
-        self.out.exchanges.push(Exchange { step: Some(i), step_name: step.name.clone(), request, result: Ok(response) });
+        self.out.exchanges.push(Exchange {
+            step: Some(i),
+            step_name: step.name.clone(),
+            request,
+            result: Ok(response),
+        });
         ok
     }
 
     fn render(&self, step: &CheckedStep) -> Result<Request, String> {
-        let path = self.vars.render(&step.path, Escape::PathSegment).map_err(|e| format!("path: {e}"))?;
-        let mut url = self.ctx.target.base.join(&path).map_err(|e| format!("path `{path}`: {e}"))?;
+        let path = self
+            .vars
+            .render(&step.path, Escape::PathSegment)
+            .map_err(|e| format!("path: {e}"))?;
+        let mut url = self
+            .ctx
+            .target
+            .base
+            .join(&path)
+            .map_err(|e| format!("path `{path}`: {e}"))?;
         if !step.query.is_empty() {
             let mut pairs = Vec::new();
             for (k, v) in &step.query {
-                let value = self.vars.render(v, Escape::None).map_err(|e| format!("query.{k}: {e}"))?;
+                let value = self
+                    .vars
+                    .render(v, Escape::None)
+                    .map_err(|e| format!("query.{k}: {e}"))?;
                 pairs.push(format!("{}={}", form_encode(k), form_encode(&value)));
             }
             url.set_query(Some(&pairs.join("&")));
@@ -327,33 +435,57 @@ impl TrialRun<'_> {
         let mut headers: Vec<(String, String)> = Vec::new();
         let body = match &step.body {
             None => None,
-            Some(Body::Json(v)) => {
+            Some(Body::Raw(r)) => Some(
+                self.vars
+                    .render(r, Escape::None)
+                    .map_err(|e| format!("body: {e}"))?
+                    .into_bytes(),
+            ),
+            Some(b) => {
+                let v = b
+                    .json_for(self.spec.dialect)
+                    .ok_or("body: no fixture for this dialect")?;
                 let rendered = self.vars.render_json(v).map_err(|e| format!("body: {e}"))?;
-                headers.push(("Content-Type".into(), "application/scim+json; charset=utf-8".into()));
                 Some(serde_json::to_vec(&rendered).map_err(|e| format!("body: {e}"))?)
             }
-            Some(Body::Raw(r)) => {
-                headers.push(("Content-Type".into(), "application/scim+json; charset=utf-8".into()));
-                Some(self.vars.render(r, Escape::None).map_err(|e| format!("body: {e}"))?.into_bytes())
-            }
         };
+        if body.is_some() {
+            headers.push((
+                "Content-Type".into(),
+                "application/scim+json; charset=utf-8".into(),
+            ));
+        }
         for (k, v) in &step.headers {
-            let value = self.vars.render(v, Escape::None).map_err(|e| format!("headers.{k}: {e}"))?;
+            let value = self
+                .vars
+                .render(v, Escape::None)
+                .map_err(|e| format!("headers.{k}: {e}"))?;
             headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
             headers.push((k.clone(), value));
         }
         let bearer = match step.auth {
             AuthMode::Token => self.ctx.target.token.clone(),
             AuthMode::None => None,
-            AuthMode::Wrong => Some(Secret::new(format!("scimconf-wrong-token-{}", uuid::Uuid::new_v4()))),
+            AuthMode::Wrong => Some(Secret::new(format!(
+                "scimconf-wrong-token-{}",
+                uuid::Uuid::new_v4()
+            ))),
         };
-        Ok(Request { method: step.method.clone(), url, headers, body, bearer })
+        Ok(Request {
+            method: step.method.clone(),
+            url,
+            headers,
+            body,
+            bearer,
+        })
     }
 
     /// The relative resource path of a request URL (`Users/abc`), if it is under the target.
     fn relative(&self, url: &Url) -> Option<String> {
         let base = self.ctx.target.base.path();
-        url.path().strip_prefix(base).map(|p| p.trim_end_matches('/').to_string())
+        url.path()
+            .strip_prefix(base)
+            .map(|p| p.trim_end_matches('/').to_string())
     }
 
     /// A reason to refuse the request, if it would modify a resource this run did not create.
@@ -373,15 +505,17 @@ impl TrialRun<'_> {
 
     /// Records creations and deletions in the ledger.
     fn track(&self, request: &Request, response: &Response) {
-        let Some(rel) = self.relative(&request.url) else { return };
+        let Some(rel) = self.relative(&request.url) else {
+            return;
+        };
         let ok = (200..300).contains(&response.status);
         match request.method.as_str() {
             "POST" if ok && !rel.contains('/') => {
                 if let Ok(body) = response.json() {
                     if let Some(id) = body.get("id").map(as_text) {
-                        let segment: String =
-                            percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC).collect();
-                        self.ctx.ledger.created(&format!("{rel}/{segment}"), &self.spec.name);
+                        self.ctx
+                            .ledger
+                            .created(&format!("{rel}/{}", encode_segment(&id)), &self.spec.name);
                     }
                 }
             }
@@ -398,17 +532,29 @@ impl TrialRun<'_> {
                 Err(reason) => {
                     self.ctx.ledger.stuck(&path, reason.clone());
                     let at = self.location(None);
-                    self.push(FindingKind::Cleanup, None, None, format!("{at} › cleanup: could not delete {path}: {reason}"));
+                    self.push(
+                        FindingKind::Cleanup,
+                        None,
+                        None,
+                        format!("{at} › cleanup: could not delete {path}: {reason}"),
+                    );
                 }
             }
         }
     }
 }
 
-/// Deletes one created resource with bounded retries; `Ok` on 2xx or 404.
+/// Deletes one created resource; `Ok` on 2xx or 404. Transport errors and 5xx are retried
+/// (3 tries in all), other answers are final.
 pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
     let url = ctx.target.base.join(path).map_err(|e| e.to_string())?;
-    let request = Request { method: "DELETE".into(), url, headers: Vec::new(), body: None, bearer: ctx.target.token.clone() };
+    let request = Request {
+        method: "DELETE".into(),
+        url,
+        headers: Vec::new(),
+        body: None,
+        bearer: ctx.target.token.clone(),
+    };
     let mut last = String::new();
     for attempt in 0..3 {
         if attempt > 0 {
@@ -416,6 +562,12 @@ pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
         }
         match ctx.client.send(&request).await {
             Ok(r) if (200..300).contains(&r.status) || r.status == 404 => return Ok(()),
+            // Only transient answers are worth another try.
+            Ok(r) if r.status < 500 => {
+                return Err(ctx
+                    .redactor
+                    .scrub(&format!("DELETE answered {}", r.summary(200))))
+            }
             Ok(r) => last = format!("DELETE answered {}", r.summary(200)),
             Err(e) => last = e.to_string(),
         }
@@ -448,7 +600,10 @@ mod tests {
         assert_eq!(t.base.as_str(), "https://h.example/scim/v2/");
         assert!(flag);
         let (t, flag) = Target::parse("https://h.example/scim/", None).unwrap();
-        assert_eq!(t.base.join("Users").unwrap().as_str(), "https://h.example/scim/Users");
+        assert_eq!(
+            t.base.join("Users").unwrap().as_str(),
+            "https://h.example/scim/Users"
+        );
         assert!(!flag);
         assert!(Target::parse("ftp://x", None).is_err());
         assert!(Target::parse("not a url", None).is_err());

@@ -44,7 +44,13 @@ impl Ledger {
 
     /// Records a resource the target just created for `trial`.
     pub fn created(&self, path: &str, trial: &str) {
-        self.with(|items| items.push(Item { path: path.to_string(), trial: trial.to_string(), state: State::Live }));
+        self.with(|items| {
+            items.push(Item {
+                path: path.to_string(),
+                trial: trial.to_string(),
+                state: State::Live,
+            })
+        });
     }
 
     /// Marks a resource deleted (a DELETE answered 2xx or 404).
@@ -59,7 +65,10 @@ impl Ledger {
 
     fn set_state(&self, path: &str, state: State) {
         self.with(|items| {
-            for i in items.iter_mut().filter(|i| i.path == path && i.state != State::Deleted) {
+            for i in items
+                .iter_mut()
+                .filter(|i| i.path == path && i.state != State::Deleted)
+            {
                 i.state = state.clone();
             }
         });
@@ -76,7 +85,10 @@ impl Ledger {
             items
                 .iter()
                 .rev()
-                .filter(|i| matches!(i.state, State::Live | State::Stuck(_)) && trial.is_none_or(|t| i.trial == t))
+                .filter(|i| {
+                    matches!(i.state, State::Live | State::Stuck(_))
+                        && trial.is_none_or(|t| i.trial == t)
+                })
                 .map(|i| i.path.clone())
                 .collect()
         })
@@ -101,7 +113,10 @@ impl Ledger {
                 State::Stuck(r) => r.clone(),
                 _ => "not deleted".into(),
             };
-            s.push_str(&format!("\n  left behind: {} (trial {}): {why}", i.path, i.trial));
+            s.push_str(&format!(
+                "\n  left behind: {} (trial {}): {why}",
+                i.path, i.trial
+            ));
         }
         s
     }
@@ -123,6 +138,8 @@ mod tests {
         assert!(!l.owns("Users/9"));
         l.stuck("Users/3", "500".into());
         assert_eq!(l.live(None), vec!["Users/3", "Groups/2"]);
-        assert!(l.summary("r").contains("created 3 resource(s), deleted 1, left behind 2"));
+        assert!(l
+            .summary("r")
+            .contains("created 3 resource(s), deleted 1, left behind 2"));
     }
 }

@@ -10,9 +10,13 @@
 //! - [`secret`]: tokens that never print.
 
 pub mod check;
+pub mod cli;
 pub mod client;
 pub mod dialect;
 pub mod exec;
 pub mod ledger;
+pub mod plan;
+pub mod runner;
 pub mod secret;
+pub mod server;
 pub mod suite;

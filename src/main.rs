@@ -1,1 +1,98 @@
-fn main() {}
+//! `scim-conformance`: `check` runs the conformance trials (as `cargo test` does), `serve` runs
+//! the reference SCIM server standalone.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scim_conformance::cli::TestCli;
+use scim_conformance::server::{self, Fault, ServerConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "scim-conformance",
+    version,
+    about = "Will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint?"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the conformance trials against --target-url (or the embedded reference server).
+    /// Takes the same flags as `cargo test -- ...`.
+    Check(TestCli),
+    /// Run the in-memory reference SCIM server until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address to bind; loopback unless you mean to expose it.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Bearer token clients must send [default: SCIM_TOKEN, else a random one, printed].
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Path the SCIM endpoints are served under.
+    #[arg(long, default_value = "/scim")]
+    base_path: String,
+    /// Switch on a deliberate defect (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<Fault>,
+    /// List the faults and exit.
+    #[arg(long)]
+    list_faults: bool,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check(cli) => scim_conformance::runner::main(cli),
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    if args.list_faults {
+        for f in Fault::ALL {
+            println!("{:<40} {}", f.name(), f.describe());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let rt = match scim_conformance::runner::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let generated = args.token.is_none();
+    let token = args
+        .token
+        .unwrap_or_else(|| format!("ref-{}", uuid::Uuid::new_v4().simple()));
+    let mut config = ServerConfig::new(token.clone());
+    config.base_path = args.base_path;
+    config.faults = args.faults.into_iter().collect();
+    rt.block_on(async {
+        let running = match server::spawn(config, SocketAddr::new(args.bind, args.port)).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen on {}:{}: {e}", args.bind, args.port);
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("reference SCIM server at {}", running.base_url());
+        if generated {
+            println!("token (generated for this server): {token}");
+        }
+        println!("Ctrl-C stops it.");
+        let _ = tokio::signal::ctrl_c().await;
+        running.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}

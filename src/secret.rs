@@ -51,7 +51,9 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for these secrets.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        Redactor { secrets: secrets.into_iter().collect() }
+        Redactor {
+            secrets: secrets.into_iter().collect(),
+        }
     }
 
     /// Adds one more secret (e.g. an OAuth access token obtained mid-run).
@@ -61,7 +63,9 @@ impl Redactor {
 
     /// `text` with every known secret replaced by `***`.
     pub fn scrub(&self, text: &str) -> String {
-        self.secrets.iter().fold(text.to_string(), |t, s| s.redact(&t))
+        self.secrets
+            .iter()
+            .fold(text.to_string(), |t, s| s.redact(&t))
     }
 }
 
@@ -80,6 +84,9 @@ mod tests {
     #[test]
     fn redact_replaces_every_occurrence() {
         let r = Redactor::new([Secret::new("abcd1234")]);
-        assert_eq!(r.scrub("Bearer abcd1234 and abcd1234"), "Bearer *** and ***");
+        assert_eq!(
+            r.scrub("Bearer abcd1234 and abcd1234"),
+            "Bearer *** and ***"
+        );
     }
 }

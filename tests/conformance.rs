@@ -1,1 +1,8 @@
-fn main() {}
+//! `cargo test` entry point: every suite entry as one trial, against `--target-url` or the
+//! embedded reference server. Same runner as `scim-conformance check`.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    scim_conformance::runner::main(scim_conformance::cli::TestCli::parse())
+}

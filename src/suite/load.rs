@@ -64,6 +64,22 @@ pub enum Body {
     Json(Value),
     /// A literal body sent as is.
     Raw(String),
+    /// One JSON body per dialect, from a fixture path containing `{{dialect}}`.
+    PerDialect(Vec<(Dialect, Value)>),
+}
+
+impl Body {
+    /// The JSON to send in `dialect` (`None` for raw bodies).
+    pub fn json_for(&self, dialect: Option<Dialect>) -> Option<&Value> {
+        match self {
+            Body::Json(v) => Some(v),
+            Body::Raw(_) => None,
+            Body::PerDialect(all) => {
+                let d = dialect.unwrap_or(Dialect::Legacy);
+                all.iter().find(|(x, _)| *x == d).map(|(_, v)| v)
+            }
+        }
+    }
 }
 
 /// A checked step: method known, path relative, expectations typed.
@@ -73,6 +89,8 @@ pub struct CheckedStep {
     pub name: String,
     /// Upper-case method.
     pub method: String,
+    /// Variables set just before rendering, in order.
+    pub vars: IndexMap<String, String>,
     /// Path template relative to the target URL.
     pub path: String,
     /// Query templates, in order.
@@ -141,12 +159,20 @@ pub fn load_dir(suites_dir: &Path, fixtures_dir: &Path) -> Result<Vec<Suite>, Su
 /// Loads one suite file. A file that cannot be read or parsed gives a suite with one error.
 pub fn load_file(path: &Path, fixtures_dir: &Path) -> Suite {
     let file = display_path(path);
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let broken = |field: Option<String>, message: String| Suite {
         name: name.clone(),
         file: file.clone(),
         title: String::new(),
-        entries: vec![Err(SuiteError { file: file.clone(), entry: None, field, message })],
+        entries: vec![Err(SuiteError {
+            file: file.clone(),
+            entry: None,
+            field,
+            message,
+        })],
     };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -178,22 +204,49 @@ pub fn load_file(path: &Path, fixtures_dir: &Path) -> Suite {
                 message,
             };
             let entry: Entry = serde_path_to_error::deserialize(raw.clone().into_deserializer())
-                .map_err(|e| err(Some(e.path().to_string()).filter(|p| p != "."), e.inner().to_string()))?;
+                .map_err(|e| {
+                    err(
+                        Some(e.path().to_string()).filter(|p| p != "."),
+                        e.inner().to_string(),
+                    )
+                })?;
             if !seen.insert(entry.id.clone()) {
-                return Err(err(Some("id".into()), format!("duplicate entry id `{}` in this file", entry.id)));
+                return Err(err(
+                    Some("id".into()),
+                    format!("duplicate entry id `{}` in this file", entry.id),
+                ));
             }
-            check_entry(&name, &file, entry, fixtures_dir).map_err(|(field, message)| err(Some(field), message))
+            check_entry(&name, &file, entry, fixtures_dir)
+                .map_err(|(field, message)| err(Some(field), message))
         })
         .collect();
-    Suite { name, file, title: parsed.suite.title, entries }
+    Suite {
+        name,
+        file,
+        title: parsed.suite.title,
+        entries,
+    }
 }
 
 type FieldError = (String, String);
 
-fn check_entry(suite: &str, file: &str, entry: Entry, fixtures: &Path) -> Result<CheckedEntry, FieldError> {
+fn check_entry(
+    suite: &str,
+    file: &str,
+    entry: Entry,
+    fixtures: &Path,
+) -> Result<CheckedEntry, FieldError> {
     let bad = |field: &str, msg: String| Err((field.to_string(), msg));
-    if entry.id.is_empty() || !entry.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return bad("id", format!("`{}` is not a kebab-case id (a-z, 0-9, -)", entry.id));
+    if entry.id.is_empty()
+        || !entry
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return bad(
+            "id",
+            format!("`{}` is not a kebab-case id (a-z, 0-9, -)", entry.id),
+        );
     }
     if entry.title.trim().is_empty() {
         return bad("title", "is empty".into());
@@ -208,13 +261,25 @@ fn check_entry(suite: &str, file: &str, entry: Entry, fixtures: &Path) -> Result
     }
     let mut steps = Vec::new();
     for (i, step) in entry.steps.into_iter().enumerate() {
-        let at = |f: &str| if f.is_empty() { format!("step[{i}]") } else { format!("step[{i}].{f}") };
+        let at = |f: &str| {
+            if f.is_empty() {
+                format!("step[{i}]")
+            } else {
+                format!("step[{i}].{f}")
+            }
+        };
         if let Some(d) = step.only {
             if !entry.dialects.contains(&d) {
                 return Err((at("only"), format!("`{d}` is not in this entry's dialects")));
             }
         }
-        steps.push(check_step(step, fixtures, &mut known, &at)?);
+        steps.push(check_step(
+            step,
+            fixtures,
+            &entry.dialects,
+            &mut known,
+            &at,
+        )?);
     }
     Ok(CheckedEntry {
         suite: suite.to_string(),
@@ -247,15 +312,29 @@ fn check_refs(
 fn check_step(
     step: Step,
     fixtures: &Path,
+    dialects: &[Dialect],
     known: &mut HashSet<String>,
     at: &dyn Fn(&str) -> String,
 ) -> Result<CheckedStep, FieldError> {
     let method = step.method.to_ascii_uppercase();
     if !METHODS.contains(&method.as_str()) {
-        return Err((at("method"), format!("`{}` is not one of {}", step.method, METHODS.join(", "))));
+        return Err((
+            at("method"),
+            format!("`{}` is not one of {}", step.method, METHODS.join(", ")),
+        ));
     }
     if step.path.starts_with('/') || step.path.contains("://") {
-        return Err((at("path"), format!("`{}` must be relative to the target URL (no leading `/`)", step.path)));
+        return Err((
+            at("path"),
+            format!(
+                "`{}` must be relative to the target URL (no leading `/`)",
+                step.path
+            ),
+        ));
+    }
+    for (name, tpl) in &step.vars {
+        check_refs(&at(&format!("vars.{name}")), references(tpl), known)?;
+        known.insert(name.clone());
     }
     check_refs(&at("path"), references(&step.path), known)?;
     for (k, v) in &step.query {
@@ -269,21 +348,46 @@ fn check_step(
         Some(spec) => {
             let body = match (spec.json, spec.file, spec.raw) {
                 (Some(j), None, None) => Body::Json(j),
+                (None, Some(f), None) if f.contains("{{dialect}}") => {
+                    let only: Vec<Dialect> = step
+                        .only
+                        .map(|d| vec![d])
+                        .unwrap_or_else(|| dialects.to_vec());
+                    if only.is_empty() {
+                        return Err((
+                            at("body.file"),
+                            "{{dialect}} in a fixture path needs `dialects` on the entry".into(),
+                        ));
+                    }
+                    let mut all = Vec::new();
+                    for d in only {
+                        let file = f.replace("{{dialect}}", d.name());
+                        all.push((
+                            d,
+                            read_fixture(fixtures, &file).map_err(|m| (at("body.file"), m))?,
+                        ));
+                    }
+                    Body::PerDialect(all)
+                }
                 (None, Some(f), None) => {
-                    let path = fixtures.join(&f);
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        (at("body.file"), format!("cannot read fixture {}: {e}", display_path(&path)))
-                    })?;
-                    Body::Json(serde_json::from_str(&text).map_err(|e| {
-                        (at("body.file"), format!("fixture {} is not JSON: {e}", display_path(&path)))
-                    })?)
+                    Body::Json(read_fixture(fixtures, &f).map_err(|m| (at("body.file"), m))?)
                 }
                 (None, None, Some(r)) => Body::Raw(r),
-                _ => return Err((at("body"), "give exactly one of `json`, `file` or `raw`".into())),
+                _ => {
+                    return Err((
+                        at("body"),
+                        "give exactly one of `json`, `file` or `raw`".into(),
+                    ))
+                }
             };
             let refs = match &body {
                 Body::Json(v) => json_references(v),
                 Body::Raw(r) => references(r),
+                Body::PerDialect(all) => all
+                    .iter()
+                    .map(|(_, v)| json_references(v))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.concat()),
             };
             check_refs(&at("body"), refs, known)?;
             Some(body)
@@ -293,16 +397,23 @@ fn check_step(
     for (j, spec) in step.expect.into_iter().enumerate() {
         let field = at(&format!("expect[{j}]"));
         let e = check_expect(j, spec).map_err(|(sub, msg)| {
-            (if sub.is_empty() { field.clone() } else { format!("{field}.{sub}") }, msg)
+            (
+                if sub.is_empty() {
+                    field.clone()
+                } else {
+                    format!("{field}.{sub}")
+                },
+                msg,
+            )
         })?;
         let mut refs = Vec::new();
         match &e.predicate {
             Predicate::Equals(v) | Predicate::Contains(v) | Predicate::NotContains(v) => {
                 refs.extend(json_references(v).unwrap_or_default())
             }
-            Predicate::SetEquals(vs) | Predicate::OneOf(vs) => {
-                vs.iter().for_each(|v| refs.extend(json_references(v).unwrap_or_default()))
-            }
+            Predicate::SetEquals(vs) | Predicate::OneOf(vs) => vs
+                .iter()
+                .for_each(|v| refs.extend(json_references(v).unwrap_or_default())),
             Predicate::EqualsIgnoreCase(s) => refs.extend(references(s).unwrap_or_default()),
             _ => {}
         }
@@ -311,13 +422,17 @@ fn check_step(
     }
     for (name, pointer) in &step.capture {
         if !(pointer.is_empty() || pointer.starts_with('/')) {
-            return Err((at(&format!("capture.{name}")), format!("`{pointer}` is not a JSON pointer (starts with `/`)")));
+            return Err((
+                at(&format!("capture.{name}")),
+                format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+            ));
         }
         known.insert(name.clone());
     }
     Ok(CheckedStep {
         name: step.name,
         method,
+        vars: step.vars,
         path: step.path,
         query: step.query,
         headers: step.headers,
@@ -336,12 +451,18 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     let why = s.why.clone();
     let subjects = [s.status.is_some(), s.header.is_some(), s.pointer.is_some()];
     if subjects.iter().filter(|b| **b).count() != 1 {
-        return Err((String::new(), "give exactly one subject: `status`, `header` or `pointer`".into()));
+        return Err((
+            String::new(),
+            "give exactly one subject: `status`, `header` or `pointer`".into(),
+        ));
     }
     if let Some(status) = &s.status {
         let predicates = predicate_count(&s);
         if predicates > 0 || s.each.is_some() {
-            return Err(("status".into(), "`status` is its own predicate: give no other".into()));
+            return Err((
+                "status".into(),
+                "`status` is its own predicate: give no other".into(),
+            ));
         }
         return Ok(Expect {
             index,
@@ -360,14 +481,23 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     } else {
         let pointer = s.pointer.clone().unwrap_or_default();
         if !(pointer.is_empty() || pointer.starts_with('/')) {
-            return Err(("pointer".into(), format!("`{pointer}` is not a JSON pointer (starts with `/`)")));
+            return Err((
+                "pointer".into(),
+                format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+            ));
         }
         if let Some(e) = &s.each {
             if !e.starts_with('/') {
-                return Err(("each".into(), format!("`{e}` is not a JSON pointer (starts with `/`)")));
+                return Err((
+                    "each".into(),
+                    format!("`{e}` is not a JSON pointer (starts with `/`)"),
+                ));
             }
         }
-        Subject::Pointer { pointer, each: s.each.clone() }
+        Subject::Pointer {
+            pointer,
+            each: s.each.clone(),
+        }
     };
     if predicate_count(&s) != 1 {
         return Err((
@@ -391,15 +521,25 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
         Predicate::Count(n)
     } else if let Some(e) = s.empty {
         if !e {
-            return Err(("empty".into(), "only `empty = true` is meaningful (use `count` or `present`)".into()));
+            return Err((
+                "empty".into(),
+                "only `empty = true` is meaningful (use `count` or `present`)".into(),
+            ));
         }
         Predicate::Empty
     } else if let Some(t) = s.type_ {
         Predicate::Type(JsonType::parse(&t).ok_or_else(|| {
-            ("type".to_string(), format!("`{t}` is not one of string, number, integer, boolean, object, array, null"))
+            (
+                "type".to_string(),
+                format!(
+                    "`{t}` is not one of string, number, integer, boolean, object, array, null"
+                ),
+            )
         })?)
     } else if let Some(re) = s.matches {
-        Predicate::Matches(regex_lite::Regex::new(&re).map_err(|e| ("matches".to_string(), e.to_string()))?)
+        Predicate::Matches(
+            regex_lite::Regex::new(&re).map_err(|e| ("matches".to_string(), e.to_string()))?,
+        )
     } else if let Some(v) = s.set_equals {
         Predicate::SetEquals(v)
     } else if let Some(v) = s.one_of {
@@ -407,7 +547,14 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     } else {
         unreachable!("predicate_count checked there is exactly one")
     };
-    Ok(Expect { index, subject, predicate, severity, when_status, why })
+    Ok(Expect {
+        index,
+        subject,
+        predicate,
+        severity,
+        when_status,
+        why,
+    })
 }
 
 fn predicate_count(s: &ExpectSpec) -> usize {
@@ -428,6 +575,14 @@ fn predicate_count(s: &ExpectSpec) -> usize {
     .iter()
     .filter(|b| **b)
     .count()
+}
+
+fn read_fixture(fixtures: &Path, file: &str) -> Result<Value, String> {
+    let path = fixtures.join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read fixture {}: {e}", display_path(&path)))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("fixture {} is not JSON: {e}", display_path(&path)))
 }
 
 /// A path as shown in messages: relative to the current directory's project when possible.
@@ -475,7 +630,13 @@ mod tests {
         let err = s.entries[0].as_ref().unwrap_err();
         assert_eq!(err.entry.as_deref(), Some("bad"));
         assert_eq!(err.field.as_deref(), Some("step[0].expect[1].poniter"));
-        assert!(err.to_string().starts_with("demo.toml") || err.to_string().contains("demo.toml › entry `bad` › step[0].expect[1]"), "{err}");
+        assert!(
+            err.to_string().starts_with("demo.toml")
+                || err
+                    .to_string()
+                    .contains("demo.toml › entry `bad` › step[0].expect[1]"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -508,6 +669,9 @@ mod tests {
         let e = "[[entry]]\nid = \"a\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\nmethod = \"GET\"\npath = \"Users\"\n";
         let s = load_str(&format!("{HEADER}{e}{e}"));
         assert!(s.entries[0].is_ok());
-        assert_eq!(s.entries[1].as_ref().unwrap_err().field.as_deref(), Some("id"));
+        assert_eq!(
+            s.entries[1].as_ref().unwrap_err().field.as_deref(),
+            Some("id")
+        );
     }
 }

@@ -66,6 +66,10 @@ pub struct Step {
     pub name: String,
     /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
     pub method: String,
+    /// Variables set just before this step renders (templates), e.g. a different `member`
+    /// for each of several creates from one fixture.
+    #[serde(default)]
+    pub vars: IndexMap<String, String>,
     /// Path relative to the target URL, e.g. `Users/{{user_id}}` (no leading slash).
     pub path: String,
     /// Query parameters in order; values are templates, encoded as Entra encodes them.

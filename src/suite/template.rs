@@ -9,7 +9,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 /// Characters left as they are when a value is put into a URL path segment.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// The variables of one trial: built-ins, entry `vars`, and captures, in definition order.
 #[derive(Clone, Debug, Default)]
@@ -70,7 +74,10 @@ impl Vars {
         let value = if name == "guid" {
             Value::String(uuid::Uuid::new_v4().to_string())
         } else {
-            self.0.get(name).cloned().ok_or_else(|| TemplateError::Unknown(name.to_string()))?
+            self.0
+                .get(name)
+                .cloned()
+                .ok_or_else(|| TemplateError::Unknown(name.to_string()))?
         };
         match filter {
             None => Ok(value),
@@ -90,9 +97,7 @@ impl Vars {
                     let text = as_text(&self.lookup(inner)?);
                     match escape {
                         Escape::None => out.push_str(&text),
-                        Escape::PathSegment => {
-                            out.extend(utf8_percent_encode(&text, PATH_SEGMENT));
-                        }
+                        Escape::PathSegment => out.push_str(&encode_segment(&text)),
                     }
                 }
             }
@@ -108,9 +113,12 @@ impl Vars {
                 [Piece::Var(inner)] => self.lookup(inner)?,
                 _ => Value::String(self.render(s, Escape::None)?),
             },
-            Value::Array(items) => {
-                Value::Array(items.iter().map(|v| self.render_json(v)).collect::<Result<_, _>>()?)
-            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_json(v))
+                    .collect::<Result<_, _>>()?,
+            ),
             Value::Object(map) => {
                 let mut out = serde_json::Map::with_capacity(map.len());
                 for (k, v) in map {
@@ -123,14 +131,24 @@ impl Vars {
     }
 }
 
+/// Percent-encodes a value as one URL path segment (unreserved characters stay as they are).
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, PATH_SEGMENT).collect()
+}
+
 /// The variable names a template refers to (without filters), for static checks.
 pub fn references(template: &str) -> Result<Vec<String>, TemplateError> {
     Ok(pieces(template)?
         .into_iter()
         .filter_map(|p| match p {
-            Piece::Var(inner) => {
-                Some(inner.split('|').next().unwrap_or_default().trim().to_string())
-            }
+            Piece::Var(inner) => Some(
+                inner
+                    .split('|')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            ),
             Piece::Text(_) => None,
         })
         .collect())
@@ -178,7 +196,9 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
             out.push(Piece::Text(&rest[..start]));
         }
         let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| TemplateError::Unclosed(template.to_string()))?;
+        let end = after
+            .find("}}")
+            .ok_or_else(|| TemplateError::Unclosed(template.to_string()))?;
         out.push(Piece::Var(&after[..end]));
         rest = &after[end + 2..];
     }
@@ -203,29 +223,54 @@ mod tests {
     #[test]
     fn renders_text_filters_and_path_escaping() {
         let v = vars();
-        assert_eq!(v.render("a {{user}} b", Escape::None).unwrap(), "a o'Brien+x@example.com b");
-        assert_eq!(v.render("{{ user | upper }}", Escape::None).unwrap(), "O'BRIEN+X@EXAMPLE.COM");
-        assert_eq!(v.render("Users/{{user}}", Escape::PathSegment).unwrap(), "Users/o%27Brien%2Bx%40example%2Ecom".replace("%2E", "."));
+        assert_eq!(
+            v.render("a {{user}} b", Escape::None).unwrap(),
+            "a o'Brien+x@example.com b"
+        );
+        assert_eq!(
+            v.render("{{ user | upper }}", Escape::None).unwrap(),
+            "O'BRIEN+X@EXAMPLE.COM"
+        );
+        assert_eq!(
+            v.render("Users/{{user}}", Escape::PathSegment).unwrap(),
+            "Users/o%27Brien%2Bx%40example%2Ecom".replace("%2E", ".")
+        );
     }
 
     #[test]
     fn whole_placeholder_keeps_json_type() {
         let v = vars();
-        assert_eq!(v.render_json(&json!({"k": "{{n}}", "s": "#{{n}}"})).unwrap(), json!({"k": 3, "s": "#3"}));
+        assert_eq!(
+            v.render_json(&json!({"k": "{{n}}", "s": "#{{n}}"}))
+                .unwrap(),
+            json!({"k": 3, "s": "#3"})
+        );
     }
 
     #[test]
     fn errors_name_the_placeholder() {
         let v = vars();
-        assert_eq!(v.render("{{nope}}", Escape::None), Err(TemplateError::Unknown("nope".into())));
-        assert!(matches!(v.render("{{user|shout}}", Escape::None), Err(TemplateError::BadFilter(_))));
-        assert!(matches!(v.render("{{user", Escape::None), Err(TemplateError::Unclosed(_))));
+        assert_eq!(
+            v.render("{{nope}}", Escape::None),
+            Err(TemplateError::Unknown("nope".into()))
+        );
+        assert!(matches!(
+            v.render("{{user|shout}}", Escape::None),
+            Err(TemplateError::BadFilter(_))
+        ));
+        assert!(matches!(
+            v.render("{{user", Escape::None),
+            Err(TemplateError::Unclosed(_))
+        ));
         assert_eq!(references("x{{a}}y{{b|upper}}").unwrap(), vec!["a", "b"]);
     }
 
     #[test]
     fn guid_is_fresh_each_time() {
         let v = vars();
-        assert_ne!(v.render("{{guid}}", Escape::None).unwrap(), v.render("{{guid}}", Escape::None).unwrap());
+        assert_ne!(
+            v.render("{{guid}}", Escape::None).unwrap(),
+            v.render("{{guid}}", Escape::None).unwrap()
+        );
     }
 }

@@ -1,0 +1,111 @@
+//! Command-line flags of the harness, beside libtest's own (`--list`, `--exact`, filters...).
+//!
+//! The same flags are accepted by every test binary of this package, so
+//! `cargo test -- --target-url URL` reaches every target without "Unrecognized option".
+
+use std::path::PathBuf;
+
+use crate::dialect::DialectChoice;
+use crate::secret::Secret;
+
+/// The harness's own flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HarnessArgs {
+    /// SCIM base URL to test (e.g. https://staging.example/scim). Without it, an embedded
+    /// reference server is started on 127.0.0.1. A trailing `?aadOptscim062020` selects the
+    /// compliant dialect (unless --dialect says otherwise) and is not sent on requests.
+    #[arg(long, env = "SCIM_TARGET_URL", value_name = "URL")]
+    pub target_url: Option<String>,
+
+    /// Bearer token for the target. Prefer the SCIM_TOKEN environment variable: a flag is
+    /// visible to other users of the machine in the process list.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = parse_secret)]
+    pub token: Option<Secret>,
+
+    /// Per-request timeout in seconds (connect, send and read the whole body).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Fail trials on `rfc`-severity findings too (by default they are warnings).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: both, or
+    /// compliant when the target URL carries ?aadOptscim062020].
+    #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
+    pub dialect: Option<DialectChoice>,
+
+    /// Directory of suite files [default: the package's suites/].
+    #[arg(long, env = "SCIM_SUITES", value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+
+    /// Directory of fixtures (request bodies) [default: the package's fixtures/].
+    #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Run id put in the name of everything the run creates (1-16 of a-z, 0-9)
+    /// [default: random].
+    #[arg(long, value_name = "ID", value_parser = parse_run_id)]
+    pub run_id: Option<String>,
+}
+
+/// The full command line of a test binary: harness flags plus libtest's.
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "scim-conformance",
+    version,
+    about = "Entra ID provisioning conformance for a SCIM 2.0 endpoint"
+)]
+pub struct TestCli {
+    /// The harness's own flags.
+    #[command(flatten)]
+    pub harness: HarnessArgs,
+    /// libtest's flags (filters, --list, --exact, --test-threads, --format...).
+    #[command(flatten)]
+    pub libtest: libtest_mimic::Arguments,
+}
+
+impl HarnessArgs {
+    /// The package directory the default suites and fixtures live in.
+    pub fn package_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// The suites directory in force.
+    pub fn suites_dir(&self) -> PathBuf {
+        self.suites
+            .clone()
+            .unwrap_or_else(|| Self::package_dir().join("suites"))
+    }
+
+    /// The fixtures directory in force.
+    pub fn fixtures_dir(&self) -> PathBuf {
+        self.fixtures
+            .clone()
+            .unwrap_or_else(|| Self::package_dir().join("fixtures"))
+    }
+}
+
+fn parse_secret(s: &str) -> Result<Secret, String> {
+    let s = s.trim();
+    let s = s.strip_prefix("Bearer ").unwrap_or(s);
+    if s.is_empty() {
+        return Err("the token is empty".into());
+    }
+    Ok(Secret::new(s))
+}
+
+fn parse_dialect(s: &str) -> Result<DialectChoice, String> {
+    s.parse()
+}
+
+fn parse_run_id(s: &str) -> Result<String, String> {
+    if (1..=16).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not 1-16 characters of a-z and 0-9"))
+    }
+}
