@@ -43,6 +43,16 @@ pub struct HarnessArgs {
     #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
 
+    /// Snapshot mode: `check` compares each trial's normalized exchange with
+    /// snapshots/<vendor>/, `record` writes them as the new baseline, `off` skips snapshots.
+    #[arg(long, value_name = "MODE", default_value = "check", value_parser = parse_snapshots)]
+    pub snapshots: SnapshotMode,
+
+    /// Vendor profile(s) to run (fixtures/vendors/<name>.toml), comma-separated or repeated
+    /// [default: every profile against the embedded server; entra-default against --target-url].
+    #[arg(long, env = "SCIM_VENDOR", value_name = "NAME", value_delimiter = ',')]
+    pub vendor: Vec<String>,
+
     /// Run id put in the name of everything the run creates (1-16 of a-z, 0-9)
     /// [default: random].
     #[arg(long, value_name = "ID", value_parser = parse_run_id)]
@@ -83,6 +93,26 @@ impl HarnessArgs {
         self.fixtures
             .clone()
             .unwrap_or_else(|| Self::package_dir().join("fixtures"))
+    }
+}
+
+/// What to do with snapshots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// Compare with the recorded snapshot; a difference fails the trial.
+    Check,
+    /// Write the snapshot as the new baseline.
+    Record,
+    /// No snapshots (a first exploratory run against a new target).
+    Off,
+}
+
+fn parse_snapshots(s: &str) -> Result<SnapshotMode, String> {
+    match s {
+        "check" => Ok(SnapshotMode::Check),
+        "record" => Ok(SnapshotMode::Record),
+        "off" => Ok(SnapshotMode::Off),
+        other => Err(format!("`{other}` is not one of check, record, off")),
     }
 }
 

@@ -32,17 +32,8 @@ struct Run {
 }
 
 fn suites() -> Vec<Suite> {
-    let args = HarnessArgs {
-        target_url: None,
-        token: None,
-        timeout: 10,
-        strict: false,
-        dialect: None,
-        suites: None,
-        fixtures: None,
-        run_id: None,
-    };
-    load_dir(&args.suites_dir(), &args.fixtures_dir())
+    let dir = HarnessArgs::package_dir();
+    load_dir(&dir.join("suites"), &dir.join("fixtures"))
         .expect("the package's suites directory is readable")
 }
 

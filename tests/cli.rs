@@ -1,0 +1,326 @@
+//! End-to-end tests of the real `scim-conformance` binary: `serve` then `check` against it, an
+//! unreachable target, a malformed suite, `--list`, and a canary token that must never appear
+//! in any output. Accepts (and ignores) the harness flags like every test target here.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use libtest_mimic::{Failed, Trial};
+use scim_conformance::cli::TestCli;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scim-conformance");
+
+/// What a finished command printed.
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs the binary with a deadline; a hang is killed and reported, never waited on forever.
+fn run(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Result<Output, String> {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.env_remove("SCIM_TOKEN")
+        .env_remove("SCIM_TARGET_URL")
+        .env("RUST_BACKTRACE", "0")
+        .env("NO_PROXY", "127.0.0.1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {BIN}: {e}"))?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            return Err(format!(
+                "`scim-conformance {}` did not finish within {limit:?}",
+                args.join(" ")
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ok(Output {
+        code: status.code(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    })
+}
+
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_string(&mut s);
+        }
+        s
+    })
+}
+
+/// A `serve` process on a free port; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(token: &str, extra: &[&str]) -> Result<Server, String> {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--token", token])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start serve: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("reference SCIM server at ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| "serve printed no URL within 20 s".to_string())?;
+    Ok(Server { child, url })
+}
+
+fn expect(cond: bool, what: &str, out: &Output) -> Result<(), Failed> {
+    if cond {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}\nexit code: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        )
+        .into())
+    }
+}
+
+fn serve_then_check() -> Result<(), Failed> {
+    let server = serve("e2e-token-1234", &[])?;
+    let out = run(
+        &["check", "--target-url", &server.url, "--snapshots", "off"],
+        &[("SCIM_TOKEN", "e2e-token-1234")],
+        Duration::from_secs(120),
+    )?;
+    expect(out.code == Some(0), "check against `serve` must pass", &out)?;
+    expect(
+        out.stdout.contains("test result: ok"),
+        "libtest summary expected",
+        &out,
+    )?;
+    expect(
+        out.stderr.contains("left behind 0"),
+        "the cleanup summary must report nothing left behind",
+        &out,
+    )
+}
+
+fn broken_server_fails_with_named_defect() -> Result<(), Failed> {
+    let server = serve("e2e-token-1234", &["--fault", "active-string-rejected"])?;
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshots",
+            "off",
+            "users::disable-and-enable",
+        ],
+        &[("SCIM_TOKEN", "e2e-token-1234")],
+        Duration::from_secs(120),
+    )?;
+    expect(
+        out.code == Some(101),
+        "a broken server must fail the run with exit code 101",
+        &out,
+    )?;
+    let verdict = |name: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("test {name} ")))
+            .map(|l| l.rsplit(' ').next().unwrap_or_default().to_string())
+    };
+    expect(
+        verdict("users::disable-and-enable::legacy").as_deref() == Some("FAILED"),
+        "the legacy trial must fail",
+        &out,
+    )?;
+    expect(
+        verdict("users::disable-and-enable::compliant").as_deref() == Some("ok"),
+        "the compliant trial must pass",
+        &out,
+    )?;
+    expect(
+        out.stdout.contains("expected: status in [200, 204]") && out.stdout.contains("400"),
+        "the message must say what was expected and what came back",
+        &out,
+    )
+}
+
+fn unreachable_target() -> Result<(), Failed> {
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            "http://127.0.0.1:1/scim",
+            "--timeout",
+            "5",
+            "--snapshots",
+            "off",
+            "connection",
+        ],
+        &[("SCIM_TOKEN", "e2e-token-1234")],
+        Duration::from_secs(60),
+    )?;
+    expect(
+        out.code == Some(101),
+        "an unreachable target fails the run",
+        &out,
+    )?;
+    expect(
+        out.stdout.contains("transport error: could not connect"),
+        "a readable transport reason",
+        &out,
+    )?;
+    expect(!out.all().contains("panicked"), "never a panic", &out)
+}
+
+fn malformed_suite() -> Result<(), Failed> {
+    let dir = std::env::temp_dir().join(format!("scimconf-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("broken.toml"),
+        "[suite]\ntitle = \"x\"\n[[entry]]\nid = \"bad-entry\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\nmethod = \"GET\"\npath = \"Users\"\nexpect = [{ status = 200, sevrity = \"rfc\" }]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let out = run(
+        &[
+            "check",
+            "--suites",
+            &dir.to_string_lossy(),
+            "--snapshots",
+            "off",
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    expect(
+        out.code == Some(101),
+        "a malformed suite fails its trial",
+        &out,
+    )?;
+    expect(
+        out.stdout.contains(
+            "broken.toml › entry `bad-entry` › step[0].expect[0].sevrity: unknown field `sevrity`",
+        ),
+        "the message names file, entry and field",
+        &out,
+    )?;
+    expect(!out.all().contains("panicked"), "never a panic", &out)
+}
+
+fn list() -> Result<(), Failed> {
+    let out = run(&["check", "--list"], &[], Duration::from_secs(60))?;
+    expect(out.code == Some(0), "--list succeeds", &out)?;
+    expect(
+        out.stdout.contains("auth::no-token-refused: test"),
+        "--list prints trial names",
+        &out,
+    )
+}
+
+fn canary_token_never_printed() -> Result<(), Failed> {
+    let server = serve("the-right-token-5678", &[])?;
+    let canary = "canary-7f3e9b2c-secret";
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshots",
+            "off",
+            "users::",
+        ],
+        &[("SCIM_TOKEN", canary)],
+        Duration::from_secs(120),
+    )?;
+    expect(
+        out.code == Some(101),
+        "a wrong token makes trials fail",
+        &out,
+    )?;
+    expect(
+        !out.all().contains(canary) && !out.all().contains("7f3e9b2c"),
+        "the token must never appear in any output",
+        &out,
+    )?;
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--token",
+            canary,
+            "--snapshots",
+            "off",
+            "users::create",
+        ],
+        &[],
+        Duration::from_secs(120),
+    )?;
+    expect(
+        !out.all().contains("7f3e9b2c"),
+        "nor when given with --token",
+        &out,
+    )
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = TestCli::parse();
+    let trials = vec![
+        Trial::test("cli::serve-then-check", serve_then_check),
+        Trial::test(
+            "cli::broken-server-fails-with-named-defect",
+            broken_server_fails_with_named_defect,
+        ),
+        Trial::test("cli::unreachable-target", unreachable_target),
+        Trial::test("cli::malformed-suite", malformed_suite),
+        Trial::test("cli::list", list),
+        Trial::test(
+            "cli::canary-token-never-printed",
+            canary_token_never_printed,
+        ),
+    ];
+    libtest_mimic::run(&cli.libtest, trials).exit_code()
+}
