@@ -14,6 +14,7 @@ use crate::check::{Severity, Subject};
 use crate::client::{Request, Response, ScimClient, TransportError};
 use crate::dialect::Dialect;
 use crate::ledger::Ledger;
+use crate::profile::VendorProfile;
 use crate::secret::{Redactor, Secret};
 use crate::suite::model::AuthMode;
 use crate::suite::template::{as_text, encode_segment, Escape, Vars};
@@ -80,6 +81,8 @@ pub struct TrialSpec {
     pub dialect: Option<Dialect>,
     /// Position in the run's plan; makes `{{tag}}` unique per trial.
     pub seq: usize,
+    /// The vendor profile shaping the requests.
+    pub profile: Arc<VendorProfile>,
 }
 
 /// What kind of problem a finding is.
@@ -148,6 +151,8 @@ pub struct TrialOutcome {
     pub exchanges: Vec<Exchange>,
     /// Steps skipped after a failure.
     pub skipped_steps: Vec<String>,
+    /// Values captured from responses (name, value), in order.
+    pub captured: Vec<(String, Value)>,
 }
 
 impl TrialOutcome {
@@ -194,6 +199,7 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
             findings: Vec::new(),
             exchanges: Vec::new(),
             skipped_steps: Vec::new(),
+            captured: Vec::new(),
         },
     };
     let ok = run.init_vars();
@@ -262,6 +268,12 @@ impl TrialRun<'_> {
             "dialect",
             Value::String(self.spec.dialect.unwrap_or(Dialect::Legacy).name().into()),
         );
+        if let Err(e) = self.spec.profile.set_vars(&mut self.vars, self.spec.dialect) {
+            let at = self.location(None);
+            let file = &self.spec.profile.file;
+            self.push(FindingKind::Setup, None, None, format!("{at} › profile {file}: {e}"));
+            return false;
+        }
         for (name, tpl) in &self.spec.entry.vars {
             match self.vars.render(tpl, Escape::None) {
                 Ok(v) => self.vars.set(name.clone(), Value::String(v)),
@@ -376,7 +388,10 @@ impl TrialRun<'_> {
             == strict_fail_before;
         for (name, pointer) in &step.capture {
             match response.json().map(|b| b.pointer(pointer).cloned()) {
-                Ok(Some(v)) if !v.is_null() => self.vars.set(name.clone(), v),
+                Ok(Some(v)) if !v.is_null() => {
+                    self.out.captured.push((name.clone(), v.clone()));
+                    self.vars.set(name.clone(), v);
+                }
                 Ok(_) => {
                     if ok {
                         self.push(

@@ -3,8 +3,10 @@
 //! The tour, in the order data flows:
 //! - [`cli`]: the harness flags, beside libtest's own.
 //! - [`suite`]: `suites/*.toml` read and checked (a bad entry becomes a failing trial).
-//! - [`plan`]: suites x dialects -> one trial each.
+//! - [`profile`]: vendor profiles (`fixtures/vendors/*.toml`) shape every request.
+//! - [`plan`]: suites x vendor x dialects -> one trial each.
 //! - [`exec`]: one trial: render, send ([`client`]), check ([`check`]), clean up ([`ledger`]).
+//! - [`snapshot`]: normalized per-vendor snapshots of what the endpoint answered.
 //! - [`runner`]: the libtest-mimic runner shared by `cargo test` and `scim-conformance check`.
 //! - [`server`]: the embedded reference SCIM server, with switchable faults for self-tests.
 //! - [`secret`]: tokens that never print.
@@ -16,7 +18,9 @@ pub mod dialect;
 pub mod exec;
 pub mod ledger;
 pub mod plan;
+pub mod profile;
 pub mod runner;
 pub mod secret;
 pub mod server;
+pub mod snapshot;
 pub mod suite;

@@ -1,19 +1,27 @@
-//! Planning: suites x dialects -> the list of trials to run, in a stable order.
+//! Planning: suites x vendor profile x dialects -> the list of trials to run, in a stable order.
 
 use std::sync::Arc;
 
 use crate::dialect::DialectChoice;
 use crate::exec::TrialSpec;
+use crate::profile::VendorProfile;
 use crate::suite::{Suite, SuiteError};
 
-/// One planned trial, or a suite problem that becomes a failing trial of its own.
+/// One planned trial, a trial the profile cannot use, or a suite problem.
 #[derive(Debug)]
 pub enum Planned {
     /// A runnable trial.
     Trial(TrialSpec),
+    /// An entry the vendor's configuration cannot exercise (reported as ignored, with why).
+    Ignored {
+        /// Trial name.
+        name: String,
+        /// Why, e.g. `zenvoices does not provision groups`.
+        reason: String,
+    },
     /// A malformed suite file or entry: fails with the error, names file, entry and field.
     Broken {
-        /// Trial name, e.g. `users::create-user`.
+        /// Trial name, e.g. `entra-default::users::create-user`.
         name: String,
         /// What is wrong.
         error: SuiteError,
@@ -25,52 +33,45 @@ impl Planned {
     pub fn name(&self) -> &str {
         match self {
             Planned::Trial(t) => &t.name,
-            Planned::Broken { name, .. } => name,
+            Planned::Ignored { name, .. } | Planned::Broken { name, .. } => name,
         }
     }
 }
 
-/// Expands suites into trials: one per entry, or one per selected dialect for entries that
-/// vary by dialect (named `<suite>::<entry>::<dialect>`).
-pub fn plan(suites: &[Suite], dialects: DialectChoice) -> Vec<Planned> {
+/// Expands suites for one vendor: one trial per entry, or one per dialect for entries that vary
+/// by dialect, named `<vendor>::<suite>::<entry>[::<dialect>]`. `seq_start` keeps `{{tag}}`
+/// unique across vendors of one run.
+pub fn plan(suites: &[Suite], profile: &Arc<VendorProfile>, dialects: DialectChoice, seq_start: usize) -> Vec<Planned> {
+    let vendor = profile.id();
     let mut out = Vec::new();
     for suite in suites {
         for entry in &suite.entries {
-            match entry {
-                Err(error) => out.push(Planned::Broken {
-                    name: format!(
-                        "{}::{}",
-                        suite.name,
-                        error.entry.as_deref().unwrap_or("suite-file")
-                    ),
-                    error: error.clone(),
-                }),
-                Ok(e) => {
-                    let e = Arc::new(e.clone());
-                    if e.dialects.is_empty() {
-                        let seq = out.len();
-                        out.push(Planned::Trial(TrialSpec {
-                            name: format!("{}::{}", e.suite, e.id),
-                            entry: e,
-                            dialect: None,
-                            seq,
-                        }));
-                    } else {
-                        for d in dialects
-                            .dialects()
-                            .iter()
-                            .filter(|d| e.dialects.contains(d))
-                        {
-                            let seq = out.len();
-                            out.push(Planned::Trial(TrialSpec {
-                                name: format!("{}::{}::{d}", e.suite, e.id),
-                                entry: e.clone(),
-                                dialect: Some(*d),
-                                seq,
-                            }));
-                        }
-                    }
+            let e = match entry {
+                Err(error) => {
+                    out.push(Planned::Broken {
+                        name: format!("{vendor}::{}::{}", suite.name, error.entry.as_deref().unwrap_or("suite-file")),
+                        error: error.clone(),
+                    });
+                    continue;
                 }
+                Ok(e) => Arc::new(e.clone()),
+            };
+            let variants: Vec<Option<crate::dialect::Dialect>> = if e.dialects.is_empty() {
+                vec![None]
+            } else {
+                dialects.dialects().iter().filter(|d| e.dialects.contains(d)).map(|d| Some(*d)).collect()
+            };
+            for dialect in variants {
+                let name = match dialect {
+                    Some(d) => format!("{vendor}::{}::{}::{d}", e.suite, e.id),
+                    None => format!("{vendor}::{}::{}", e.suite, e.id),
+                };
+                if let Some(reason) = profile.unmet(&e.needs) {
+                    out.push(Planned::Ignored { name, reason });
+                    continue;
+                }
+                let seq = seq_start + out.len();
+                out.push(Planned::Trial(TrialSpec { name, entry: e.clone(), dialect, seq, profile: profile.clone() }));
             }
         }
     }

@@ -1,35 +1,49 @@
-//! The libtest-mimic runner: one trial per planned entry, against `--target-url` or the
-//! embedded reference server. Shared by `cargo test` (the `conformance` test target) and
-//! `scim-conformance check`, so both behave the same.
+//! The libtest-mimic runner: one trial per planned entry and vendor, against `--target-url` or
+//! each vendor's emulation on the embedded reference server. Shared by `cargo test` (the
+//! `conformance` test target) and `scim-conformance check`, so both behave the same.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 
-use crate::cli::{HarnessArgs, TestCli};
+use crate::cli::{HarnessArgs, SnapshotMode, TestCli};
 use crate::client::{ClientConfig, ScimClient};
 use crate::dialect::DialectChoice;
-use crate::exec::{self, Context, Target, TrialOutcome, TrialSpec};
+use crate::exec::{self, Context, FindingKind, Target, TrialOutcome, TrialSpec};
 use crate::ledger::Ledger;
 use crate::plan::{plan, Planned};
+use crate::profile::{self, VendorProfile};
 use crate::secret::{Redactor, Secret};
-use crate::server::{self, RunningServer, ServerConfig};
+use crate::server::{self, RunningServer};
+use crate::snapshot;
 use crate::suite::load_dir;
 
-/// A prepared run: the target (embedded server started if needed), the client and the plan.
+/// One vendor's part of a run: its profile, target context, embedded server and trials.
+pub struct VendorRun {
+    /// The profile.
+    pub profile: Arc<VendorProfile>,
+    /// What its trials share.
+    pub ctx: Arc<Context>,
+    /// Its trials.
+    pub planned: Vec<Planned>,
+    embedded: Option<RunningServer>,
+}
+
+/// A prepared run.
 pub struct Harness {
     /// The runtime every trial blocks on.
     pub rt: Arc<tokio::runtime::Runtime>,
-    /// What all trials share.
-    pub ctx: Arc<Context>,
+    /// One entry per selected vendor.
+    pub vendors: Vec<VendorRun>,
     /// `--strict`.
     pub strict: bool,
-    /// The trials, in order.
-    pub planned: Vec<Planned>,
-    embedded: Option<RunningServer>,
+    /// `--snapshots`.
+    pub snapshots: SnapshotMode,
+    ledger: Arc<Ledger>,
+    run_id: String,
     warnings: Arc<Mutex<Vec<String>>>,
     banner: String,
 }
@@ -48,159 +62,203 @@ pub fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
 }
 
+/// Loads `fixtures/entra-source.toml` and every profile in `fixtures/vendors/`.
+pub fn load_profiles(fixtures: &std::path::Path) -> Result<Vec<VendorProfile>, String> {
+    let source = profile::load_source(&fixtures.join("entra-source.toml")).map_err(|e| e.to_string())?;
+    profile::load_dir(&fixtures.join("vendors"), source).map_err(|e| e.to_string())
+}
+
 impl Harness {
-    /// Reads the suites, sets up the target and client. Errors are usage errors (bad URL...).
+    /// Reads suites and profiles, sets up targets and clients. Errors are usage errors.
     pub fn prepare(args: &HarnessArgs) -> Result<Harness, String> {
+        if args.snapshots == SnapshotMode::Record && std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+            return Err("refusing --snapshots record on CI (CI is set): record baselines locally and commit them".into());
+        }
         let rt = Arc::new(runtime()?);
         let run_id = args.run_id.clone().unwrap_or_else(new_run_id);
-        let (target, embedded, flag) = match &args.target_url {
-            Some(url) => {
-                let (target, flag) = Target::parse(url, args.token.clone())?;
-                (target, None, flag)
-            }
-            None => {
-                let token = Secret::new(format!("embedded-{}", uuid::Uuid::new_v4()));
-                let config = ServerConfig::new(token.expose());
-                let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
-                let server = rt
-                    .block_on(server::spawn(config, addr))
-                    .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
-                let target = Target {
-                    base: server.base_url().clone(),
-                    token: Some(token),
-                };
-                (target, Some(server), false)
-            }
-        };
-        let dialects = args.dialect.unwrap_or(if flag {
-            DialectChoice::Compliant
+        let fixtures = args.fixtures_dir();
+        let all = load_profiles(&fixtures)?;
+        let wanted: Vec<String> = if !args.vendor.is_empty() {
+            args.vendor.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+        } else if args.target_url.is_some() {
+            vec!["entra-default".to_string()]
         } else {
-            DialectChoice::Both
-        });
-        let client = ScimClient::new(ClientConfig {
-            timeout: Duration::from_secs(args.timeout),
-            ..ClientConfig::default()
-        })
-        .map_err(|e| e.to_string())?;
-        let suites =
-            load_dir(&args.suites_dir(), &args.fixtures_dir()).map_err(|e| e.to_string())?;
-        let planned = plan(&suites, dialects);
-        let redactor = Redactor::new(target.token.clone());
-        let banner = format!(
-            "scim-conformance: target {}{}, run id {run_id}, dialect(s) {}{}",
-            target.base,
-            if embedded.is_some() {
-                " (embedded reference server)"
-            } else {
-                ""
-            },
-            dialects
-                .dialects()
-                .iter()
-                .map(|d| d.name())
-                .collect::<Vec<_>>()
-                .join("+"),
-            if target.token.is_none() {
-                ", no token (set SCIM_TOKEN)"
-            } else {
-                ""
-            },
-        );
-        let ctx = Arc::new(Context {
-            client,
-            target,
-            run_id,
-            ledger: Arc::new(Ledger::new()),
-            redactor,
-        });
-        Ok(Harness {
-            rt,
-            ctx,
-            strict: args.strict,
-            planned,
-            embedded,
-            warnings: Arc::default(),
-            banner,
-        })
+            all.iter().map(|p| p.id().to_string()).collect()
+        };
+        let mut selected = Vec::new();
+        for w in &wanted {
+            match all.iter().find(|p| p.id() == w) {
+                Some(p) => selected.push(Arc::new(p.clone())),
+                None => {
+                    return Err(format!(
+                        "unknown vendor `{w}` (profiles in {}: {})",
+                        fixtures.join("vendors").display(),
+                        all.iter().map(|p| p.id()).collect::<Vec<_>>().join(", ")
+                    ))
+                }
+            }
+        }
+        let client = ScimClient::new(ClientConfig { timeout: Duration::from_secs(args.timeout), ..ClientConfig::default() })
+            .map_err(|e| e.to_string())?;
+        let suites = load_dir(&args.suites_dir(), &fixtures).map_err(|e| e.to_string())?;
+        let ledger = Arc::new(Ledger::new());
+        let mut vendors = Vec::new();
+        let mut lines = Vec::new();
+        let mut seq = 0;
+        for p in selected {
+            let (target, embedded, flag) = match &args.target_url {
+                Some(url) => {
+                    let (t, flag) = Target::parse(url, args.token.clone())?;
+                    (t, None, flag)
+                }
+                None => {
+                    let token = Secret::new(format!("embedded-{}", uuid::Uuid::new_v4()));
+                    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+                    let server = rt
+                        .block_on(server::spawn(p.emulation(token.expose()), addr))
+                        .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+                    // Keep the guide's URL shape (with or without the trailing slash).
+                    let mut url = server.base_url().to_string();
+                    if !p.trailing_slash() {
+                        url.pop();
+                    }
+                    let (t, _) = Target::parse(&url, Some(token))?;
+                    (t, Some(server), false)
+                }
+            };
+            let dialects = args.dialect.unwrap_or(if flag { DialectChoice::Compliant } else { p.dialects });
+            let planned = plan(&suites, &p, dialects, seq);
+            seq += planned.len();
+            lines.push(format!(
+                "  {}: {}{}, dialect(s) {}{}",
+                p.id(),
+                target.base,
+                if embedded.is_some() { " (embedded emulation)" } else { "" },
+                dialects.dialects().iter().map(|d| d.name()).collect::<Vec<_>>().join("+"),
+                if target.token.is_none() { ", no token (set SCIM_TOKEN)" } else { "" },
+            ));
+            let redactor = Redactor::new(target.token.clone());
+            let ctx = Arc::new(Context { client: client.clone(), target, run_id: run_id.clone(), ledger: ledger.clone(), redactor });
+            vendors.push(VendorRun { profile: p, ctx, planned, embedded });
+        }
+        if args.snapshots == SnapshotMode::Record {
+            // insta reads this when a snapshot is asserted; set before any trial thread starts.
+            std::env::set_var("INSTA_UPDATE", "always");
+        }
+        if std::env::var_os("INSTA_WORKSPACE_ROOT").is_none() {
+            std::env::set_var("INSTA_WORKSPACE_ROOT", HarnessArgs::package_dir());
+        }
+        let mode = match args.snapshots {
+            SnapshotMode::Check => "check",
+            SnapshotMode::Record => "record",
+            SnapshotMode::Off => "off",
+        };
+        let banner = format!("scim-conformance: run id {run_id}, snapshots {mode}\n{}", lines.join("\n"));
+        Ok(Harness { rt, vendors, strict: args.strict, snapshots: args.snapshots, ledger, run_id, warnings: Arc::default(), banner })
     }
 
-    /// One libtest-mimic trial per planned entry.
+    /// One libtest-mimic trial per planned entry. Ignored trials carry their reason as kind.
     pub fn trials(&self) -> Vec<Trial> {
-        self.planned
-            .iter()
-            .map(|p| match p {
-                Planned::Broken { name, error } => {
-                    let msg = format!("malformed suite: {error}");
-                    Trial::test(name.clone(), move || Err(Failed::from(msg)))
-                }
-                Planned::Trial(spec) => {
-                    let (rt, ctx, spec, strict, warnings) = (
-                        self.rt.clone(),
-                        self.ctx.clone(),
-                        spec.clone(),
-                        self.strict,
-                        self.warnings.clone(),
-                    );
-                    Trial::test(spec.name.clone(), move || {
-                        let outcome = rt.block_on(exec::run_trial(&ctx, &spec));
-                        verdict(&outcome, strict, &warnings)
-                    })
-                }
-            })
-            .collect()
+        let mut out = Vec::new();
+        for v in &self.vendors {
+            for p in &v.planned {
+                out.push(match p {
+                    Planned::Broken { name, error } => {
+                        let msg = format!("malformed suite: {error}");
+                        Trial::test(name.clone(), move || Err(Failed::from(msg)))
+                    }
+                    Planned::Ignored { name, reason } => {
+                        let r = reason.clone();
+                        Trial::ignorable_test(name.clone(), move || Ok(Completion::ignored_with(r)))
+                            .with_ignored_flag(true)
+                            .with_kind(format!("ignored: {reason}"))
+                    }
+                    Planned::Trial(spec) => {
+                        let (rt, ctx, spec) = (self.rt.clone(), v.ctx.clone(), spec.clone());
+                        let (strict, mode, warnings) = (self.strict, self.snapshots, self.warnings.clone());
+                        Trial::test(spec.name.clone(), move || {
+                            let outcome = rt.block_on(exec::run_trial(&ctx, &spec));
+                            verdict(&ctx, &spec, &outcome, strict, mode, &warnings)
+                        })
+                    }
+                });
+            }
+        }
+        out
     }
 
-    /// The one-line description of the run printed before the trials.
+    /// The description of the run printed before the trials.
     pub fn banner(&self) -> &str {
         &self.banner
     }
 
     /// After the trials: deletes anything still live in the ledger, prints warnings and the
-    /// cleanup summary (stderr), stops the embedded server. `true` when nothing was left behind.
+    /// cleanup summary (stderr), stops embedded servers. `true` when nothing was left behind.
     pub fn finish(self) -> bool {
-        let ctx = self.ctx.clone();
-        let leftovers = ctx.ledger.live(None);
-        self.rt.block_on(async {
-            for path in leftovers {
-                match exec::delete(&ctx, &path).await {
-                    Ok(()) => ctx.ledger.deleted(&path),
-                    Err(e) => ctx.ledger.stuck(&path, e),
+        let live = self.ledger.live(None);
+        for v in &self.vendors {
+            let ctx = v.ctx.clone();
+            let prefix = format!("{}::", v.profile.id());
+            let leftovers: Vec<String> = self
+                .ledger
+                .items()
+                .into_iter()
+                .filter(|i| i.trial.starts_with(&prefix) && live.contains(&i.path))
+                .map(|i| i.path)
+                .collect();
+            self.rt.block_on(async {
+                for path in leftovers {
+                    match exec::delete(&ctx, &path).await {
+                        Ok(()) => ctx.ledger.deleted(&path),
+                        Err(e) => ctx.ledger.stuck(&path, e),
+                    }
                 }
-            }
-        });
+            });
+        }
         let warnings = self.warnings.lock().map(|w| w.clone()).unwrap_or_default();
         if !warnings.is_empty() {
-            eprintln!(
-                "\nrfc warnings ({}; Entra tolerates these, --strict fails on them):",
-                warnings.len()
-            );
+            eprintln!("\nrfc warnings ({}; Entra tolerates these, --strict fails on them):", warnings.len());
             for w in &warnings {
                 eprintln!("{w}\n");
             }
         }
-        let clean = ctx.ledger.live(None).is_empty();
-        if !ctx.ledger.items().is_empty() {
-            eprintln!("{}", ctx.ledger.summary(&ctx.run_id));
+        let clean = self.ledger.live(None).is_empty();
+        if !self.ledger.items().is_empty() {
+            eprintln!("{}", self.ledger.summary(&self.run_id));
         }
-        if let Some(server) = self.embedded {
-            self.rt.block_on(server.shutdown());
+        for v in self.vendors {
+            if let Some(server) = v.embedded {
+                self.rt.block_on(server.shutdown());
+            }
         }
         clean
     }
 }
 
 fn verdict(
+    ctx: &Context,
+    spec: &TrialSpec,
     outcome: &TrialOutcome,
     strict: bool,
+    mode: SnapshotMode,
     warnings: &Mutex<Vec<String>>,
 ) -> Result<(), Failed> {
+    let mut problems = Vec::new();
     if outcome.failed(strict) {
-        return Err(Failed::from(outcome.message(strict)));
+        problems.push(outcome.message(strict));
     }
-    let w: Vec<String> = outcome
-        .warnings(strict)
-        .map(|f| format!("warning: [{}] {}", outcome.name, f.text))
-        .collect();
+    let transport = outcome.findings.iter().any(|f| matches!(f.kind, FindingKind::Transport | FindingKind::Setup | FindingKind::Safety));
+    if !transport {
+        let doc = snapshot::document(outcome, &ctx.run_id, &ctx.target.base);
+        let name = snapshot::name(&spec.entry.suite, &spec.entry.id, spec.dialect.map(|d| d.name()));
+        if let Err(e) = snapshot::check(mode, spec.profile.id(), &name, &doc, &ctx.redactor) {
+            problems.push(e);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failed::from(problems.join("\n\n")));
+    }
+    let w: Vec<String> = outcome.warnings(strict).map(|f| format!("warning: [{}] {}", outcome.name, f.text)).collect();
     if !w.is_empty() {
         if let Ok(mut all) = warnings.lock() {
             all.extend(w);
@@ -218,7 +276,24 @@ pub async fn run_specs(ctx: &Context, specs: &[TrialSpec]) -> Vec<TrialOutcome> 
     out
 }
 
-/// The whole runner: parse done by the caller, prepare, run, clean up; the exit code.
+/// Keeps insta's snapshot panics (which become trial failures with their own message) from
+/// also printing a panic report and backtrace; every other panic is reported as usual.
+fn quiet_snapshot_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if !msg.starts_with("snapshot assertion") {
+            default(info);
+        }
+    }));
+}
+
+/// The whole runner: prepare, run, clean up; the exit code.
 pub fn main(cli: TestCli) -> ExitCode {
     let harness = match Harness::prepare(&cli.harness) {
         Ok(h) => h,
@@ -227,6 +302,7 @@ pub fn main(cli: TestCli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    quiet_snapshot_panics();
     if !cli.libtest.list {
         eprintln!("{}", harness.banner());
     }

@@ -254,7 +254,7 @@ fn check_entry(
     if entry.steps.is_empty() {
         return bad("step", "an entry needs at least one [[entry.step]]".into());
     }
-    let mut known: HashSet<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
+    let mut known: HashSet<String> = BUILTINS.iter().chain(crate::profile::PROFILE_VARS).map(|s| s.to_string()).collect();
     for (name, tpl) in &entry.vars {
         check_refs(&format!("vars.{name}"), references(tpl), &known)?;
         known.insert(name.clone());
@@ -300,7 +300,7 @@ fn check_refs(
     known: &HashSet<String>,
 ) -> Result<(), FieldError> {
     let refs = refs.map_err(|e| (field.to_string(), e.to_string()))?;
-    match refs.into_iter().find(|r| !known.contains(r)) {
+    match refs.into_iter().find(|r| !known.contains(r) && !r.starts_with("src_")) {
         Some(r) => Err((
             field.to_string(),
             format!("placeholder {{{{{r}}}}} is not defined (define it in [entry.vars] or capture it in an earlier step)"),

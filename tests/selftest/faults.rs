@@ -17,7 +17,8 @@ use scim_conformance::dialect::DialectChoice;
 use scim_conformance::exec::{Context, FindingKind, Target, TrialOutcome};
 use scim_conformance::ledger::Ledger;
 use scim_conformance::plan::{plan, Planned};
-use scim_conformance::runner::run_specs;
+use scim_conformance::profile::VendorProfile;
+use scim_conformance::runner::{load_profiles, run_specs};
 use scim_conformance::secret::{Redactor, Secret};
 use scim_conformance::server::{self, Fault, ServerConfig};
 use scim_conformance::suite::{load_dir, Suite};
@@ -35,6 +36,12 @@ fn suites() -> Vec<Suite> {
     let dir = HarnessArgs::package_dir();
     load_dir(&dir.join("suites"), &dir.join("fixtures"))
         .expect("the package's suites directory is readable")
+}
+
+/// The entra-default profile: every Entra feature (all three role functions), both dialects.
+fn baseline_profile() -> Arc<VendorProfile> {
+    let profiles = load_profiles(&HarnessArgs::package_dir().join("fixtures")).expect("profiles load");
+    Arc::new(profiles.into_iter().find(|p| p.id() == "entra-default").expect("entra-default profile exists"))
 }
 
 /// Users and groups that exist before the run and that no trial may touch.
@@ -106,10 +113,11 @@ fn run_with(fault: Option<Fault>) -> Run {
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();
-        for p in plan(&suites(), DialectChoice::Both) {
+        for p in plan(&suites(), &baseline_profile(), DialectChoice::Both, 0) {
             match p {
                 Planned::Trial(t) => specs.push(t),
                 Planned::Broken { error, .. } => broken.push(error.to_string()),
+                Planned::Ignored { name, reason } => broken.push(format!("{name} ignored: {reason}")),
             }
         }
         let outcomes = run_specs(&ctx, &specs).await;
@@ -231,7 +239,7 @@ fn fault_caught(fault: Fault) -> Result<(), Failed> {
     common_invariants(&run)?;
     let mut missing = Vec::new();
     for name in &expected.caught_by {
-        let hit = run.outcomes.iter().find(|o| &o.name == name);
+        let hit = run.outcomes.iter().find(|o| o.name == format!("entra-default::{name}"));
         match hit {
             None => missing.push(format!("{name}: no such trial")),
             Some(o) if !o.failed(true) => missing.push(format!("{name}: passed despite the fault")),
