@@ -48,6 +48,10 @@ pub struct HarnessArgs {
     #[arg(long, value_name = "MODE", default_value = "check", value_parser = parse_snapshots)]
     pub snapshots: SnapshotMode,
 
+    /// Directory holding snapshots/<vendor>/ [default: the package's snapshots/].
+    #[arg(long, env = "SCIM_SNAPSHOT_DIR", value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+
     /// Vendor profile(s) to run (fixtures/vendors/<name>.toml), comma-separated or repeated
     /// [default: every profile against the embedded server; entra-default against --target-url].
     #[arg(long, env = "SCIM_VENDOR", value_name = "NAME", value_delimiter = ',')]
@@ -86,6 +90,13 @@ impl HarnessArgs {
         self.suites
             .clone()
             .unwrap_or_else(|| Self::package_dir().join("suites"))
+    }
+
+    /// The snapshots directory in force.
+    pub fn snapshot_dir(&self) -> PathBuf {
+        self.snapshot_dir
+            .clone()
+            .unwrap_or_else(|| Self::package_dir().join("snapshots"))
     }
 
     /// The fixtures directory in force.

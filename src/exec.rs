@@ -268,10 +268,19 @@ impl TrialRun<'_> {
             "dialect",
             Value::String(self.spec.dialect.unwrap_or(Dialect::Legacy).name().into()),
         );
-        if let Err(e) = self.spec.profile.set_vars(&mut self.vars, self.spec.dialect) {
+        if let Err(e) = self
+            .spec
+            .profile
+            .set_vars(&mut self.vars, self.spec.dialect)
+        {
             let at = self.location(None);
             let file = &self.spec.profile.file;
-            self.push(FindingKind::Setup, None, None, format!("{at} › profile {file}: {e}"));
+            self.push(
+                FindingKind::Setup,
+                None,
+                None,
+                format!("{at} › profile {file}: {e}"),
+            );
             return false;
         }
         for (name, tpl) in &self.spec.entry.vars {

@@ -41,7 +41,12 @@ impl Planned {
 /// Expands suites for one vendor: one trial per entry, or one per dialect for entries that vary
 /// by dialect, named `<vendor>::<suite>::<entry>[::<dialect>]`. `seq_start` keeps `{{tag}}`
 /// unique across vendors of one run.
-pub fn plan(suites: &[Suite], profile: &Arc<VendorProfile>, dialects: DialectChoice, seq_start: usize) -> Vec<Planned> {
+pub fn plan(
+    suites: &[Suite],
+    profile: &Arc<VendorProfile>,
+    dialects: DialectChoice,
+    seq_start: usize,
+) -> Vec<Planned> {
     let vendor = profile.id();
     let mut out = Vec::new();
     for suite in suites {
@@ -49,7 +54,11 @@ pub fn plan(suites: &[Suite], profile: &Arc<VendorProfile>, dialects: DialectCho
             let e = match entry {
                 Err(error) => {
                     out.push(Planned::Broken {
-                        name: format!("{vendor}::{}::{}", suite.name, error.entry.as_deref().unwrap_or("suite-file")),
+                        name: format!(
+                            "{vendor}::{}::{}",
+                            suite.name,
+                            error.entry.as_deref().unwrap_or("suite-file")
+                        ),
                         error: error.clone(),
                     });
                     continue;
@@ -59,7 +68,12 @@ pub fn plan(suites: &[Suite], profile: &Arc<VendorProfile>, dialects: DialectCho
             let variants: Vec<Option<crate::dialect::Dialect>> = if e.dialects.is_empty() {
                 vec![None]
             } else {
-                dialects.dialects().iter().filter(|d| e.dialects.contains(d)).map(|d| Some(*d)).collect()
+                dialects
+                    .dialects()
+                    .iter()
+                    .filter(|d| e.dialects.contains(d))
+                    .map(|d| Some(*d))
+                    .collect()
             };
             for dialect in variants {
                 let name = match dialect {
@@ -71,7 +85,13 @@ pub fn plan(suites: &[Suite], profile: &Arc<VendorProfile>, dialects: DialectCho
                     continue;
                 }
                 let seq = seq_start + out.len();
-                out.push(Planned::Trial(TrialSpec { name, entry: e.clone(), dialect, seq, profile: profile.clone() }));
+                out.push(Planned::Trial(TrialSpec {
+                    name,
+                    entry: e.clone(),
+                    dialect,
+                    seq,
+                    profile: profile.clone(),
+                }));
             }
         }
     }

@@ -24,12 +24,17 @@ pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:
 const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The extra group schema URN legacy Entra sends on group creation.
-pub const ADSCIM_GROUP: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
+pub const ADSCIM_GROUP: &str =
+    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
 /// The role `type` Entra sends.
 pub const ROLE_TYPE: &str = "WindowsAzureActiveDirectoryRole";
 
 /// The Entra app-role functions.
-pub const ROLE_FUNCTIONS: &[&str] = &["SingleAppRoleAssignment", "AppRoleAssignmentsComplex", "AssertiveAppRoleAssignmentsComplex"];
+pub const ROLE_FUNCTIONS: &[&str] = &[
+    "SingleAppRoleAssignment",
+    "AppRoleAssignmentsComplex",
+    "AssertiveAppRoleAssignmentsComplex",
+];
 
 /// Variables every profile provides to a trial (checked statically by the suite loader).
 pub const PROFILE_VARS: &[&str] = &[
@@ -179,17 +184,31 @@ impl std::error::Error for ProfileError {}
 /// Loads `fixtures/entra-source.toml`.
 pub fn load_source(path: &Path) -> Result<Source, ProfileError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ProfileError { file: file.clone(), field: None, message: e.to_string() })?;
-    toml::from_str(&text).map_err(|e| ProfileError { file, field: None, message: e.to_string().trim().to_string() })
+    let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
+        file: file.clone(),
+        field: None,
+        message: e.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|e| ProfileError {
+        file,
+        field: None,
+        message: e.to_string().trim().to_string(),
+    })
 }
 
 /// Loads every `*.toml` in `dir`, sorted by name, each checked.
 pub fn load_dir(dir: &Path, source: Source) -> Result<Vec<VendorProfile>, ProfileError> {
     let source = Arc::new(source);
-    let read = std::fs::read_dir(dir)
-        .map_err(|e| ProfileError { file: dir.display().to_string(), field: None, message: format!("cannot read: {e}") })?;
-    let mut files: Vec<PathBuf> =
-        read.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let read = std::fs::read_dir(dir).map_err(|e| ProfileError {
+        file: dir.display().to_string(),
+        field: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     files.iter().map(|f| load_file(f, source.clone())).collect()
 }
@@ -197,23 +216,41 @@ pub fn load_dir(dir: &Path, source: Source) -> Result<Vec<VendorProfile>, Profil
 /// Loads and checks one profile.
 pub fn load_file(path: &Path, source: Arc<Source>) -> Result<VendorProfile, ProfileError> {
     let file = shown(path);
-    let err = |field: Option<String>, message: String| ProfileError { file: file.clone(), field, message };
+    let err = |field: Option<String>, message: String| ProfileError {
+        file: file.clone(),
+        field,
+        message,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| err(None, format!("cannot read: {e}")))?;
-    let value: toml::Value = toml::from_str(&text).map_err(|e| err(None, format!("not valid TOML: {}", e.to_string().trim())))?;
+    let value: toml::Value = toml::from_str(&text)
+        .map_err(|e| err(None, format!("not valid TOML: {}", e.to_string().trim())))?;
     let parsed: ProfileFile = serde_path_to_error::deserialize(value.into_deserializer())
         .map_err(|e| err(Some(e.path().to_string()), e.inner().to_string()))?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if parsed.vendor.id != stem {
-        return Err(err(Some("vendor.id".into()), format!("`{}` must equal the file name `{stem}`", parsed.vendor.id)));
+        return Err(err(
+            Some("vendor.id".into()),
+            format!("`{}` must equal the file name `{stem}`", parsed.vendor.id),
+        ));
     }
-    let dialects: DialectChoice =
-        parsed.vendor.dialect.parse().map_err(|e: String| err(Some("vendor.dialect".into()), e))?;
-    url::Url::parse(&parsed.vendor.tenant_url).map_err(|e| err(Some("vendor.tenant_url".into()), e.to_string()))?;
+    let dialects: DialectChoice = parsed
+        .vendor
+        .dialect
+        .parse()
+        .map_err(|e: String| err(Some("vendor.dialect".into()), e))?;
+    url::Url::parse(&parsed.vendor.tenant_url)
+        .map_err(|e| err(Some("vendor.tenant_url".into()), e.to_string()))?;
     for (section, m) in [("users", &parsed.users), ("groups", &parsed.groups)] {
         let targets: BTreeSet<&str> = m.mapping.iter().map(|r| r.target.as_str()).collect();
         for (i, a) in m.matching.iter().enumerate() {
             if !targets.contains(a.as_str()) {
-                return Err(err(Some(format!("{section}.matching[{i}]")), format!("`{a}` is not a mapped target")));
+                return Err(err(
+                    Some(format!("{section}.matching[{i}]")),
+                    format!("`{a}` is not a mapped target"),
+                ));
             }
         }
         for (i, row) in m.mapping.iter().enumerate() {
@@ -222,10 +259,16 @@ pub fn load_file(path: &Path, source: Arc<Source>) -> Result<VendorProfile, Prof
         }
     }
     if parsed.users.matching.is_empty() {
-        return Err(err(Some("users.matching".into()), "name at least one matching attribute".into()));
+        return Err(err(
+            Some("users.matching".into()),
+            "name at least one matching attribute".into(),
+        ));
     }
     if parsed.groups.provisioned && parsed.groups.matching.is_empty() {
-        return Err(err(Some("groups.matching".into()), "provisioned groups need a matching attribute".into()));
+        return Err(err(
+            Some("groups.matching".into()),
+            "provisioned groups need a matching attribute".into(),
+        ));
     }
     let mut role_functions = Vec::new();
     for f in parsed.roles.function.to_vec() {
@@ -233,7 +276,10 @@ pub fn load_file(path: &Path, source: Arc<Source>) -> Result<VendorProfile, Prof
             continue;
         }
         if !ROLE_FUNCTIONS.contains(&f.as_str()) {
-            return Err(err(Some("roles.function".into()), format!("`{f}` is not none or one of {}", ROLE_FUNCTIONS.join(", "))));
+            return Err(err(
+                Some("roles.function".into()),
+                format!("`{f}` is not none or one of {}", ROLE_FUNCTIONS.join(", ")),
+            ));
         }
         role_functions.push(f);
     }
@@ -263,18 +309,32 @@ pub fn load_file(path: &Path, source: Arc<Source>) -> Result<VendorProfile, Prof
 fn check_expression(expr: &str, source: &Source, section: &str) -> Result<(), String> {
     let e = expr.trim();
     // `members` and `manager` are references: linked by later PATCHes, never in a create body.
-    if e.is_empty() || e == "members" || e == "manager" || e.starts_with("Switch([IsSoftDeleted]") || e.starts_with("Not([IsSoftDeleted])") {
+    if e.is_empty()
+        || e == "members"
+        || e == "manager"
+        || e.starts_with("Switch([IsSoftDeleted]")
+        || e.starts_with("Not([IsSoftDeleted])")
+    {
         return Ok(());
     }
-    if ROLE_FUNCTIONS.iter().any(|f| e.starts_with(&format!("{f}("))) {
+    if ROLE_FUNCTIONS
+        .iter()
+        .any(|f| e.starts_with(&format!("{f}(")))
+    {
         return Ok(());
     }
-    let attrs = if section == "users" { &source.user } else { &source.group };
+    let attrs = if section == "users" {
+        &source.user
+    } else {
+        &source.group
+    };
     if let Some(args) = e.strip_prefix("Join(").and_then(|r| r.strip_suffix(')')) {
         for a in args.split(',').skip(1) {
             let a = a.trim().trim_start_matches('[').trim_end_matches(']');
             if !attrs.contains_key(a) {
-                return Err(format!("Join argument `{a}` is not a source attribute in fixtures/entra-source.toml"));
+                return Err(format!(
+                    "Join argument `{a}` is not a source attribute in fixtures/entra-source.toml"
+                ));
             }
         }
         return Ok(());
@@ -299,16 +359,36 @@ impl VendorProfile {
     /// `group:<target>`, `match:users:<attr>`, `match:groups:<attr>`.
     pub fn capabilities(&self) -> BTreeSet<String> {
         let mut caps = BTreeSet::new();
-        for r in self.users.mapping.iter().filter(|r| !r.source.trim().is_empty()) {
+        for r in self
+            .users
+            .mapping
+            .iter()
+            .filter(|r| !r.source.trim().is_empty())
+        {
             caps.insert(format!("user:{}", r.target));
         }
-        caps.extend(self.users.matching.iter().map(|m| format!("match:users:{m}")));
+        caps.extend(
+            self.users
+                .matching
+                .iter()
+                .map(|m| format!("match:users:{m}")),
+        );
         if self.groups.provisioned {
             caps.insert("groups".into());
-            for r in self.groups.mapping.iter().filter(|r| !r.source.trim().is_empty()) {
+            for r in self
+                .groups
+                .mapping
+                .iter()
+                .filter(|r| !r.source.trim().is_empty())
+            {
                 caps.insert(format!("group:{}", r.target));
             }
-            caps.extend(self.groups.matching.iter().map(|m| format!("match:groups:{m}")));
+            caps.extend(
+                self.groups
+                    .matching
+                    .iter()
+                    .map(|m| format!("match:groups:{m}")),
+            );
         }
         caps.extend(self.role_functions.iter().map(|f| format!("roles:{f}")));
         caps
@@ -318,7 +398,11 @@ impl VendorProfile {
     /// shown beside the trial name).
     pub fn unmet(&self, needs: &[String]) -> Option<String> {
         let caps = self.capabilities();
-        let missing: Vec<String> = needs.iter().filter(|n| !caps.contains(*n)).map(|n| short_need(n)).collect();
+        let missing: Vec<String> = needs
+            .iter()
+            .filter(|n| !caps.contains(*n))
+            .map(|n| short_need(n))
+            .collect();
         if missing.is_empty() {
             None
         } else {
@@ -347,7 +431,11 @@ impl VendorProfile {
         c.base_path = self.base_path();
         c.groups_enabled = self.groups.provisioned;
         c.required_user_attributes = self.users.required.clone();
-        c.required_group_attributes = if self.groups.provisioned { self.groups.required.clone() } else { Vec::new() };
+        c.required_group_attributes = if self.groups.provisioned {
+            self.groups.required.clone()
+        } else {
+            Vec::new()
+        };
         c
     }
 
@@ -356,13 +444,17 @@ impl VendorProfile {
     pub fn set_vars(&self, vars: &mut Vars, dialect: Option<Dialect>) -> Result<(), String> {
         let mut user_src = IndexMap::new();
         for (k, tpl) in &self.source.user {
-            let v = vars.render(tpl, Escape::None).map_err(|e| format!("entra-source user.{k}: {e}"))?;
+            let v = vars
+                .render(tpl, Escape::None)
+                .map_err(|e| format!("entra-source user.{k}: {e}"))?;
             vars.set(format!("src_user_{k}"), Value::String(v.clone()));
             user_src.insert(k.clone(), v);
         }
         let mut group_src = IndexMap::new();
         for (k, tpl) in &self.source.group {
-            let v = vars.render(tpl, Escape::None).map_err(|e| format!("entra-source group.{k}: {e}"))?;
+            let v = vars
+                .render(tpl, Escape::None)
+                .map_err(|e| format!("entra-source group.{k}: {e}"))?;
             vars.set(format!("src_group_{k}"), Value::String(v.clone()));
             group_src.insert(k.clone(), v);
         }
@@ -424,10 +516,15 @@ impl VendorProfile {
         body.insert("schemas".into(), Value::Array(Vec::new()));
         for row in &m.mapping {
             let target = row.target.as_str();
-            if target.eq_ignore_ascii_case("members") || target.ends_with(":manager") || target == "manager" {
+            if target.eq_ignore_ascii_case("members")
+                || target.ends_with(":manager")
+                || target == "manager"
+            {
                 continue;
             }
-            let Some(value) = self.evaluate(&row.source, src, target) else { continue };
+            let Some(value) = self.evaluate(&row.source, src, target) else {
+                continue;
+            };
             values.insert(target.to_string(), value.clone());
             insert_target(&mut body, target, value);
             if target.starts_with(ENTERPRISE) && !schemas.contains(&json!(ENTERPRISE)) {
@@ -435,7 +532,10 @@ impl VendorProfile {
             }
         }
         body.insert("schemas".into(), Value::Array(schemas));
-        body.insert("meta".into(), json!({"resourceType": if user { "User" } else { "Group" }}));
+        body.insert(
+            "meta".into(),
+            json!({"resourceType": if user { "User" } else { "Group" }}),
+        );
         (Value::Object(body), values)
     }
 
@@ -444,21 +544,31 @@ impl VendorProfile {
         if e.is_empty() {
             return None;
         }
-        if target == "active" || e.starts_with("Switch([IsSoftDeleted]") || e.starts_with("Not([IsSoftDeleted])") {
+        if target == "active"
+            || e.starts_with("Switch([IsSoftDeleted]")
+            || e.starts_with("Not([IsSoftDeleted])")
+        {
             return Some(Value::Bool(true));
         }
-        if let Some(f) = ROLE_FUNCTIONS.iter().find(|f| e.starts_with(&format!("{f}("))) {
+        if let Some(f) = ROLE_FUNCTIONS
+            .iter()
+            .find(|f| e.starts_with(&format!("{f}(")))
+        {
             return Some(Value::Array(vec![role_object(f, &self.role_values[0])]));
         }
         if let Some(args) = e.strip_prefix("Join(").and_then(|r| r.strip_suffix(')')) {
             let mut parts = args.split(',');
             let sep = parts.next().unwrap_or_default().trim().trim_matches('"');
             let joined: Vec<&str> = parts
-                .filter_map(|a| src.get(a.trim().trim_start_matches('[').trim_end_matches(']')).map(String::as_str))
+                .filter_map(|a| {
+                    src.get(a.trim().trim_start_matches('[').trim_end_matches(']'))
+                        .map(String::as_str)
+                })
                 .collect();
             return Some(Value::String(joined.join(sep)));
         }
-        src.get(e.trim_start_matches('[').trim_end_matches(']')).map(|v| Value::String(v.clone()))
+        src.get(e.trim_start_matches('[').trim_end_matches(']'))
+            .map(|v| Value::String(v.clone()))
     }
 }
 
@@ -466,7 +576,10 @@ impl VendorProfile {
 fn short_need(need: &str) -> String {
     let (kind, rest) = need.split_once(':').unwrap_or((need, ""));
     match kind {
-        "user" => rest.strip_prefix(ENTERPRISE).map(|a| a.trim_start_matches(':').to_string()).unwrap_or_else(|| rest.to_string()),
+        "user" => rest
+            .strip_prefix(ENTERPRISE)
+            .map(|a| a.trim_start_matches(':').to_string())
+            .unwrap_or_else(|| rest.to_string()),
         "group" => format!("group {rest}"),
         "roles" => format!("{rest} roles"),
         "match" => rest.replacen(':', " matching on ", 1),
@@ -478,21 +591,28 @@ fn short_need(need: &str) -> String {
 pub fn role_object(function: &str, value: &str) -> Value {
     match function {
         "SingleAppRoleAssignment" => json!({"primary": true, "type": ROLE_TYPE, "value": value}),
-        "AppRoleAssignmentsComplex" => json!({"primary": false, "type": ROLE_TYPE, "displayName": value, "value": value}),
+        "AppRoleAssignmentsComplex" => {
+            json!({"primary": false, "type": ROLE_TYPE, "displayName": value, "value": value})
+        }
         _ => json!({"primary": false, "type": ROLE_TYPE, "display": value, "value": value}),
     }
 }
 
 /// `attr eq "value"` with `"` and `\` escaped inside the value.
 fn filter_eq(attr: &str, value: &Value) -> String {
-    let text = crate::suite::template::as_text(value).replace('\\', "\\\\").replace('"', "\\\"");
+    let text = crate::suite::template::as_text(value)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
     format!("{attr} eq \"{text}\"")
 }
 
 /// Puts a value at a SCIM target path inside a body: `a`, `a.b`, `a[type eq "x"].b`, or an
 /// extension URN path `urn:...:User:attr`.
 fn insert_target(body: &mut Map<String, Value>, target: &str, value: Value) {
-    if let Some(attr) = target.strip_prefix(ENTERPRISE).and_then(|r| r.strip_prefix(':')) {
+    if let Some(attr) = target
+        .strip_prefix(ENTERPRISE)
+        .and_then(|r| r.strip_prefix(':'))
+    {
         let ext = body.entry(ENTERPRISE).or_insert_with(|| json!({}));
         if let Value::Object(ext) = ext {
             ext.insert(attr.to_string(), value);
@@ -508,7 +628,9 @@ fn insert_target(body: &mut Map<String, Value>, target: &str, value: Value) {
             .unwrap_or_default();
         let list = body.entry(attr.to_string()).or_insert_with(|| json!([]));
         if let Value::Array(items) = list {
-            let pos = items.iter().position(|i| i.get(&fkey).and_then(Value::as_str) == Some(fval.as_str()));
+            let pos = items
+                .iter()
+                .position(|i| i.get(&fkey).and_then(Value::as_str) == Some(fval.as_str()));
             let idx = match pos {
                 Some(i) => i,
                 None => {
@@ -522,7 +644,14 @@ fn insert_target(body: &mut Map<String, Value>, target: &str, value: Value) {
                 }
             };
             if let Some(Value::Object(el)) = items.get_mut(idx) {
-                el.insert(if sub.is_empty() { "value".into() } else { sub.to_string() }, value);
+                el.insert(
+                    if sub.is_empty() {
+                        "value".into()
+                    } else {
+                        sub.to_string()
+                    },
+                    value,
+                );
             }
         }
         return;
@@ -563,7 +692,14 @@ mod tests {
     #[test]
     fn every_committed_profile_loads() {
         let ids: Vec<String> = profiles().iter().map(|p| p.id().to_string()).collect();
-        for want in ["entra-default", "zenya", "zenvoices", "zero", "zscaler-private-access", "zenkit"] {
+        for want in [
+            "entra-default",
+            "zenya",
+            "zenvoices",
+            "zero",
+            "zscaler-private-access",
+            "zenkit",
+        ] {
             assert!(ids.iter().any(|i| i == want), "{want} missing from {ids:?}");
         }
     }
@@ -572,13 +708,25 @@ mod tests {
     fn entra_default_generates_entras_create_body() {
         let v = vars_for("entra-default", None);
         let body = v.get("user_create").unwrap();
-        assert_eq!(body["userName"], json!("scimconf-r-1-Ada.Lovelace@example.com"));
+        assert_eq!(
+            body["userName"],
+            json!("scimconf-r-1-Ada.Lovelace@example.com")
+        );
         assert_eq!(body["active"], json!(true));
-        assert_eq!(body["emails"], json!([{"type": "work", "primary": true, "value": "scimconf-r-1-ada@example.com"}]));
+        assert_eq!(
+            body["emails"],
+            json!([{"type": "work", "primary": true, "value": "scimconf-r-1-ada@example.com"}])
+        );
         assert_eq!(body["name"]["formatted"], json!("Ada Lovelace"));
         assert_eq!(body["schemas"], json!([CORE_USER, ENTERPRISE]));
-        assert!(body[ENTERPRISE].get("manager").is_none(), "manager is linked later, never on create");
-        assert_eq!(v.get("user_match").unwrap(), &json!("userName eq \"scimconf-r-1-Ada.Lovelace@example.com\""));
+        assert!(
+            body[ENTERPRISE].get("manager").is_none(),
+            "manager is linked later, never on create"
+        );
+        assert_eq!(
+            v.get("user_match").unwrap(),
+            &json!("userName eq \"scimconf-r-1-Ada.Lovelace@example.com\"")
+        );
     }
 
     #[test]
@@ -586,21 +734,51 @@ mod tests {
         let v = vars_for("zenkit", Some(Dialect::Legacy));
         let body = v.get("user_create").unwrap().as_object().unwrap();
         let keys: Vec<&str> = body.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["schemas", "userName", "active", "displayName", "preferredLanguage", "meta"]);
-        assert_eq!(body["userName"], json!("scimconf-r-1-ada@example.com"), "userName <- mail");
+        assert_eq!(
+            keys,
+            [
+                "schemas",
+                "userName",
+                "active",
+                "displayName",
+                "preferredLanguage",
+                "meta"
+            ]
+        );
+        assert_eq!(
+            body["userName"],
+            json!("scimconf-r-1-ada@example.com"),
+            "userName <- mail"
+        );
         let gm = v.get("group_match").unwrap().as_str().unwrap();
         assert!(gm.starts_with("externalId eq \""), "{gm}");
-        assert_eq!(v.get("group_create").unwrap()["schemas"][1], json!(ADSCIM_GROUP));
+        assert_eq!(
+            v.get("group_create").unwrap()["schemas"][1],
+            json!(ADSCIM_GROUP)
+        );
     }
 
     #[test]
     fn zenvoices_has_no_groups_and_assertive_roles() {
-        let p = profiles().into_iter().find(|p| p.id() == "zenvoices").unwrap();
+        let p = profiles()
+            .into_iter()
+            .find(|p| p.id() == "zenvoices")
+            .unwrap();
         let caps = p.capabilities();
         assert!(!caps.contains("groups"));
         assert!(caps.contains("roles:AssertiveAppRoleAssignmentsComplex"));
-        assert_eq!(p.unmet(&["groups".into()]).unwrap(), "zenvoices has no groups");
-        assert_eq!(p.unmet(&[format!("user:{ENTERPRISE}:manager"), "match:groups:displayName".into()]).unwrap(), "zenvoices has no manager, groups matching on displayName");
+        assert_eq!(
+            p.unmet(&["groups".into()]).unwrap(),
+            "zenvoices has no groups"
+        );
+        assert_eq!(
+            p.unmet(&[
+                format!("user:{ENTERPRISE}:manager"),
+                "match:groups:displayName".into()
+            ])
+            .unwrap(),
+            "zenvoices has no manager, groups matching on displayName"
+        );
         assert!(!p.emulation("t").groups_enabled);
         assert_eq!(p.base_path(), "/api/scim/entra/1234");
     }
@@ -609,7 +787,11 @@ mod tests {
     fn insert_target_builds_nested_shapes() {
         let mut m = Map::new();
         insert_target(&mut m, r#"phoneNumbers[type eq "work"].value"#, json!("1"));
-        insert_target(&mut m, r#"phoneNumbers[type eq "mobile"].value"#, json!("2"));
+        insert_target(
+            &mut m,
+            r#"phoneNumbers[type eq "mobile"].value"#,
+            json!("2"),
+        );
         insert_target(&mut m, r#"addresses[type eq "work"].locality"#, json!("L"));
         insert_target(&mut m, "name.givenName", json!("A"));
         insert_target(&mut m, &format!("{ENTERPRISE}:department"), json!("D"));
@@ -623,7 +805,12 @@ mod tests {
 
     #[test]
     fn unsupported_expressions_are_load_errors() {
-        let src = Source { user: [("mail".to_string(), "m".to_string())].into_iter().collect(), group: IndexMap::new() };
+        let src = Source {
+            user: [("mail".to_string(), "m".to_string())]
+                .into_iter()
+                .collect(),
+            group: IndexMap::new(),
+        };
         assert!(check_expression("ToLower([mail])", &src, "users").is_err());
         assert!(check_expression("Join(\" \", [mail], [nope])", &src, "users").is_err());
         assert!(check_expression("[mail]", &src, "users").is_ok());

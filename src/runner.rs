@@ -42,6 +42,7 @@ pub struct Harness {
     pub strict: bool,
     /// `--snapshots`.
     pub snapshots: SnapshotMode,
+    snapshot_dir: Arc<std::path::PathBuf>,
     ledger: Arc<Ledger>,
     run_id: String,
     warnings: Arc<Mutex<Vec<String>>>,
@@ -64,14 +65,17 @@ pub fn new_run_id() -> String {
 
 /// Loads `fixtures/entra-source.toml` and every profile in `fixtures/vendors/`.
 pub fn load_profiles(fixtures: &std::path::Path) -> Result<Vec<VendorProfile>, String> {
-    let source = profile::load_source(&fixtures.join("entra-source.toml")).map_err(|e| e.to_string())?;
+    let source =
+        profile::load_source(&fixtures.join("entra-source.toml")).map_err(|e| e.to_string())?;
     profile::load_dir(&fixtures.join("vendors"), source).map_err(|e| e.to_string())
 }
 
 impl Harness {
     /// Reads suites and profiles, sets up targets and clients. Errors are usage errors.
     pub fn prepare(args: &HarnessArgs) -> Result<Harness, String> {
-        if args.snapshots == SnapshotMode::Record && std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") {
+        if args.snapshots == SnapshotMode::Record
+            && std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+        {
             return Err("refusing --snapshots record on CI (CI is set): record baselines locally and commit them".into());
         }
         let rt = Arc::new(runtime()?);
@@ -79,7 +83,11 @@ impl Harness {
         let fixtures = args.fixtures_dir();
         let all = load_profiles(&fixtures)?;
         let wanted: Vec<String> = if !args.vendor.is_empty() {
-            args.vendor.iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
+            args.vendor
+                .iter()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect()
         } else if args.target_url.is_some() {
             vec!["entra-default".to_string()]
         } else {
@@ -98,8 +106,11 @@ impl Harness {
                 }
             }
         }
-        let client = ScimClient::new(ClientConfig { timeout: Duration::from_secs(args.timeout), ..ClientConfig::default() })
-            .map_err(|e| e.to_string())?;
+        let client = ScimClient::new(ClientConfig {
+            timeout: Duration::from_secs(args.timeout),
+            ..ClientConfig::default()
+        })
+        .map_err(|e| e.to_string())?;
         let suites = load_dir(&args.suites_dir(), &fixtures).map_err(|e| e.to_string())?;
         let ledger = Arc::new(Ledger::new());
         let mut vendors = Vec::new();
@@ -126,20 +137,48 @@ impl Harness {
                     (t, Some(server), false)
                 }
             };
-            let dialects = args.dialect.unwrap_or(if flag { DialectChoice::Compliant } else { p.dialects });
+            let dialects = args.dialect.unwrap_or(if flag {
+                DialectChoice::Compliant
+            } else {
+                p.dialects
+            });
             let planned = plan(&suites, &p, dialects, seq);
             seq += planned.len();
             lines.push(format!(
                 "  {}: {}{}, dialect(s) {}{}",
                 p.id(),
                 target.base,
-                if embedded.is_some() { " (embedded emulation)" } else { "" },
-                dialects.dialects().iter().map(|d| d.name()).collect::<Vec<_>>().join("+"),
-                if target.token.is_none() { ", no token (set SCIM_TOKEN)" } else { "" },
+                if embedded.is_some() {
+                    " (embedded emulation)"
+                } else {
+                    ""
+                },
+                dialects
+                    .dialects()
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                if target.token.is_none() {
+                    ", no token (set SCIM_TOKEN)"
+                } else {
+                    ""
+                },
             ));
             let redactor = Redactor::new(target.token.clone());
-            let ctx = Arc::new(Context { client: client.clone(), target, run_id: run_id.clone(), ledger: ledger.clone(), redactor });
-            vendors.push(VendorRun { profile: p, ctx, planned, embedded });
+            let ctx = Arc::new(Context {
+                client: client.clone(),
+                target,
+                run_id: run_id.clone(),
+                ledger: ledger.clone(),
+                redactor,
+            });
+            vendors.push(VendorRun {
+                profile: p,
+                ctx,
+                planned,
+                embedded,
+            });
         }
         if args.snapshots == SnapshotMode::Record {
             // insta reads this when a snapshot is asserted; set before any trial thread starts.
@@ -153,8 +192,21 @@ impl Harness {
             SnapshotMode::Record => "record",
             SnapshotMode::Off => "off",
         };
-        let banner = format!("scim-conformance: run id {run_id}, snapshots {mode}\n{}", lines.join("\n"));
-        Ok(Harness { rt, vendors, strict: args.strict, snapshots: args.snapshots, ledger, run_id, warnings: Arc::default(), banner })
+        let banner = format!(
+            "scim-conformance: run id {run_id}, snapshots {mode}\n{}",
+            lines.join("\n")
+        );
+        Ok(Harness {
+            rt,
+            vendors,
+            strict: args.strict,
+            snapshots: args.snapshots,
+            snapshot_dir: Arc::new(args.snapshot_dir()),
+            ledger,
+            run_id,
+            warnings: Arc::default(),
+            banner,
+        })
     }
 
     /// One libtest-mimic trial per planned entry. Ignored trials carry their reason as kind.
@@ -171,14 +223,16 @@ impl Harness {
                         let r = reason.clone();
                         Trial::ignorable_test(name.clone(), move || Ok(Completion::ignored_with(r)))
                             .with_ignored_flag(true)
-                            .with_kind(format!("ignored: {reason}"))
+                            .with_kind("ignored")
                     }
                     Planned::Trial(spec) => {
                         let (rt, ctx, spec) = (self.rt.clone(), v.ctx.clone(), spec.clone());
-                        let (strict, mode, warnings) = (self.strict, self.snapshots, self.warnings.clone());
+                        let (strict, mode, warnings) =
+                            (self.strict, self.snapshots, self.warnings.clone());
+                        let dir = self.snapshot_dir.clone();
                         Trial::test(spec.name.clone(), move || {
                             let outcome = rt.block_on(exec::run_trial(&ctx, &spec));
-                            verdict(&ctx, &spec, &outcome, strict, mode, &warnings)
+                            verdict(&ctx, &spec, &outcome, strict, (mode, &dir), &warnings)
                         })
                     }
                 });
@@ -215,9 +269,28 @@ impl Harness {
                 }
             });
         }
+        let ignored: Vec<String> = self
+            .vendors
+            .iter()
+            .flat_map(|v| v.planned.iter())
+            .filter_map(|p| match p {
+                Planned::Ignored { name, reason } => Some(format!("  {name}: {reason}")),
+                _ => None,
+            })
+            .collect();
+        if !ignored.is_empty() {
+            eprintln!(
+                "\nignored ({}; the vendor profile does not send what they test):\n{}",
+                ignored.len(),
+                ignored.join("\n")
+            );
+        }
         let warnings = self.warnings.lock().map(|w| w.clone()).unwrap_or_default();
         if !warnings.is_empty() {
-            eprintln!("\nrfc warnings ({}; Entra tolerates these, --strict fails on them):", warnings.len());
+            eprintln!(
+                "\nrfc warnings ({}; Entra tolerates these, --strict fails on them):",
+                warnings.len()
+            );
             for w in &warnings {
                 eprintln!("{w}\n");
             }
@@ -240,25 +313,37 @@ fn verdict(
     spec: &TrialSpec,
     outcome: &TrialOutcome,
     strict: bool,
-    mode: SnapshotMode,
+    (mode, dir): (SnapshotMode, &std::path::Path),
     warnings: &Mutex<Vec<String>>,
 ) -> Result<(), Failed> {
     let mut problems = Vec::new();
     if outcome.failed(strict) {
         problems.push(outcome.message(strict));
     }
-    let transport = outcome.findings.iter().any(|f| matches!(f.kind, FindingKind::Transport | FindingKind::Setup | FindingKind::Safety));
+    let transport = outcome.findings.iter().any(|f| {
+        matches!(
+            f.kind,
+            FindingKind::Transport | FindingKind::Setup | FindingKind::Safety
+        )
+    });
     if !transport {
         let doc = snapshot::document(outcome, &ctx.run_id, &ctx.target.base);
-        let name = snapshot::name(&spec.entry.suite, &spec.entry.id, spec.dialect.map(|d| d.name()));
-        if let Err(e) = snapshot::check(mode, spec.profile.id(), &name, &doc, &ctx.redactor) {
+        let name = snapshot::name(
+            &spec.entry.suite,
+            &spec.entry.id,
+            spec.dialect.map(|d| d.name()),
+        );
+        if let Err(e) = snapshot::check(mode, dir, spec.profile.id(), &name, &doc, &ctx.redactor) {
             problems.push(e);
         }
     }
     if !problems.is_empty() {
         return Err(Failed::from(problems.join("\n\n")));
     }
-    let w: Vec<String> = outcome.warnings(strict).map(|f| format!("warning: [{}] {}", outcome.name, f.text)).collect();
+    let w: Vec<String> = outcome
+        .warnings(strict)
+        .map(|f| format!("warning: [{}] {}", outcome.name, f.text))
+        .collect();
     if !w.is_empty() {
         if let Ok(mut all) = warnings.lock() {
             all.extend(w);

@@ -5,7 +5,7 @@
 //! Every normalization is listed in [`NORMALIZATIONS`], in the order applied, and each has a
 //! before/after unit test below. Secrets are scrubbed last, from the serialized text.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use serde_json::{json, Map, Value};
 use url::Url;
@@ -17,20 +17,45 @@ use crate::suite::template::as_text;
 
 /// The normalizations, in the order they are applied (append-only: a new one goes last).
 pub const NORMALIZATIONS: &[(&str, &str)] = &[
-    ("captured values", "a value captured from a response (an id...) becomes [<variable name>]"),
+    (
+        "captured values",
+        "a value captured from a response (an id...) becomes [<variable name>]",
+    ),
     ("run tag", "scimconf-<run id>-<n> becomes [tag]"),
     ("guids", "any GUID becomes [guid]"),
-    ("base URL", "the target URL becomes [base]/ (in Location headers and meta.location)"),
-    ("timestamps", "meta.created and meta.lastModified become [timestamp]"),
-    ("versions", "meta.version and the ETag header become [version]"),
-    ("other ids", "an `id` not captured by the suite becomes [id]"),
-    ("unordered arrays", "members, roles, emails, phoneNumbers, addresses and schemas are sorted"),
+    (
+        "base URL",
+        "the target URL becomes [base]/ (in Location headers and meta.location)",
+    ),
+    (
+        "timestamps",
+        "meta.created and meta.lastModified become [timestamp]",
+    ),
+    (
+        "versions",
+        "meta.version and the ETag header become [version]",
+    ),
+    (
+        "other ids",
+        "an `id` not captured by the suite becomes [id]",
+    ),
+    (
+        "unordered arrays",
+        "members, roles, emails, phoneNumbers, addresses and schemas are sorted",
+    ),
 ];
 
 /// Headers worth recording (names lower-case).
 const HEADERS: &[&str] = &["content-type", "location", "etag", "www-authenticate"];
 /// Multi-valued attributes whose order carries no meaning.
-const UNORDERED: &[&str] = &["members", "roles", "emails", "phoneNumbers", "addresses", "schemas"];
+const UNORDERED: &[&str] = &[
+    "members",
+    "roles",
+    "emails",
+    "phoneNumbers",
+    "addresses",
+    "schemas",
+];
 
 /// What a normalization pass needs to know about the trial.
 pub struct Normalizer<'a> {
@@ -45,9 +70,16 @@ pub struct Normalizer<'a> {
 impl<'a> Normalizer<'a> {
     /// A normalizer for one trial.
     pub fn new(captured: Vec<(String, String)>, run_id: &'a str, base: &'a Url) -> Self {
-        let mut captured: Vec<(String, String)> = captured.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let mut captured: Vec<(String, String)> = captured
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
         captured.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        Normalizer { captured, run_id, base }
+        Normalizer {
+            captured,
+            run_id,
+            base,
+        }
     }
 
     /// Normalizes one string (the first four normalizations).
@@ -63,7 +95,8 @@ impl<'a> Normalizer<'a> {
         out = replace_tags(&out, self.run_id);
         out = replace_guids(&out);
         let base = self.base.as_str();
-        out.replace(base, "[base]/").replace(base.trim_end_matches('/'), "[base]")
+        out.replace(base, "[base]/")
+            .replace(base.trim_end_matches('/'), "[base]")
     }
 
     /// Normalizes a JSON value: strings, then the structural normalizations.
@@ -77,7 +110,11 @@ impl<'a> Normalizer<'a> {
         match v {
             Value::String(s) => Value::String(self.text(s)),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.strings(x)).collect()),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (self.text(k), self.strings(x))).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (self.text(k), self.strings(x)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -88,7 +125,10 @@ fn structural(v: &mut Value, key: Option<&str>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if key == Some("meta") && matches!(k.as_str(), "created" | "lastModified") && x.is_string() {
+                if key == Some("meta")
+                    && matches!(k.as_str(), "created" | "lastModified")
+                    && x.is_string()
+                {
                     *x = json!("[timestamp]");
                 } else if key == Some("meta") && k == "version" && x.is_string() {
                     *x = json!("[version]");
@@ -112,17 +152,24 @@ fn structural(v: &mut Value, key: Option<&str>) {
 }
 
 fn replace_tags(s: &str, run_id: &str) -> String {
-    let prefix = format!("scimconf-{run_id}-");
+    // ASCII case-insensitive (a filter may upper-case the tag); ASCII lower-casing keeps byte
+    // offsets, so positions found in `lower` index `s` too.
+    let prefix = format!("scimconf-{}-", run_id.to_ascii_lowercase());
+    let lower = s.to_ascii_lowercase();
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find(&prefix) {
-        out.push_str(&rest[..i]);
-        out.push_str("[tag]");
-        let after = &rest[i + prefix.len()..];
-        let digits = after.chars().take_while(char::is_ascii_digit).count();
-        rest = &after[digits..];
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(&prefix).map(|i| i + at) {
+        out.push_str(&s[at..i]);
+        let found = &s[i..i + prefix.len()];
+        out.push_str(if found.starts_with("SCIMCONF") {
+            "[TAG]"
+        } else {
+            "[tag]"
+        });
+        let after = i + prefix.len();
+        at = after + s[after..].chars().take_while(char::is_ascii_digit).count();
     }
-    out.push_str(rest);
+    out.push_str(&s[at..]);
     out
 }
 
@@ -144,7 +191,7 @@ fn replace_guids(s: &str) -> String {
                     break;
                 }
                 j += 1;
-            } else if !(i > 0 && bytes[i - 1].is_ascii_hexdigit()) && !bytes.get(j).is_some_and(u8::is_ascii_hexdigit) {
+            } else {
                 out.push_str("[guid]");
                 i = j;
                 continue 'scan;
@@ -160,24 +207,38 @@ fn replace_guids(s: &str) -> String {
 /// The normalized snapshot value of a trial: its exchanges (not cleanup), each with the request
 /// line, status, the headers that matter and the response body.
 pub fn document(outcome: &TrialOutcome, run_id: &str, base: &Url) -> Value {
-    let captured: Vec<(String, String)> = outcome.captured.iter().map(|(k, v)| (k.clone(), as_text(v))).collect();
+    let captured: Vec<(String, String)> = outcome
+        .captured
+        .iter()
+        .map(|(k, v)| (k.clone(), as_text(v)))
+        .collect();
     let n = Normalizer::new(captured, run_id, base);
     let exchanges: Vec<Value> = outcome
         .exchanges
         .iter()
         .filter(|x| x.step.is_some())
         .map(|x| {
-            let path = x.request.url.as_str().strip_prefix(base.as_str()).unwrap_or(x.request.url.as_str());
             let mut e = Map::new();
             e.insert("step".into(), json!(x.step_name));
-            e.insert("request".into(), json!(format!("{} {}", x.request.method, n.text(path))));
+            e.insert(
+                "request".into(),
+                json!(format!(
+                    "{} {}",
+                    x.request.method,
+                    n.text(&request_target(&x.request.url, base))
+                )),
+            );
             match &x.result {
                 Ok(r) => {
                     e.insert("status".into(), json!(r.status));
                     let mut h = Map::new();
                     for name in HEADERS {
                         if let Some(v) = r.header(name) {
-                            let v = if *name == "etag" { "[version]".to_string() } else { n.text(v) };
+                            let v = if *name == "etag" {
+                                "[version]".to_string()
+                            } else {
+                                n.text(v)
+                            };
                             h.insert((*name).into(), json!(v));
                         }
                     }
@@ -204,6 +265,22 @@ pub fn document(outcome: &TrialOutcome, run_id: &str, base: &Url) -> Value {
     json!({ "trial": outcome.name, "exchanges": exchanges })
 }
 
+/// The request path relative to the target, with the query decoded for reading
+/// (`Users?filter=userName eq "..."`).
+fn request_target(url: &Url, base: &Url) -> String {
+    let path = url.path().strip_prefix(base.path()).unwrap_or(url.path());
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
+    match url.query() {
+        None => path,
+        Some(_) => {
+            let q: Vec<String> = url.query_pairs().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{path}?{}", q.join("&"))
+        }
+    }
+}
+
 /// The snapshot file name (without `.snap`): `<suite>__<entry>[__<dialect>]`.
 pub fn name(suite: &str, entry: &str, dialect: Option<&str>) -> String {
     match dialect {
@@ -212,20 +289,24 @@ pub fn name(suite: &str, entry: &str, dialect: Option<&str>) -> String {
     }
 }
 
-/// Where a vendor's snapshots live.
-pub fn dir(vendor: &str) -> PathBuf {
-    crate::cli::HarnessArgs::package_dir().join("snapshots").join(vendor)
-}
-
 /// Compares (or records) one snapshot. `Err` carries insta's verdict and how to accept it.
-pub fn check(mode: SnapshotMode, vendor: &str, name: &str, value: &Value, redactor: &Redactor) -> Result<(), String> {
+pub fn check(
+    mode: SnapshotMode,
+    root: &Path,
+    vendor: &str,
+    name: &str,
+    value: &Value,
+    redactor: &Redactor,
+) -> Result<(), String> {
     if mode == SnapshotMode::Off {
         return Ok(());
     }
     // Secrets are scrubbed from the text, whatever the normalizations did.
-    let scrubbed: Value = serde_json::from_str(&redactor.scrub(&value.to_string())).unwrap_or_else(|_| value.clone());
+    let scrubbed: Value =
+        serde_json::from_str(&redactor.scrub(&value.to_string())).unwrap_or_else(|_| value.clone());
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(dir(vendor));
+    let dir = root.join(vendor);
+    settings.set_snapshot_path(&dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(format!("scim-conformance snapshot: {vendor} {name}"));
@@ -239,9 +320,10 @@ pub fn check(mode: SnapshotMode, vendor: &str, name: &str, value: &Value, redact
             .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "snapshot assertion failed".into());
         format!(
-            "snapshot snapshots/{vendor}/{name}.snap differs from what the endpoint answered ({msg}; the diff is printed above).\n  \
+            "snapshot {}/{name}.snap differs from what the endpoint answered ({msg}; the diff is printed above).\n  \
              accept it: `cargo insta review` (or `cargo insta accept`), or re-run with `--snapshots record`;\n  \
-             skip snapshots for an exploratory run: `--snapshots off`"
+             skip snapshots for an exploratory run: `--snapshots off`",
+            dir.display()
         )
     })
 }
@@ -257,26 +339,64 @@ mod tests {
     #[test]
     fn captured_values_become_their_names() {
         let b = base();
-        let n = Normalizer::new(vec![("user_id".into(), "2819c223".into()), ("short".into(), "42".into())], "r1", &b);
+        let n = Normalizer::new(
+            vec![
+                ("user_id".into(), "2819c223".into()),
+                ("short".into(), "42".into()),
+            ],
+            "r1",
+            &b,
+        );
         assert_eq!(n.text("Users/2819c223"), "Users/[user_id]");
         assert_eq!(n.text("42"), "[short]");
-        assert_eq!(n.text("v42"), "v42", "short values only replace whole strings");
+        assert_eq!(
+            n.text("v42"),
+            "v42",
+            "short values only replace whole strings"
+        );
     }
 
     #[test]
     fn run_tags_and_guids_are_redacted() {
         let b = base();
         let n = Normalizer::new(vec![], "ab12cd34", &b);
-        assert_eq!(n.text("scimconf-ab12cd34-17-Ada@example.com"), "[tag]-Ada@example.com");
-        assert_eq!(n.text("E-0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef!"), "E-[guid]!");
+        assert_eq!(
+            n.text("scimconf-ab12cd34-17-Ada@example.com"),
+            "[tag]-Ada@example.com"
+        );
+        assert_eq!(
+            n.text("x SCIMCONF-AB12CD34-17-ADA@EXAMPLE.COM"),
+            "x [TAG]-ADA@EXAMPLE.COM"
+        );
+        assert_eq!(
+            n.text("E-0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef!"),
+            "E-[guid]!"
+        );
         assert_eq!(n.text("0a21f0f2-8d2a-4f8e-bf98"), "0a21f0f2-8d2a-4f8e-bf98");
+        assert_eq!(
+            n.text("%220a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef%22"),
+            "%22[guid]%22"
+        );
+    }
+
+    #[test]
+    fn request_targets_are_relative_and_decoded() {
+        let b = base();
+        let u = Url::parse("http://127.0.0.1:4000/scim/Users?filter=userName+eq+%22a%2Bb%22&excludedAttributes=members").unwrap();
+        assert_eq!(
+            request_target(&u, &b),
+            "Users?filter=userName eq \"a+b\"&excludedAttributes=members"
+        );
     }
 
     #[test]
     fn base_url_is_redacted() {
         let b = base();
         let n = Normalizer::new(vec![], "r", &b);
-        assert_eq!(n.text("http://127.0.0.1:4000/scim/Users/x"), "[base]/Users/x");
+        assert_eq!(
+            n.text("http://127.0.0.1:4000/scim/Users/x"),
+            "[base]/Users/x"
+        );
     }
 
     #[test]
@@ -305,6 +425,9 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(name("users", "create", None), "users__create");
-        assert_eq!(name("groups", "rename", Some("legacy")), "groups__rename__legacy");
+        assert_eq!(
+            name("groups", "rename", Some("legacy")),
+            "groups__rename__legacy"
+        );
     }
 }

@@ -170,12 +170,12 @@ fn broken_server_fails_with_named_defect() -> Result<(), Failed> {
             .map(|l| l.rsplit(' ').next().unwrap_or_default().to_string())
     };
     expect(
-        verdict("users::disable-and-enable::legacy").as_deref() == Some("FAILED"),
+        verdict("entra-default::users::disable-and-enable::legacy").as_deref() == Some("FAILED"),
         "the legacy trial must fail",
         &out,
     )?;
     expect(
-        verdict("users::disable-and-enable::compliant").as_deref() == Some("ok"),
+        verdict("entra-default::users::disable-and-enable::compliant").as_deref() == Some("ok"),
         "the compliant trial must pass",
         &out,
     )?;
@@ -254,7 +254,10 @@ fn list() -> Result<(), Failed> {
     let out = run(&["check", "--list"], &[], Duration::from_secs(60))?;
     expect(out.code == Some(0), "--list succeeds", &out)?;
     expect(
-        out.stdout.contains("auth::no-token-refused: test"),
+        out.stdout.contains("zenkit::auth::no-token-refused: test")
+            && out
+                .stdout
+                .contains("[ignored] zenvoices::groups::create::legacy: test"),
         "--list prints trial names",
         &out,
     )
@@ -306,6 +309,119 @@ fn canary_token_never_printed() -> Result<(), Failed> {
     )
 }
 
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for e in std::fs::read_dir(from)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        std::fs::copy(e.path(), to.join(e.file_name())).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "scimconf-{name}-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ))
+}
+
+fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
+    let root = temp_dir("snap");
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/zenkit");
+    copy_dir(&committed, &root.join("zenkit"))?;
+    let victim = root.join("zenkit/users__create.snap");
+    let text = std::fs::read_to_string(&victim).map_err(|e| e.to_string())?;
+    std::fs::write(&victim, text.replace("\"status\": 201", "\"status\": 200"))
+        .map_err(|e| e.to_string())?;
+    let out = run(
+        &[
+            "check",
+            "--vendor",
+            "zenkit",
+            "--snapshot-dir",
+            &root.to_string_lossy(),
+        ],
+        &[("CI", "true")],
+        Duration::from_secs(120),
+    );
+    let after = std::fs::read_dir(root.join("zenkit"))
+        .map(|d| d.count())
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&root);
+    let out = out?;
+    let failed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("FAILED"))
+        .collect();
+    expect(
+        out.code == Some(101),
+        "an altered snapshot fails the run",
+        &out,
+    )?;
+    expect(
+        failed.len() == 1 && failed[0].contains("zenkit::users::create "),
+        "exactly the altered trial fails",
+        &out,
+    )?;
+    expect(
+        out.stdout.contains("accept it: `cargo insta review`"),
+        "the message says how to accept",
+        &out,
+    )?;
+    let before = std::fs::read_dir(&committed)
+        .map(|d| d.count())
+        .unwrap_or_default();
+    expect(after == before, "CI=true never writes snapshot files", &out)
+}
+
+fn recording_twice_is_byte_identical() -> Result<(), Failed> {
+    let (a, b) = (temp_dir("rec-a"), temp_dir("rec-b"));
+    for dir in [&a, &b] {
+        let out = run(
+            &[
+                "check",
+                "--vendor",
+                "zenvoices",
+                "--snapshots",
+                "record",
+                "--snapshot-dir",
+                &dir.to_string_lossy(),
+            ],
+            &[("CI", "")],
+            Duration::from_secs(120),
+        )?;
+        expect(out.code == Some(0), "recording succeeds", &out)?;
+    }
+    let mut files: Vec<_> = std::fs::read_dir(a.join("zenvoices"))
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    files.sort();
+    let mut differing = Vec::new();
+    for f in &files {
+        let x = std::fs::read(a.join("zenvoices").join(f)).unwrap_or_default();
+        let y = std::fs::read(b.join("zenvoices").join(f)).unwrap_or_default();
+        if x != y {
+            differing.push(f.to_string_lossy().into_owned());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+    if files.is_empty() {
+        return Err("nothing was recorded".into());
+    }
+    if differing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("two runs recorded different snapshots: {differing:?}").into())
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let cli = TestCli::parse();
     let trials = vec![
@@ -320,6 +436,14 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "cli::canary-token-never-printed",
             canary_token_never_printed,
+        ),
+        Trial::test(
+            "cli::altered-snapshot-fails-exactly-its-trial",
+            altered_snapshot_fails_exactly_its_trial,
+        ),
+        Trial::test(
+            "cli::recording-twice-is-byte-identical",
+            recording_twice_is_byte_identical,
         ),
     ];
     libtest_mimic::run(&cli.libtest, trials).exit_code()

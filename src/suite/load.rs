@@ -254,7 +254,11 @@ fn check_entry(
     if entry.steps.is_empty() {
         return bad("step", "an entry needs at least one [[entry.step]]".into());
     }
-    let mut known: HashSet<String> = BUILTINS.iter().chain(crate::profile::PROFILE_VARS).map(|s| s.to_string()).collect();
+    let mut known: HashSet<String> = BUILTINS
+        .iter()
+        .chain(crate::profile::PROFILE_VARS)
+        .map(|s| s.to_string())
+        .collect();
     for (name, tpl) in &entry.vars {
         check_refs(&format!("vars.{name}"), references(tpl), &known)?;
         known.insert(name.clone());

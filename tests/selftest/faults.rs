@@ -40,8 +40,14 @@ fn suites() -> Vec<Suite> {
 
 /// The entra-default profile: every Entra feature (all three role functions), both dialects.
 fn baseline_profile() -> Arc<VendorProfile> {
-    let profiles = load_profiles(&HarnessArgs::package_dir().join("fixtures")).expect("profiles load");
-    Arc::new(profiles.into_iter().find(|p| p.id() == "entra-default").expect("entra-default profile exists"))
+    let profiles =
+        load_profiles(&HarnessArgs::package_dir().join("fixtures")).expect("profiles load");
+    Arc::new(
+        profiles
+            .into_iter()
+            .find(|p| p.id() == "entra-default")
+            .expect("entra-default profile exists"),
+    )
 }
 
 /// Users and groups that exist before the run and that no trial may touch.
@@ -117,7 +123,9 @@ fn run_with(fault: Option<Fault>) -> Run {
             match p {
                 Planned::Trial(t) => specs.push(t),
                 Planned::Broken { error, .. } => broken.push(error.to_string()),
-                Planned::Ignored { name, reason } => broken.push(format!("{name} ignored: {reason}")),
+                Planned::Ignored { name, reason } => {
+                    broken.push(format!("{name} ignored: {reason}"))
+                }
             }
         }
         let outcomes = run_specs(&ctx, &specs).await;
@@ -239,7 +247,10 @@ fn fault_caught(fault: Fault) -> Result<(), Failed> {
     common_invariants(&run)?;
     let mut missing = Vec::new();
     for name in &expected.caught_by {
-        let hit = run.outcomes.iter().find(|o| o.name == format!("entra-default::{name}"));
+        let hit = run
+            .outcomes
+            .iter()
+            .find(|o| o.name == format!("entra-default::{name}"));
         match hit {
             None => missing.push(format!("{name}: no such trial")),
             Some(o) if !o.failed(true) => missing.push(format!("{name}: passed despite the fault")),
@@ -287,7 +298,7 @@ fn coverage() -> Result<(), Failed> {
     for fault in Fault::ALL {
         let run = run_cached(Some(*fault));
         for o in &run.outcomes {
-            let mut parts = o.name.split("::");
+            let mut parts = o.name.split("::").skip(1);
             let (suite, entry) = (
                 parts.next().unwrap_or_default().to_string(),
                 parts.next().unwrap_or_default().to_string(),
