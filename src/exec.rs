@@ -5,6 +5,7 @@
 //! [`Finding`]s -> [`TrialOutcome`].
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -68,6 +69,48 @@ pub struct Context {
     pub ledger: Arc<Ledger>,
     /// Scrubs secrets from every text the run produces.
     pub redactor: Redactor,
+    /// Set when the run is interrupted: no new request is sent.
+    pub abort: Arc<Abort>,
+}
+
+/// Interruption state shared by every trial of a run.
+#[derive(Debug, Default)]
+pub struct Abort {
+    stopped: AtomicBool,
+    in_flight: AtomicUsize,
+}
+
+impl Abort {
+    /// Stops the run: trials send no further request (cleanup aside).
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the run was stopped.
+    pub fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Requests sent and not yet answered.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts one request in flight for as long as it lives.
+struct InFlight<'a>(&'a Abort);
+
+impl<'a> InFlight<'a> {
+    fn new(a: &'a Abort) -> Self {
+        a.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(a)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// One trial to run: an entry in a dialect.
@@ -334,7 +377,24 @@ impl TrialRun<'_> {
             );
             return false;
         }
-        let result = self.ctx.client.send(&request).await;
+        if self.ctx.abort.stopped() {
+            self.push(
+                FindingKind::Transport,
+                Some(i),
+                None,
+                format!("{at}: not sent: the run was interrupted"),
+            );
+            return false;
+        }
+        let result = {
+            let _counted = InFlight::new(&self.ctx.abort);
+            let result = self.ctx.client.send(&request).await;
+            if let Ok(response) = &result {
+                // Recorded before anything else can interrupt: the sweep must see every creation.
+                self.track(&request, response);
+            }
+            result
+        };
         let response = match &result {
             Err(e) => {
                 let text = format!(
@@ -352,7 +412,6 @@ impl TrialRun<'_> {
             }
             Ok(r) => r.clone(),
         };
-        self.track(&request, &response);
         let strict_fail_before = self
             .out
             .findings

@@ -9,9 +9,11 @@
 //! - [`snapshot`]: normalized per-vendor snapshots of what the endpoint answered.
 //! - [`runner`]: the libtest-mimic runner shared by `cargo test` and `scim-conformance check`.
 //! - [`server`]: the embedded reference SCIM server, with switchable faults for self-tests.
+//! - [`cleanup`]: `scim-conformance cleanup`, leftovers of aborted runs by name prefix.
 //! - [`secret`]: tokens that never print.
 
 pub mod check;
+pub mod cleanup;
 pub mod cli;
 pub mod client;
 pub mod dialect;

@@ -1,5 +1,5 @@
 //! `scim-conformance`: `check` runs the conformance trials (as `cargo test` does), `serve` runs
-//! the reference SCIM server standalone.
+//! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -26,6 +26,9 @@ enum Command {
     Check(TestCli),
     /// Run the in-memory reference SCIM server until Ctrl-C.
     Serve(ServeArgs),
+    /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
+    /// lists them first, never touches anything else.
+    Cleanup(scim_conformance::cleanup::CleanupArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -45,6 +48,9 @@ struct ServeArgs {
     /// Switch on a deliberate defect (repeatable); see --list-faults.
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<Fault>,
+    /// Wait this many milliseconds before answering each request (a slow endpoint).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    delay_ms: u64,
     /// List the faults and exit.
     #[arg(long)]
     list_faults: bool,
@@ -54,6 +60,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Check(cli) => scim_conformance::runner::main(cli),
         Command::Serve(args) => serve(args),
+        Command::Cleanup(args) => scim_conformance::cleanup::main(args),
     }
 }
 
@@ -78,6 +85,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     let mut config = ServerConfig::new(token.clone());
     config.base_path = args.base_path;
     config.faults = args.faults.into_iter().collect();
+    config.delay = std::time::Duration::from_millis(args.delay_ms);
     rt.block_on(async {
         let running = match server::spawn(config, SocketAddr::new(args.bind, args.port)).await {
             Ok(s) => s,

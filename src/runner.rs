@@ -12,7 +12,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 use crate::cli::{HarnessArgs, SnapshotMode, TestCli};
 use crate::client::{ClientConfig, ScimClient};
 use crate::dialect::DialectChoice;
-use crate::exec::{self, Context, FindingKind, Target, TrialOutcome, TrialSpec};
+use crate::exec::{self, Abort, Context, FindingKind, Target, TrialOutcome, TrialSpec};
 use crate::ledger::Ledger;
 use crate::plan::{plan, Planned};
 use crate::profile::{self, VendorProfile};
@@ -43,8 +43,9 @@ pub struct Harness {
     /// `--snapshots`.
     pub snapshots: SnapshotMode,
     snapshot_dir: Arc<std::path::PathBuf>,
-    ledger: Arc<Ledger>,
-    run_id: String,
+    sweep: Arc<Sweep>,
+    abort: Arc<Abort>,
+    timeout: Duration,
     warnings: Arc<Mutex<Vec<String>>>,
     banner: String,
 }
@@ -113,6 +114,7 @@ impl Harness {
         .map_err(|e| e.to_string())?;
         let suites = load_dir(&args.suites_dir(), &fixtures).map_err(|e| e.to_string())?;
         let ledger = Arc::new(Ledger::new());
+        let abort = Arc::new(Abort::default());
         let mut vendors = Vec::new();
         let mut lines = Vec::new();
         let mut seq = 0;
@@ -172,6 +174,7 @@ impl Harness {
                 run_id: run_id.clone(),
                 ledger: ledger.clone(),
                 redactor,
+                abort: abort.clone(),
             });
             vendors.push(VendorRun {
                 profile: p,
@@ -196,14 +199,23 @@ impl Harness {
             "scim-conformance: run id {run_id}, snapshots {mode}\n{}",
             lines.join("\n")
         );
+        let sweep = Arc::new(Sweep {
+            contexts: vendors
+                .iter()
+                .map(|v| (format!("{}::", v.profile.id()), v.ctx.clone()))
+                .collect(),
+            ledger,
+            run_id,
+        });
         Ok(Harness {
             rt,
             vendors,
             strict: args.strict,
             snapshots: args.snapshots,
             snapshot_dir: Arc::new(args.snapshot_dir()),
-            ledger,
-            run_id,
+            sweep,
+            abort,
+            timeout: Duration::from_secs(args.timeout),
             warnings: Arc::default(),
             banner,
         })
@@ -249,26 +261,7 @@ impl Harness {
     /// After the trials: deletes anything still live in the ledger, prints warnings and the
     /// cleanup summary (stderr), stops embedded servers. `true` when nothing was left behind.
     pub fn finish(self) -> bool {
-        let live = self.ledger.live(None);
-        for v in &self.vendors {
-            let ctx = v.ctx.clone();
-            let prefix = format!("{}::", v.profile.id());
-            let leftovers: Vec<String> = self
-                .ledger
-                .items()
-                .into_iter()
-                .filter(|i| i.trial.starts_with(&prefix) && live.contains(&i.path))
-                .map(|i| i.path)
-                .collect();
-            self.rt.block_on(async {
-                for path in leftovers {
-                    match exec::delete(&ctx, &path).await {
-                        Ok(()) => ctx.ledger.deleted(&path),
-                        Err(e) => ctx.ledger.stuck(&path, e),
-                    }
-                }
-            });
-        }
+        self.rt.block_on(self.sweep.run());
         let ignored: Vec<String> = self
             .vendors
             .iter()
@@ -295,9 +288,9 @@ impl Harness {
                 eprintln!("{w}\n");
             }
         }
-        let clean = self.ledger.live(None).is_empty();
-        if !self.ledger.items().is_empty() {
-            eprintln!("{}", self.ledger.summary(&self.run_id));
+        let clean = self.sweep.ledger.live(None).is_empty();
+        if !self.sweep.ledger.items().is_empty() {
+            eprintln!("{}", self.sweep.ledger.summary(&self.sweep.run_id));
         }
         for v in self.vendors {
             if let Some(server) = v.embedded {
@@ -306,6 +299,81 @@ impl Harness {
         }
         clean
     }
+}
+
+/// Deletes what a run created and did not delete itself; shared with the signal handler.
+pub struct Sweep {
+    /// Trial-name prefix (`<vendor>::`) -> the context its resources live in.
+    contexts: Vec<(String, Arc<Context>)>,
+    ledger: Arc<Ledger>,
+    run_id: String,
+}
+
+impl Sweep {
+    /// Deletes every live resource in the ledger (bounded retries each), recording the outcome.
+    pub async fn run(&self) {
+        let live = self.ledger.live(None);
+        for item in self
+            .ledger
+            .items()
+            .into_iter()
+            .filter(|i| live.contains(&i.path))
+        {
+            let Some((_, ctx)) = self
+                .contexts
+                .iter()
+                .find(|(prefix, _)| item.trial.starts_with(prefix))
+            else {
+                continue;
+            };
+            match exec::delete(ctx, &item.path).await {
+                Ok(()) => self.ledger.deleted(&item.path),
+                Err(e) => self.ledger.stuck(&item.path, e),
+            }
+        }
+    }
+}
+
+/// On SIGINT or SIGTERM: no new requests, wait for those in flight (bounded), delete what the run
+/// created, print the cleanup summary, exit 130 (SIGINT) or 143 (SIGTERM).
+fn watch_signals(
+    rt: &tokio::runtime::Runtime,
+    sweep: Arc<Sweep>,
+    abort: Arc<Abort>,
+    timeout: Duration,
+) -> Result<(), String> {
+    #[cfg(unix)]
+    let (mut int, mut term) = rt
+        .block_on(async {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            ))
+        })
+        .map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    rt.spawn(async move {
+        #[cfg(unix)]
+        let (name, code) = tokio::select! {
+            _ = int.recv() => ("SIGINT", 130),
+            _ = term.recv() => ("SIGTERM", 143),
+        };
+        #[cfg(not(unix))]
+        let (name, code) = {
+            let _ = tokio::signal::ctrl_c().await;
+            ("Ctrl-C", 130)
+        };
+        abort.stop();
+        eprintln!("\n{name}: stopping the run; waiting for requests in flight, then deleting what this run created");
+        let deadline = std::time::Instant::now() + timeout + Duration::from_secs(5);
+        while abort.in_flight() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        sweep.run().await;
+        eprintln!("{}", sweep.ledger.summary(&sweep.run_id));
+        std::process::exit(code);
+    });
+    Ok(())
 }
 
 fn verdict(
@@ -388,10 +456,28 @@ pub fn main(cli: TestCli) -> ExitCode {
         }
     };
     quiet_snapshot_panics();
+    if let Err(e) = watch_signals(
+        &harness.rt,
+        harness.sweep.clone(),
+        harness.abort.clone(),
+        harness.timeout,
+    ) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     if !cli.libtest.list {
         eprintln!("{}", harness.banner());
     }
     let conclusion = libtest_mimic::run(&cli.libtest, harness.trials());
+    if harness.abort.stopped() {
+        // The signal handler is sweeping and will exit with the signal's code; its work is
+        // bounded by the request timeouts.
+        let limit = std::time::Instant::now() + harness.timeout * 20 + Duration::from_secs(60);
+        while std::time::Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        return ExitCode::from(130);
+    }
     let clean = harness.finish();
     if !clean && !conclusion.has_failed() {
         eprintln!("error: the run left resources behind on the target (see above)");

@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use libtest_mimic::{Failed, Trial};
+use scim_conformance::cleanup;
 use scim_conformance::cli::TestCli;
+use scim_conformance::client::{ClientConfig, Request, ScimClient};
+use scim_conformance::exec::Target;
+use scim_conformance::secret::Secret;
 
 const BIN: &str = env!("CARGO_BIN_EXE_scim-conformance");
 
@@ -422,6 +426,203 @@ fn recording_twice_is_byte_identical() -> Result<(), Failed> {
     }
 }
 
+/// Talks to a `serve` process through the library's own client.
+struct Api {
+    rt: tokio::runtime::Runtime,
+    client: ScimClient,
+    target: Target,
+}
+
+impl Api {
+    fn new(url: &str, token: &str) -> Result<Api, String> {
+        let rt = scim_conformance::runner::runtime()?;
+        let client = ScimClient::new(ClientConfig {
+            timeout: Duration::from_secs(10),
+            ..ClientConfig::default()
+        })
+        .map_err(|e| e.to_string())?;
+        let (target, _) = Target::parse(url, Some(Secret::new(token)))?;
+        Ok(Api { rt, client, target })
+    }
+
+    fn post(&self, collection: &str, body: serde_json::Value) -> Result<(), String> {
+        let req = Request {
+            method: "POST".into(),
+            url: self
+                .target
+                .base
+                .join(collection)
+                .map_err(|e| e.to_string())?,
+            headers: vec![("Content-Type".into(), "application/scim+json".into())],
+            body: Some(body.to_string().into_bytes()),
+            bearer: self.target.token.clone(),
+        };
+        let r = self
+            .rt
+            .block_on(self.client.send(&req))
+            .map_err(|e| e.to_string())?;
+        if r.status == 201 {
+            Ok(())
+        } else {
+            Err(format!("POST {collection}: {}", r.summary(300)))
+        }
+    }
+
+    /// Every user and group whose name starts with `prefix`.
+    fn named(&self, prefix: &str) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for (c, a) in [("Users", "userName"), ("Groups", "displayName")] {
+            let found =
+                self.rt
+                    .block_on(cleanup::find(&self.client, &self.target, c, a, prefix))?;
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|l| format!("{}/{} {}", l.collection, l.id, l.name)),
+            );
+        }
+        Ok(out)
+    }
+}
+
+fn sigint_mid_run_leaves_nothing_behind() -> Result<(), Failed> {
+    let server = serve("sigint-token-1234", &["--delay-ms", "30"])?;
+    let api = Api::new(&server.url, "sigint-token-1234")?;
+    let mut child = Command::new(BIN)
+        .args([
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshots",
+            "off",
+            "--test-threads",
+            "2",
+        ])
+        .env("SCIM_TOKEN", "sigint-token-1234")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    // Wait until the run has created something, then interrupt it.
+    let started = Instant::now();
+    while api.named("scimconf-")?.is_empty() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            return Err("the run created nothing within 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !kill.success() {
+        return Err("could not send SIGINT".into());
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err("the interrupted run did not exit within 60 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = Output {
+        code: status.code(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    };
+    expect(output.code == Some(130), "SIGINT exits with 130", &output)?;
+    expect(
+        output.stderr.contains("SIGINT: stopping the run"),
+        "the interruption is reported",
+        &output,
+    )?;
+    expect(
+        output.stderr.contains("left behind 0"),
+        "the cleanup summary reports nothing left behind",
+        &output,
+    )?;
+    let left = api.named("scimconf-")?;
+    expect(
+        left.is_empty(),
+        &format!("nothing the run created may remain on the target, found: {left:?}"),
+        &output,
+    )
+}
+
+fn cleanup_deletes_only_prefixed_leftovers() -> Result<(), Failed> {
+    let server = serve("cleanup-token-1234", &[])?;
+    let api = Api::new(&server.url, "cleanup-token-1234")?;
+    api.post(
+        "Users",
+        serde_json::json!({"userName": "scimconf-dead0001-1-a@example.com"}),
+    )?;
+    api.post(
+        "Users",
+        serde_json::json!({"userName": "scimconf-dead0001-2-b@example.com"}),
+    )?;
+    api.post(
+        "Groups",
+        serde_json::json!({"displayName": "scimconf-dead0001-3-Team"}),
+    )?;
+    api.post(
+        "Users",
+        serde_json::json!({"userName": "alice@example.com"}),
+    )?;
+    api.post(
+        "Users",
+        serde_json::json!({"userName": "not-scimconf-x@example.com"}),
+    )?;
+    api.post("Groups", serde_json::json!({"displayName": "Real Team"}))?;
+    let env = [("SCIM_TOKEN", "cleanup-token-1234")];
+    let out = run(
+        &["cleanup", "--target-url", &server.url, "--dry-run"],
+        &env,
+        Duration::from_secs(60),
+    )?;
+    expect(
+        out.code == Some(0)
+            && out.stdout.contains("found 3 resource(s)")
+            && out.stdout.contains("nothing deleted"),
+        "--dry-run lists the three leftovers",
+        &out,
+    )?;
+    expect(
+        api.named("scimconf-")?.len() == 3,
+        "--dry-run deletes nothing",
+        &out,
+    )?;
+    let out = run(
+        &["cleanup", "--target-url", &server.url],
+        &env,
+        Duration::from_secs(60),
+    )?;
+    expect(
+        out.code == Some(0) && out.stdout.contains("deleted 3, could not delete 0"),
+        "cleanup deletes the three",
+        &out,
+    )?;
+    expect(
+        api.named("scimconf-")?.is_empty(),
+        "no leftover remains",
+        &out,
+    )?;
+    let foreign = api.named("")?;
+    expect(
+        foreign.len() == 3,
+        &format!("foreign resources are untouched: {foreign:?}"),
+        &out,
+    )
+}
+
 fn main() -> std::process::ExitCode {
     let cli = TestCli::parse();
     let trials = vec![
@@ -444,6 +645,14 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "cli::recording-twice-is-byte-identical",
             recording_twice_is_byte_identical,
+        ),
+        Trial::test(
+            "cli::sigint-mid-run-leaves-nothing-behind",
+            sigint_mid_run_leaves_nothing_behind,
+        ),
+        Trial::test(
+            "cli::cleanup-deletes-only-prefixed-leftovers",
+            cleanup_deletes_only_prefixed_leftovers,
         ),
     ];
     libtest_mimic::run(&cli.libtest, trials).exit_code()

@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub required_user_attributes: Vec<String>,
     /// Attributes POST/PUT/PATCH of a Group must leave present (400 invalidValue otherwise).
     pub required_group_attributes: Vec<String>,
+    /// Wait this long before answering each request (a slow endpoint; default zero).
+    pub delay: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -48,6 +50,7 @@ impl ServerConfig {
             groups_enabled: true,
             required_user_attributes: vec!["userName".into()],
             required_group_attributes: vec!["displayName".into()],
+            delay: std::time::Duration::ZERO,
         }
     }
 

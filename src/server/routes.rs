@@ -25,6 +25,10 @@ const MAX_RESULTS: usize = 200;
 
 /// Entry point for every request (the router's fallback).
 pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let delay = state.config().delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     match handle(&state, req).await {
         Ok(resp) => resp,
         Err(e) => e.to_response(&state.config().faults),

@@ -116,6 +116,7 @@ fn run_with(fault: Option<Fault>) -> Run {
             run_id: "selftest".into(),
             ledger: Arc::new(Ledger::new()),
             redactor: Redactor::new([token]),
+            abort: Default::default(),
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();
