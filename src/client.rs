@@ -353,9 +353,17 @@ impl ScimClient {
             TransportError::Timeout(self.config.timeout)
         } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
             TransportError::Dns(chain)
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
+        } else if [
+            "certificate",
+            "tls",
+            "handshake",
+            "corrupt message",
+            "alert",
+            "unknownissuer",
+            "notvalidforname",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
         {
             TransportError::Tls(chain)
         } else if e.is_connect() {

@@ -6,6 +6,8 @@
 mod faults;
 #[path = "selftest/lint.rs"]
 mod lint;
+#[path = "selftest/transport.rs"]
+mod transport;
 
 use clap::Parser;
 use scim_conformance::cli::TestCli;
@@ -18,5 +20,6 @@ fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
     trials.extend(faults::trials());
     trials.extend(lint::trials());
+    trials.extend(transport::trials());
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }

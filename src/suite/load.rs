@@ -178,7 +178,24 @@ pub fn load_file(path: &Path, fixtures_dir: &Path) -> Suite {
         Ok(t) => t,
         Err(e) => return broken(None, format!("cannot read: {e}")),
     };
-    let value: toml::Value = match toml::from_str(&text) {
+    parse_str(&name, &file, &text, fixtures_dir)
+}
+
+/// Parses suite text as if read from `file` (named `name`); for tools and self-tests.
+pub fn parse_str(name: &str, file: &str, text: &str, fixtures_dir: &Path) -> Suite {
+    let (name, file) = (name.to_string(), file.to_string());
+    let broken = |field: Option<String>, message: String| Suite {
+        name: name.clone(),
+        file: file.clone(),
+        title: String::new(),
+        entries: vec![Err(SuiteError {
+            file: file.clone(),
+            entry: None,
+            field,
+            message,
+        })],
+    };
+    let value: toml::Value = match toml::from_str(text) {
         Ok(v) => v,
         Err(e) => return broken(None, format!("not valid TOML: {}", e.to_string().trim())),
     };

@@ -1,0 +1,336 @@
+//! Bad endpoints: every way a target can misbehave on the wire becomes a failed trial with a
+//! one-line reason — a transport error where no usable response came back, an expectation
+//! failure naming the problem where one did — never a panic, never a hang. Also Entra-like
+//! throttling: 429/503 with Retry-After are waited out (bounded) and reported.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use scim_conformance::cli::HarnessArgs;
+use scim_conformance::client::{ClientConfig, ScimClient};
+use scim_conformance::exec::{
+    run_trial, Abort, Context, FindingKind, Target, TrialOutcome, TrialSpec,
+};
+use scim_conformance::ledger::Ledger;
+use scim_conformance::runner::load_profiles;
+use scim_conformance::secret::{Redactor, Secret};
+use scim_conformance::suite::load::parse_str;
+
+/// The probe every case runs: Entra's Test Connection query.
+const PROBE: &str = r#"
+[suite]
+title = "probe"
+[[entry]]
+id = "probe"
+title = "Test Connection"
+[[entry.step]]
+name = "query a random userName"
+method = "GET"
+path = "Users"
+query = { filter = 'userName eq "{{guid}}"' }
+expect = [{ status = 200 }, { pointer = "/totalResults", equals = 0 }]
+"#;
+
+const TOKEN: &str = "transport-selftest-token";
+
+fn list_json() -> serde_json::Value {
+    serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []})
+}
+
+/// Runs the probe against `url` with a short timeout; a watchdog turns a hang into a failure.
+fn probe(url: String, config: ClientConfig) -> Result<TrialOutcome, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = (|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let dir = HarnessArgs::package_dir();
+            let suite = parse_str("probe", "probe.toml", PROBE, &dir.join("fixtures"));
+            let entry = suite
+                .entries
+                .into_iter()
+                .next()
+                .ok_or("no entry")?
+                .map_err(|e| e.to_string())?;
+            let profile = load_profiles(&dir.join("fixtures"))?
+                .into_iter()
+                .find(|p| p.id() == "entra-default")
+                .ok_or("no entra-default profile")?;
+            let (target, _) = Target::parse(&url, Some(Secret::new(TOKEN)))?;
+            let ctx = Context {
+                client: ScimClient::new(config).map_err(|e| e.to_string())?,
+                target,
+                run_id: "transport".into(),
+                ledger: Arc::new(Ledger::new()),
+                redactor: Redactor::new([Secret::new(TOKEN)]),
+                abort: Arc::new(Abort::default()),
+            };
+            let spec = TrialSpec {
+                name: "probe".into(),
+                entry: Arc::new(entry),
+                dialect: None,
+                seq: 0,
+                profile: Arc::new(profile),
+            };
+            Ok(rt.block_on(run_trial(&ctx, &spec)))
+        })();
+        let _ = tx.send(result);
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .map_err(|_| "the trial hung for 60 s (a timeout is missing)".to_string())?
+}
+
+fn quick() -> ClientConfig {
+    ClientConfig {
+        timeout: Duration::from_secs(2),
+        retries: 1,
+        retry_budget: Duration::from_secs(3),
+        ..ClientConfig::default()
+    }
+}
+
+/// Asserts the probe failed with exactly this kind of problem, saying `says`.
+fn assert_fails(outcome: &TrialOutcome, transport: bool, says: &str) -> Result<(), Failed> {
+    let msg = outcome.message(false);
+    if !outcome.failed(false) {
+        return Err(format!("the trial passed against a broken endpoint:\n{msg}").into());
+    }
+    let kinds: Vec<FindingKind> = outcome.findings.iter().map(|f| f.kind).collect();
+    let is_transport = kinds.contains(&FindingKind::Transport);
+    if transport != is_transport {
+        return Err(format!(
+            "expected a {} failure, got {kinds:?}:\n{msg}",
+            if transport {
+                "transport"
+            } else {
+                "expectation"
+            }
+        )
+        .into());
+    }
+    if !msg.contains(says) {
+        return Err(format!("the message does not say `{says}`:\n{msg}").into());
+    }
+    if msg.contains(TOKEN) {
+        return Err(format!("the token leaked into the message:\n{msg}").into());
+    }
+    Ok(())
+}
+
+/// A wiremock server answering every request with `template`.
+fn mock(template: ResponseTemplate) -> Result<(tokio::runtime::Runtime, MockServer), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        Mock::given(any()).respond_with(template).mount(&s).await;
+        s
+    });
+    Ok((rt, server))
+}
+
+fn with_mock(
+    template: ResponseTemplate,
+    config: ClientConfig,
+    transport: bool,
+    says: &str,
+) -> Result<(), Failed> {
+    let (_rt, server) = mock(template)?;
+    let outcome = probe(format!("{}/scim", server.uri()), config)?;
+    assert_fails(&outcome, transport, says)
+}
+
+/// A raw TCP server that answers one request with `reply` and closes.
+fn raw_server(reply: &'static [u8]) -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(reply);
+            let _ = stream.flush();
+        }
+    });
+    Ok(format!("http://{addr}/scim"))
+}
+
+fn cases() -> Vec<(&'static str, fn() -> Result<(), Failed>)> {
+    vec![
+        ("connection-refused", || {
+            let out = probe("http://127.0.0.1:1/scim".into(), quick())?;
+            assert_fails(&out, true, "could not connect")
+        }),
+        ("dns-failure", || {
+            let out = probe("http://scimconf-no-such-host.invalid/scim".into(), quick())?;
+            // Depending on the resolver this is NXDOMAIN or an unreachable DNS server (timeout).
+            assert_fails(&out, true, "transport error:")
+        }),
+        ("tls-against-plain-http", || {
+            let (_rt, server) = mock(ResponseTemplate::new(200).set_body_json(list_json()))?;
+            let url = server.uri().replace("http://", "https://");
+            let out = probe(format!("{url}/scim"), quick())?;
+            assert_fails(&out, true, "TLS failure")
+        }),
+        ("slower-than-timeout", || {
+            let t = ResponseTemplate::new(200)
+                .set_body_json(list_json())
+                .set_delay(Duration::from_secs(5));
+            with_mock(
+                t,
+                ClientConfig {
+                    timeout: Duration::from_millis(500),
+                    ..quick()
+                },
+                true,
+                "timed out after 500ms",
+            )
+        }),
+        ("body-not-json", || {
+            with_mock(
+                ResponseTemplate::new(200).set_body_string("hello"),
+                quick(),
+                false,
+                "response body is not JSON",
+            )
+        }),
+        ("html-login-page-200", || {
+            let t = ResponseTemplate::new(200).set_body_raw(
+                "<html><body><form>Sign in</form></body></html>",
+                "text/html",
+            );
+            with_mock(t, quick(), false, "response body is not JSON (text/html")
+        }),
+        ("empty-body", || {
+            with_mock(
+                ResponseTemplate::new(200),
+                quick(),
+                false,
+                "response body is empty",
+            )
+        }),
+        ("huge-body", || {
+            let t = ResponseTemplate::new(200).set_body_string("x".repeat(1024 * 1024));
+            with_mock(
+                t,
+                ClientConfig {
+                    max_body: 64 * 1024,
+                    ..quick()
+                },
+                true,
+                "larger than 65536 bytes",
+            )
+        }),
+        ("invalid-utf8", || {
+            let t = ResponseTemplate::new(200)
+                .set_body_raw(vec![0xff, 0xfe, 0x7b, 0x7d], "application/scim+json");
+            with_mock(t, quick(), false, "not valid UTF-8")
+        }),
+        ("status-500", || {
+            with_mock(
+                ResponseTemplate::new(500),
+                quick(),
+                false,
+                "actual:   status 500",
+            )
+        }),
+        ("status-502", || {
+            with_mock(
+                ResponseTemplate::new(502),
+                quick(),
+                false,
+                "actual:   status 502",
+            )
+        }),
+        ("status-503", || {
+            with_mock(
+                ResponseTemplate::new(503),
+                quick(),
+                false,
+                "throttled first: 503",
+            )
+        }),
+        ("redirect-not-followed", || {
+            let t =
+                ResponseTemplate::new(302).insert_header("Location", "https://login.example.com/");
+            with_mock(
+                t,
+                quick(),
+                true,
+                "redirect 302 to https://login.example.com/ (not followed",
+            )
+        }),
+        ("closed-mid-body", || {
+            let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{\"totalRes")?;
+            let out = probe(url, quick())?;
+            assert_fails(&out, true, "connection closed mid-response")
+        }),
+        ("throttled-429-then-ok", || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let server = rt.block_on(async {
+                let s = MockServer::start().await;
+                Mock::given(any())
+                    .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+                    .up_to_n_times(1)
+                    .mount(&s)
+                    .await;
+                Mock::given(any())
+                    .respond_with(ResponseTemplate::new(200).set_body_json(list_json()))
+                    .mount(&s)
+                    .await;
+                s
+            });
+            let out = probe(format!("{}/scim", server.uri()), quick())?;
+            if out.failed(false) {
+                return Err(format!(
+                    "a single 429 with Retry-After must be waited out:\n{}",
+                    out.message(false)
+                )
+                .into());
+            }
+            let throttled: Vec<String> = out
+                .exchanges
+                .iter()
+                .filter_map(|x| x.result.as_ref().ok())
+                .flat_map(|r| r.throttled.clone())
+                .collect();
+            if throttled.len() == 1
+                && throttled[0].starts_with("429 Too Many Requests (waited 1.0s)")
+            {
+                Ok(())
+            } else {
+                Err(format!("throttling must be recorded, got {throttled:?}").into())
+            }
+        }),
+        ("throttled-429-exhausted", || {
+            let t = ResponseTemplate::new(429).insert_header("Retry-After", "1");
+            with_mock(
+                t,
+                quick(),
+                false,
+                "throttled first: 429 Too Many Requests (waited 1.0s)",
+            )
+        }),
+    ]
+}
+
+/// One trial per bad-endpoint case.
+pub fn trials() -> Vec<Trial> {
+    cases()
+        .into_iter()
+        .map(|(name, f)| Trial::test(format!("transport::{name}"), f))
+        .collect()
+}
