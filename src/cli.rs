@@ -26,6 +26,22 @@ pub struct HarnessArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 
+    /// Retries of a request answered 429 or 503 (waiting out Retry-After, else 1 s, 2 s, 4 s...).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Most seconds spent waiting between retries of one request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub retry_budget: u64,
+
+    /// Extra PEM CA certificate(s) to trust (a private CA), beside the system's.
+    #[arg(long, env = "SCIM_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Accept any TLS certificate (never against production: a warning is printed).
+    #[arg(long)]
+    pub insecure: bool,
+
     /// Fail trials on `rfc`-severity findings too (by default they are warnings).
     #[arg(long)]
     pub strict: bool,

@@ -23,7 +23,7 @@ struct Cli {
 enum Command {
     /// Run the conformance trials against --target-url (or the embedded reference server).
     /// Takes the same flags as `cargo test -- ...`.
-    Check(TestCli),
+    Check(Box<TestCli>),
     /// Run the in-memory reference SCIM server until Ctrl-C.
     Serve(ServeArgs),
     /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
@@ -58,7 +58,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Check(cli) => scim_conformance::runner::main(cli),
+        Command::Check(cli) => scim_conformance::runner::main(*cli),
         Command::Serve(args) => serve(args),
         Command::Cleanup(args) => scim_conformance::cleanup::main(args),
     }

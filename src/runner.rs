@@ -64,6 +64,18 @@ pub fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
 }
 
+/// The HTTP client settings the flags ask for.
+pub fn client_config(args: &HarnessArgs) -> ClientConfig {
+    ClientConfig {
+        timeout: Duration::from_secs(args.timeout),
+        retries: args.retries,
+        retry_budget: Duration::from_secs(args.retry_budget),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
+        ..ClientConfig::default()
+    }
+}
+
 /// Loads `fixtures/entra-source.toml` and every profile in `fixtures/vendors/`.
 pub fn load_profiles(fixtures: &std::path::Path) -> Result<Vec<VendorProfile>, String> {
     let source =
@@ -107,11 +119,7 @@ impl Harness {
                 }
             }
         }
-        let client = ScimClient::new(ClientConfig {
-            timeout: Duration::from_secs(args.timeout),
-            ..ClientConfig::default()
-        })
-        .map_err(|e| e.to_string())?;
+        let client = ScimClient::new(client_config(args)).map_err(|e| e.to_string())?;
         let suites = load_dir(&args.suites_dir(), &fixtures).map_err(|e| e.to_string())?;
         let ledger = Arc::new(Ledger::new());
         let abort = Arc::new(Abort::default());
@@ -195,10 +203,13 @@ impl Harness {
             SnapshotMode::Record => "record",
             SnapshotMode::Off => "off",
         };
-        let banner = format!(
+        let mut banner = format!(
             "scim-conformance: run id {run_id}, snapshots {mode}\n{}",
             lines.join("\n")
         );
+        if args.insecure {
+            banner.push_str("\nwarning: --insecure: TLS certificates are NOT verified; never use this against production");
+        }
         let sweep = Arc::new(Sweep {
             contexts: vendors
                 .iter()

@@ -331,6 +331,136 @@ fn cases() -> Vec<(&'static str, fn() -> Result<(), Failed>)> {
 pub fn trials() -> Vec<Trial> {
     cases()
         .into_iter()
+        .chain(tls_cases())
         .map(|(name, f)| Trial::test(format!("transport::{name}"), f))
         .collect()
+}
+
+/// A TLS server on 127.0.0.1 presenting `fixtures/tls/<cert>.pem`, answering every request with
+/// an empty ListResponse; runs until the process ends.
+fn tls_server(cert: &str) -> Result<String, String> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = HarnessArgs::package_dir().join("fixtures/tls");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join(format!("{cert}.pem")))
+            .map_err(|e| e.to_string())?
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+    let key =
+        PrivateKeyDer::from_pem_file(dir.join(format!("{cert}.key"))).map_err(|e| e.to_string())?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| e.to_string())?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let mut buf = [0u8; 8192];
+                    let _ = tls.read(&mut buf).await;
+                    let body = list_json().to_string();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(reply.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+    });
+    Ok(format!("https://127.0.0.1:{}/scim", addr.port()))
+}
+
+fn ca() -> Option<std::path::PathBuf> {
+    Some(HarnessArgs::package_dir().join("fixtures/tls/ca.pem"))
+}
+
+fn tls_cases() -> Vec<(&'static str, fn() -> Result<(), Failed>)> {
+    vec![
+        ("tls-untrusted-certificate", || {
+            let out = probe(tls_server("localhost")?, quick())?;
+            assert_fails(&out, true, "TLS failure")?;
+            assert_fails(&out, true, "UnknownIssuer")
+        }),
+        ("tls-wrong-host", || {
+            let out = probe(
+                tls_server("wrong-host")?,
+                ClientConfig {
+                    ca_cert: ca(),
+                    ..quick()
+                },
+            )?;
+            assert_fails(&out, true, "certificate not valid for name \"127.0.0.1\"")
+        }),
+        ("tls-private-ca-trusted", || {
+            let out = probe(
+                tls_server("localhost")?,
+                ClientConfig {
+                    ca_cert: ca(),
+                    ..quick()
+                },
+            )?;
+            if out.failed(false) {
+                return Err(format!(
+                    "--ca-cert must make the private CA trusted:\n{}",
+                    out.message(false)
+                )
+                .into());
+            }
+            Ok(())
+        }),
+        ("tls-insecure-accepts-anything", || {
+            let out = probe(
+                tls_server("wrong-host")?,
+                ClientConfig {
+                    insecure: true,
+                    ..quick()
+                },
+            )?;
+            if out.failed(false) {
+                return Err(format!(
+                    "--insecure must accept any certificate:\n{}",
+                    out.message(false)
+                )
+                .into());
+            }
+            Ok(())
+        }),
+        ("ca-cert-file-missing", || {
+            match ScimClient::new(ClientConfig {
+                ca_cert: Some("/nonexistent/ca.pem".into()),
+                ..quick()
+            }) {
+                Err(e)
+                    if e.to_string()
+                        .contains("cannot use CA certificate /nonexistent/ca.pem") =>
+                {
+                    Ok(())
+                }
+                other => Err(format!(
+                    "a missing --ca-cert file must be a clear error, got {other:?}"
+                )
+                .into()),
+            }
+        }),
+    ]
 }
