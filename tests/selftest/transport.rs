@@ -165,7 +165,10 @@ fn raw_server(reply: &'static [u8]) -> Result<String, String> {
     Ok(format!("http://{addr}/scim"))
 }
 
-fn cases() -> Vec<(&'static str, fn() -> Result<(), Failed>)> {
+/// A named case.
+type Case = (&'static str, fn() -> Result<(), Failed>);
+
+fn cases() -> Vec<Case> {
     vec![
         ("connection-refused", || {
             let out = probe("http://127.0.0.1:1/scim".into(), quick())?;
@@ -394,7 +397,7 @@ fn ca() -> Option<std::path::PathBuf> {
     Some(HarnessArgs::package_dir().join("fixtures/tls/ca.pem"))
 }
 
-fn tls_cases() -> Vec<(&'static str, fn() -> Result<(), Failed>)> {
+fn tls_cases() -> Vec<Case> {
     vec![
         ("tls-untrusted-certificate", || {
             let out = probe(tls_server("localhost")?, quick())?;
