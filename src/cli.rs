@@ -22,6 +22,29 @@ pub struct HarnessArgs {
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = parse_secret)]
     pub token: Option<Secret>,
 
+    /// OAuth 2.0 token endpoint: use client credentials instead of a static token (the client
+    /// secret comes from the SCIM_CLIENT_SECRET environment variable only).
+    #[arg(
+        long,
+        env = "SCIM_TOKEN_URL",
+        value_name = "URL",
+        requires = "client_id"
+    )]
+    pub token_url: Option<String>,
+
+    /// OAuth client id (with --token-url).
+    #[arg(long, env = "SCIM_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Where the client credentials go in the token request: `header` (HTTP Basic, as Entra
+    /// sends them) or `body`.
+    #[arg(long, value_name = "WHERE", default_value = "header")]
+    pub client_auth: crate::oauth::ClientAuth,
+
+    /// OAuth scope to request, if the token endpoint wants one.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+
     /// Per-request timeout in seconds (connect, send and read the whole body).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,

@@ -72,6 +72,11 @@ impl Request {
             s.push_str("\n  Authorization: Bearer ***");
         }
         for (k, v) in &self.headers {
+            let v = if k.eq_ignore_ascii_case("authorization") {
+                "***"
+            } else {
+                v.as_str()
+            };
             s.push_str(&format!("\n  {k}: {v}"));
         }
         if let Some(b) = &self.body {

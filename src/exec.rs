@@ -15,6 +15,7 @@ use crate::check::{Severity, Subject};
 use crate::client::{Request, Response, ScimClient, TransportError};
 use crate::dialect::Dialect;
 use crate::ledger::Ledger;
+use crate::oauth::OAuth;
 use crate::profile::VendorProfile;
 use crate::secret::{Redactor, Secret};
 use crate::suite::model::AuthMode;
@@ -31,6 +32,8 @@ pub struct Target {
     pub base: Url,
     /// The bearer token, if any.
     pub token: Option<Secret>,
+    /// OAuth client credentials: when set, the bearer token comes from the token endpoint.
+    pub oauth: Option<Arc<OAuth>>,
 }
 
 impl Target {
@@ -52,7 +55,22 @@ impl Target {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        Ok((Target { base, token }, flag))
+        Ok((
+            Target {
+                base,
+                token,
+                oauth: None,
+            },
+            flag,
+        ))
+    }
+
+    /// The bearer token to send: the OAuth access token (fetched or cached) or the static one.
+    pub async fn bearer(&self, client: &ScimClient) -> Result<Option<Secret>, String> {
+        match &self.oauth {
+            Some(o) => o.bearer(client).await.map(Some),
+            None => Ok(self.token.clone()),
+        }
     }
 }
 
@@ -361,7 +379,7 @@ impl TrialRun<'_> {
                 }
             }
         }
-        let request = match self.render(step) {
+        let mut request = match self.render(step) {
             Ok(r) => r,
             Err(e) => {
                 self.push(FindingKind::Setup, Some(i), None, format!("{at}: {e}"));
@@ -385,6 +403,20 @@ impl TrialRun<'_> {
                 format!("{at}: not sent: the run was interrupted"),
             );
             return false;
+        }
+        if step.auth == AuthMode::Token && self.ctx.target.oauth.is_some() {
+            match self.ctx.target.bearer(&self.ctx.client).await {
+                Ok(token) => request.bearer = token,
+                Err(e) => {
+                    self.push(
+                        FindingKind::Transport,
+                        Some(i),
+                        None,
+                        format!("{at}: transport error: {e}"),
+                    );
+                    return false;
+                }
+            }
         }
         let result = {
             let _counted = InFlight::new(&self.ctx.abort);
@@ -631,12 +663,17 @@ impl TrialRun<'_> {
 /// (3 tries in all), other answers are final.
 pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
     let url = ctx.target.base.join(path).map_err(|e| e.to_string())?;
+    let bearer = ctx
+        .target
+        .bearer(&ctx.client)
+        .await
+        .map_err(|e| ctx.redactor.scrub(&e))?;
     let request = Request {
         method: "DELETE".into(),
         url,
         headers: Vec::new(),
         body: None,
-        bearer: ctx.target.token.clone(),
+        bearer,
     };
     let mut last = String::new();
     for attempt in 0..3 {

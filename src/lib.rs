@@ -10,6 +10,7 @@
 //! - [`runner`]: the libtest-mimic runner shared by `cargo test` and `scim-conformance check`.
 //! - [`server`]: the embedded reference SCIM server, with switchable faults for self-tests.
 //! - [`cleanup`]: `scim-conformance cleanup`, leftovers of aborted runs by name prefix.
+//! - [`oauth`]: OAuth 2.0 client credentials (token fetched, cached, refreshed).
 //! - [`secret`]: tokens that never print.
 
 pub mod check;
@@ -19,6 +20,7 @@ pub mod client;
 pub mod dialect;
 pub mod exec;
 pub mod ledger;
+pub mod oauth;
 pub mod plan;
 pub mod profile;
 pub mod runner;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scim_conformance::cli::TestCli;
+use scim_conformance::server::oauth::OAuthConfig;
 use scim_conformance::server::{self, Fault, ServerConfig};
 
 #[derive(Parser, Debug)]
@@ -51,6 +52,24 @@ struct ServeArgs {
     /// Wait this many milliseconds before answering each request (a slow endpoint).
     #[arg(long, value_name = "MS", default_value_t = 0)]
     delay_ms: u64,
+    /// Also act as an OAuth 2.0 token endpoint at /oauth2/token for this client id (client
+    /// credentials grant; the secret comes from SCIM_CLIENT_SECRET or --oauth-client-secret).
+    #[arg(long, value_name = "ID")]
+    oauth_client_id: Option<String>,
+    /// The OAuth client secret (prefer the SCIM_CLIENT_SECRET environment variable).
+    #[arg(
+        long,
+        env = "SCIM_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    oauth_client_secret: Option<String>,
+    /// Where the token endpoint accepts client credentials: header, body or both.
+    #[arg(long, value_name = "WHERE", default_value = "both")]
+    oauth_client_auth: String,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    oauth_token_lifetime: u64,
     /// List the faults and exit.
     #[arg(long)]
     list_faults: bool,
@@ -66,8 +85,13 @@ fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     if args.list_faults {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
         for f in Fault::ALL {
-            println!("{:<40} {}", f.name(), f.describe());
+            // A closed pipe (`| head`) just ends the listing.
+            if writeln!(out, "{:<40} {}", f.name(), f.describe()).is_err() {
+                break;
+            }
         }
         return ExitCode::SUCCESS;
     }
@@ -86,6 +110,31 @@ fn serve(args: ServeArgs) -> ExitCode {
     config.base_path = args.base_path;
     config.faults = args.faults.into_iter().collect();
     config.delay = std::time::Duration::from_millis(args.delay_ms);
+    if let Some(client_id) = args.oauth_client_id {
+        let Some(client_secret) = args.oauth_client_secret else {
+            eprintln!(
+                "error: --oauth-client-id needs SCIM_CLIENT_SECRET (or --oauth-client-secret)"
+            );
+            return ExitCode::from(2);
+        };
+        let (accept_header, accept_body) = match args.oauth_client_auth.as_str() {
+            "header" => (true, false),
+            "body" => (false, true),
+            "both" => (true, true),
+            other => {
+                eprintln!("error: --oauth-client-auth `{other}` is not header, body or both");
+                return ExitCode::from(2);
+            }
+        };
+        config.oauth = Some(OAuthConfig {
+            client_id,
+            client_secret,
+            accept_header,
+            accept_body,
+            lifetime: std::time::Duration::from_secs(args.oauth_token_lifetime.max(1)),
+        });
+    }
+    let config_has_oauth = config.oauth.is_some();
     rt.block_on(async {
         let running = match server::spawn(config, SocketAddr::new(args.bind, args.port)).await {
             Ok(s) => s,
@@ -95,6 +144,11 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         };
         println!("reference SCIM server at {}", running.base_url());
+        if config_has_oauth {
+            let mut token_url = running.base_url().clone();
+            token_url.set_path(scim_conformance::server::oauth::TOKEN_PATH);
+            println!("OAuth token endpoint at {token_url}");
+        }
         if generated {
             println!("token (generated for this server): {token}");
         }

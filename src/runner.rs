@@ -14,6 +14,7 @@ use crate::client::{ClientConfig, ScimClient};
 use crate::dialect::DialectChoice;
 use crate::exec::{self, Abort, Context, FindingKind, Target, TrialOutcome, TrialSpec};
 use crate::ledger::Ledger;
+use crate::oauth::OAuth;
 use crate::plan::{plan, Planned};
 use crate::profile::{self, VendorProfile};
 use crate::secret::{Redactor, Secret};
@@ -123,13 +124,44 @@ impl Harness {
         let suites = load_dir(&args.suites_dir(), &fixtures).map_err(|e| e.to_string())?;
         let ledger = Arc::new(Ledger::new());
         let abort = Arc::new(Abort::default());
+        let redactor = Redactor::new(args.token.clone());
+        let oauth = match (&args.token_url, &args.target_url) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(
+                    "--token-url needs --target-url (the embedded server takes its own token)"
+                        .into(),
+                )
+            }
+            (Some(url), Some(_)) => {
+                let url = url::Url::parse(url)
+                    .map_err(|e| format!("--token-url `{url}` is not a URL: {e}"))?;
+                let id = args
+                    .client_id
+                    .clone()
+                    .ok_or("--token-url needs --client-id")?;
+                let secret = std::env::var("SCIM_CLIENT_SECRET")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+                    .ok_or("--token-url needs the client secret in the SCIM_CLIENT_SECRET environment variable")?;
+                Some(Arc::new(OAuth::new(
+                    url,
+                    id,
+                    Secret::new(secret),
+                    args.client_auth,
+                    args.scope.clone(),
+                    redactor.clone(),
+                )))
+            }
+        };
         let mut vendors = Vec::new();
         let mut lines = Vec::new();
         let mut seq = 0;
         for p in selected {
             let (target, embedded, flag) = match &args.target_url {
                 Some(url) => {
-                    let (t, flag) = Target::parse(url, args.token.clone())?;
+                    let (mut t, flag) = Target::parse(url, args.token.clone())?;
+                    t.oauth = oauth.clone();
                     (t, None, flag)
                 }
                 None => {
@@ -169,19 +201,23 @@ impl Harness {
                     .map(|d| d.name())
                     .collect::<Vec<_>>()
                     .join("+"),
-                if target.token.is_none() {
+                if target.oauth.is_some() {
+                    ", OAuth client credentials"
+                } else if target.token.is_none() {
                     ", no token (set SCIM_TOKEN)"
                 } else {
                     ""
                 },
             ));
-            let redactor = Redactor::new(target.token.clone());
+            if let Some(t) = &target.token {
+                redactor.add(t.clone());
+            }
             let ctx = Arc::new(Context {
                 client: client.clone(),
                 target,
                 run_id: run_id.clone(),
                 ledger: ledger.clone(),
-                redactor,
+                redactor: redactor.clone(),
                 abort: abort.clone(),
             });
             vendors.push(VendorRun {

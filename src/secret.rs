@@ -2,6 +2,7 @@
 //! any text that might carry one (failure messages, dumps, reports, snapshots).
 
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 /// A secret value. `Debug` and `Display` print `***`; only [`Secret::expose`] gives the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -42,30 +43,37 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Every secret of one run, so any artefact can be scrubbed of all of them at once.
+/// Every secret of one run, so any artefact can be scrubbed of all of them at once. Clones
+/// share one list, so a secret learned mid-run (an OAuth access token) is scrubbed everywhere.
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    secrets: Vec<Secret>,
+    secrets: Arc<RwLock<Vec<Secret>>>,
 }
 
 impl Redactor {
     /// A redactor for these secrets.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         Redactor {
-            secrets: secrets.into_iter().collect(),
+            secrets: Arc::new(RwLock::new(secrets.into_iter().collect())),
         }
     }
 
-    /// Adds one more secret (e.g. an OAuth access token obtained mid-run).
-    pub fn add(&mut self, secret: Secret) {
-        self.secrets.push(secret);
+    /// Adds one more secret (e.g. an OAuth access token obtained mid-run), for every clone.
+    pub fn add(&self, secret: Secret) {
+        if let Ok(mut all) = self.secrets.write() {
+            if !all.contains(&secret) {
+                all.push(secret);
+            }
+        }
     }
 
     /// `text` with every known secret replaced by `***`.
     pub fn scrub(&self, text: &str) -> String {
-        self.secrets
-            .iter()
-            .fold(text.to_string(), |t, s| s.redact(&t))
+        match self.secrets.read() {
+            Ok(all) => all.iter().fold(text.to_string(), |t, s| s.redact(&t)),
+            // A poisoned lock: refuse to risk printing a secret.
+            Err(_) => "(output withheld: secret list unavailable)".to_string(),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod oauth;
 pub mod patch;
 mod routes;
 pub mod store;
@@ -38,6 +39,9 @@ pub struct ServerConfig {
     pub required_group_attributes: Vec<String>,
     /// Wait this long before answering each request (a slow endpoint; default zero).
     pub delay: std::time::Duration,
+    /// Act as an OAuth 2.0 token endpoint at `/oauth2/token` (client credentials); issued
+    /// access tokens are accepted besides `token`.
+    pub oauth: Option<oauth::OAuthConfig>,
 }
 
 impl ServerConfig {
@@ -51,6 +55,7 @@ impl ServerConfig {
             required_user_attributes: vec!["userName".into()],
             required_group_attributes: vec!["displayName".into()],
             delay: std::time::Duration::ZERO,
+            oauth: None,
         }
     }
 
@@ -81,6 +86,7 @@ struct Inner {
     base_path: String,
     fallback_origin: String,
     store: Mutex<store::Store>,
+    issuer: oauth::Issuer,
 }
 
 /// Shared server state (configuration and store); cheap to clone.
@@ -102,6 +108,7 @@ impl AppState {
                 config,
                 fallback_origin,
                 store: Mutex::new(store::Store::new()),
+                issuer: oauth::Issuer::default(),
             }),
         }
     }
@@ -109,6 +116,11 @@ impl AppState {
     /// The configuration the server runs with.
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    /// The OAuth token issuer (tokens issued, requests answered).
+    pub fn issuer(&self) -> &oauth::Issuer {
+        &self.inner.issuer
     }
 
     /// The normalised base path (`""` or `/x/y`).

@@ -66,7 +66,11 @@ fn strip_base<'a>(path: &'a str, base: &str) -> Option<&'a str> {
     (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
-fn authorize(headers: &HeaderMap, cfg: &ServerConfig) -> Result<(), ScimError> {
+fn authorize(
+    headers: &HeaderMap,
+    cfg: &ServerConfig,
+    issuer: &crate::server::oauth::Issuer,
+) -> Result<(), ScimError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         if cfg.has(Fault::AuthOptional) {
             return Ok(());
@@ -85,7 +89,7 @@ fn authorize(headers: &HeaderMap, cfg: &ServerConfig) -> Result<(), ScimError> {
             "Authorization must use the Bearer scheme".into(),
         ));
     }
-    if cfg.has(Fault::AuthIgnoresToken) || token.trim() == cfg.token {
+    if cfg.has(Fault::AuthIgnoresToken) || token.trim() == cfg.token || issuer.valid(token.trim()) {
         return Ok(());
     }
     Err(ScimError::Unauthorized("invalid bearer token".into()))
@@ -133,9 +137,18 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
     let cfg = state.config();
     let faults = &cfg.faults;
     let path = parts.uri.path();
+    if let (Some(oauth_cfg), true) = (&cfg.oauth, path == crate::server::oauth::TOKEN_PATH) {
+        if parts.method != Method::POST {
+            return Err(method_not_allowed(&parts.method, path, "POST"));
+        }
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map_err(|e| ScimError::BadRequest(format!("cannot read the body: {e}")))?;
+        return Ok(state.issuer().token(oauth_cfg, &parts.headers, &bytes));
+    }
     let rest = strip_base(path, state.base_path())
         .ok_or_else(|| ScimError::NotFound(format!("no resource at {path}")))?;
-    authorize(&parts.headers, cfg)?;
+    authorize(&parts.headers, cfg, state.issuer())?;
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let query = Query::parse(parts.uri.query());
     let base = location_base(state, &parts.headers);

@@ -112,6 +112,7 @@ fn run_with(fault: Option<Fault>) -> Run {
             target: Target {
                 base: server.base_url().clone(),
                 token: Some(token.clone()),
+                oauth: None,
             },
             run_id: "selftest".into(),
             ledger: Arc::new(Ledger::new()),

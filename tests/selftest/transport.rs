@@ -18,8 +18,11 @@ use scim_conformance::exec::{
     run_trial, Abort, Context, FindingKind, Target, TrialOutcome, TrialSpec,
 };
 use scim_conformance::ledger::Ledger;
+use scim_conformance::oauth::{ClientAuth, OAuth};
 use scim_conformance::runner::load_profiles;
 use scim_conformance::secret::{Redactor, Secret};
+use scim_conformance::server::oauth::OAuthConfig;
+use scim_conformance::server::{self, RunningServer, ServerConfig};
 use scim_conformance::suite::load::parse_str;
 
 /// The probe every case runs: Entra's Test Connection query.
@@ -45,6 +48,15 @@ fn list_json() -> serde_json::Value {
 
 /// Runs the probe against `url` with a short timeout; a watchdog turns a hang into a failure.
 fn probe(url: String, config: ClientConfig) -> Result<TrialOutcome, String> {
+    probe_with(url, config, None)
+}
+
+/// [`probe`], with OAuth client credentials instead of the static token when given.
+fn probe_with(
+    url: String,
+    config: ClientConfig,
+    oauth: Option<OAuthSetup>,
+) -> Result<TrialOutcome, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let result = (|| {
@@ -64,13 +76,18 @@ fn probe(url: String, config: ClientConfig) -> Result<TrialOutcome, String> {
                 .into_iter()
                 .find(|p| p.id() == "entra-default")
                 .ok_or("no entra-default profile")?;
-            let (target, _) = Target::parse(&url, Some(Secret::new(TOKEN)))?;
+            let (mut target, _) = Target::parse(&url, Some(Secret::new(TOKEN)))?;
+            let redactor = Redactor::new([Secret::new(TOKEN)]);
+            if let Some(o) = oauth {
+                target.token = None;
+                target.oauth = Some(o.build(&redactor)?);
+            }
             let ctx = Context {
                 client: ScimClient::new(config).map_err(|e| e.to_string())?,
                 target,
                 run_id: "transport".into(),
                 ledger: Arc::new(Ledger::new()),
-                redactor: Redactor::new([Secret::new(TOKEN)]),
+                redactor,
                 abort: Arc::new(Abort::default()),
             };
             let spec = TrialSpec {
@@ -330,11 +347,166 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// OAuth settings for a probe.
+#[derive(Clone)]
+struct OAuthSetup {
+    token_url: String,
+    secret: String,
+    auth: ClientAuth,
+    shared: Option<Arc<OAuth>>,
+}
+
+impl OAuthSetup {
+    fn build(self, redactor: &Redactor) -> Result<Arc<OAuth>, String> {
+        if let Some(o) = self.shared {
+            return Ok(o);
+        }
+        let url = url::Url::parse(&self.token_url).map_err(|e| e.to_string())?;
+        Ok(Arc::new(OAuth::new(
+            url,
+            "harness client".into(),
+            Secret::new(self.secret),
+            self.auth,
+            None,
+            redactor.clone(),
+        )))
+    }
+}
+
+/// A reference server acting as token endpoint for client `harness client`.
+fn oauth_server(
+    secret: &str,
+    accept_header: bool,
+    accept_body: bool,
+    lifetime: Duration,
+) -> Result<(tokio::runtime::Runtime, RunningServer, String), String> {
+    let rt = scim_conformance::runner::runtime()?;
+    let mut cfg = ServerConfig::new("static-token-not-used-here");
+    cfg.oauth = Some(OAuthConfig {
+        client_id: "harness client".into(),
+        client_secret: secret.into(),
+        accept_header,
+        accept_body,
+        lifetime,
+    });
+    let server = rt
+        .block_on(server::spawn(cfg, ([127, 0, 0, 1], 0).into()))
+        .map_err(|e| e.to_string())?;
+    let mut token_url = server.base_url().clone();
+    token_url.set_path(scim_conformance::server::oauth::TOKEN_PATH);
+    Ok((rt, server, token_url.to_string()))
+}
+
+const CLIENT_SECRET: &str = "canary-client-secret-5e1f";
+
+fn oauth_cases() -> Vec<Case> {
+    vec![
+        ("oauth-header-credentials-cached-then-refreshed", || {
+            let (_rt, server, token_url) =
+                oauth_server(CLIENT_SECRET, true, false, Duration::from_secs(2))?;
+            let redactor = Redactor::default();
+            let shared = OAuthSetup {
+                token_url,
+                secret: CLIENT_SECRET.into(),
+                auth: ClientAuth::Header,
+                shared: None,
+            }
+            .build(&redactor)?;
+            let setup = OAuthSetup {
+                token_url: String::new(),
+                secret: String::new(),
+                auth: ClientAuth::Header,
+                shared: Some(shared),
+            };
+            for _ in 0..3 {
+                let out = probe_with(server.base_url().to_string(), quick(), Some(setup.clone()))?;
+                if out.failed(false) {
+                    return Err(format!(
+                        "OAuth with Basic credentials must work:\n{}",
+                        out.message(false)
+                    )
+                    .into());
+                }
+            }
+            let first = server.state().issuer().requests();
+            std::thread::sleep(Duration::from_millis(2100));
+            let out = probe_with(server.base_url().to_string(), quick(), Some(setup))?;
+            if out.failed(false) {
+                return Err(format!(
+                    "an expired token must be refreshed:\n{}",
+                    out.message(false)
+                )
+                .into());
+            }
+            let second = server.state().issuer().requests();
+            if (first, second) == (1, 2) {
+                Ok(())
+            } else {
+                Err(format!("expected one token request for three trials, then one refresh; got {first} then {second}").into())
+            }
+        }),
+        ("oauth-body-credentials", || {
+            let (_rt, server, token_url) =
+                oauth_server(CLIENT_SECRET, false, true, Duration::from_secs(60))?;
+            let ok = probe_with(
+                server.base_url().to_string(),
+                quick(),
+                Some(OAuthSetup {
+                    token_url: token_url.clone(),
+                    secret: CLIENT_SECRET.into(),
+                    auth: ClientAuth::Body,
+                    shared: None,
+                }),
+            )?;
+            if ok.failed(false) {
+                return Err(format!(
+                    "--client-auth body must work with a body-only endpoint:\n{}",
+                    ok.message(false)
+                )
+                .into());
+            }
+            let out = probe_with(
+                server.base_url().to_string(),
+                quick(),
+                Some(OAuthSetup {
+                    token_url,
+                    secret: CLIENT_SECRET.into(),
+                    auth: ClientAuth::Header,
+                    shared: None,
+                }),
+            )?;
+            assert_fails(&out, true, "answered 401 Unauthorized")?;
+            assert_fails(&out, true, "invalid_client")
+        }),
+        ("oauth-wrong-secret-never-printed", || {
+            let (_rt, server, token_url) =
+                oauth_server("the-real-secret", true, true, Duration::from_secs(60))?;
+            let out = probe_with(
+                server.base_url().to_string(),
+                quick(),
+                Some(OAuthSetup {
+                    token_url,
+                    secret: CLIENT_SECRET.into(),
+                    auth: ClientAuth::Header,
+                    shared: None,
+                }),
+            )?;
+            assert_fails(&out, true, "OAuth token request to http://127.0.0.1:")?;
+            let text = format!("{}{:?}", out.message(false), out.exchanges);
+            if text.contains(CLIENT_SECRET) || text.contains("5e1f") {
+                return Err(format!("the client secret leaked:\n{text}").into());
+            }
+            Ok(())
+        }),
+    ]
+}
+
 /// One trial per bad-endpoint case.
 pub fn trials() -> Vec<Trial> {
     cases()
         .into_iter()
         .chain(tls_cases())
+        .chain(oauth_cases())
         .map(|(name, f)| Trial::test(format!("transport::{name}"), f))
         .collect()
 }
