@@ -33,6 +33,12 @@ pub struct CleanupArgs {
     /// Per-request timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// Extra PEM CA certificate(s) to trust (a private CA).
+    #[arg(long, env = "SCIM_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Accept any TLS certificate (never against production).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// One resource found.
@@ -134,6 +140,8 @@ pub fn main(args: CleanupArgs) -> ExitCode {
     };
     let client = match ScimClient::new(ClientConfig {
         timeout: Duration::from_secs(args.timeout),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
         ..ClientConfig::default()
     }) {
         Ok(c) => c,

@@ -69,8 +69,9 @@ pub struct HarnessArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: both, or
-    /// compliant when the target URL carries ?aadOptscim062020].
+    /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: the vendor
+    /// profile's `dialect` (both for entra-default, legacy for the vendor guides), or compliant
+    /// when the target URL carries ?aadOptscim062020].
     #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
     pub dialect: Option<DialectChoice>,
 

@@ -140,6 +140,9 @@ pub struct TrialSpec {
     pub entry: Arc<CheckedEntry>,
     /// The dialect, for dialect-dependent entries.
     pub dialect: Option<Dialect>,
+    /// The dialect whose request shapes a dialect-independent entry uses (e.g. for a generated
+    /// group body): compliant when the run is compliant-only, else legacy.
+    pub default_dialect: Dialect,
     /// Position in the run's plan; makes `{{tag}}` unique per trial.
     pub seq: usize,
     /// The vendor profile shaping the requests.
@@ -327,13 +330,18 @@ impl TrialRun<'_> {
             .set("entry", Value::String(self.spec.entry.id.clone()));
         self.vars.set(
             "dialect",
-            Value::String(self.spec.dialect.unwrap_or(Dialect::Legacy).name().into()),
+            Value::String(
+                self.spec
+                    .dialect
+                    .unwrap_or(self.spec.default_dialect)
+                    .name()
+                    .into(),
+            ),
         );
-        if let Err(e) = self
-            .spec
-            .profile
-            .set_vars(&mut self.vars, self.spec.dialect)
-        {
+        if let Err(e) = self.spec.profile.set_vars(
+            &mut self.vars,
+            Some(self.spec.dialect.unwrap_or(self.spec.default_dialect)),
+        ) {
             let at = self.location(None);
             let file = &self.spec.profile.file;
             self.push(
@@ -558,7 +566,7 @@ impl TrialRun<'_> {
             ),
             Some(b) => {
                 let v = b
-                    .json_for(self.spec.dialect)
+                    .json_for(Some(self.spec.dialect.unwrap_or(self.spec.default_dialect)))
                     .ok_or("body: no fixture for this dialect")?;
                 let rendered = self.vars.render_json(v).map_err(|e| format!("body: {e}"))?;
                 Some(serde_json::to_vec(&rendered).map_err(|e| format!("body: {e}"))?)

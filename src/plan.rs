@@ -16,12 +16,12 @@ pub enum Planned {
     Ignored {
         /// Trial name.
         name: String,
-        /// Why, e.g. `zenvoices does not provision groups`.
+        /// Why, e.g. `zenvoices has no groups`.
         reason: String,
     },
     /// A malformed suite file or entry: fails with the error, names file, entry and field.
     Broken {
-        /// Trial name, e.g. `entra-default::users::create-user`.
+        /// Trial name, e.g. `entra-default::users::create`.
         name: String,
         /// What is wrong.
         error: SuiteError,
@@ -48,6 +48,10 @@ pub fn plan(
     seq_start: usize,
 ) -> Vec<Planned> {
     let vendor = profile.id();
+    let default_dialect = match dialects {
+        DialectChoice::Compliant => crate::dialect::Dialect::Compliant,
+        _ => crate::dialect::Dialect::Legacy,
+    };
     let mut out = Vec::new();
     for suite in suites {
         for entry in &suite.entries {
@@ -89,6 +93,7 @@ pub fn plan(
                     name,
                     entry: e.clone(),
                     dialect,
+                    default_dialect,
                     seq,
                     profile: profile.clone(),
                 }));

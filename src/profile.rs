@@ -258,6 +258,12 @@ pub fn load_file(path: &Path, source: Arc<Source>) -> Result<VendorProfile, Prof
                 .map_err(|msg| err(Some(format!("{section}.mapping[{i}].source")), msg))?;
         }
     }
+    if !parsed.users.provisioned {
+        return Err(err(
+            Some("users.provisioned".into()),
+            "users are always provisioned; remove the key".into(),
+        ));
+    }
     if parsed.users.matching.is_empty() {
         return Err(err(
             Some("users.matching".into()),
@@ -329,8 +335,10 @@ fn check_expression(expr: &str, source: &Source, section: &str) -> Result<(), St
         &source.group
     };
     if let Some(args) = e.strip_prefix("Join(").and_then(|r| r.strip_suffix(')')) {
-        for a in args.split(',').skip(1) {
-            let a = a.trim().trim_start_matches('[').trim_end_matches(']');
+        let (_, rest) = join_args(args)
+            .ok_or_else(|| format!("`{expr}`: Join needs a quoted separator first"))?;
+        for a in rest {
+            let a = a.trim_start_matches('[').trim_end_matches(']');
             if !attrs.contains_key(a) {
                 return Err(format!(
                     "Join argument `{a}` is not a source attribute in fixtures/entra-source.toml"
@@ -415,12 +423,6 @@ impl VendorProfile {
         url::Url::parse(&self.vendor.tenant_url)
             .map(|u| u.path().trim_end_matches('/').to_string())
             .unwrap_or_default()
-    }
-
-    /// Whether the guide's tenant URL ends with `/` (the embedded target keeps that shape, so
-    /// URL joining is exercised both ways).
-    pub fn trailing_slash(&self) -> bool {
-        self.vendor.tenant_url.ends_with('/')
     }
 
     /// The reference server configured to behave as the guide documents: served under the
@@ -556,20 +558,39 @@ impl VendorProfile {
         {
             return Some(Value::Array(vec![role_object(f, &self.role_values[0])]));
         }
-        if let Some(args) = e.strip_prefix("Join(").and_then(|r| r.strip_suffix(')')) {
-            let mut parts = args.split(',');
-            let sep = parts.next().unwrap_or_default().trim().trim_matches('"');
-            let joined: Vec<&str> = parts
+        if let Some((sep, rest)) = e
+            .strip_prefix("Join(")
+            .and_then(|r| r.strip_suffix(')'))
+            .and_then(join_args)
+        {
+            let joined: Vec<&str> = rest
+                .iter()
                 .filter_map(|a| {
-                    src.get(a.trim().trim_start_matches('[').trim_end_matches(']'))
+                    src.get(a.trim_start_matches('[').trim_end_matches(']'))
                         .map(String::as_str)
                 })
                 .collect();
-            return Some(Value::String(joined.join(sep)));
+            return Some(Value::String(joined.join(&sep)));
         }
         src.get(e.trim_start_matches('[').trim_end_matches(']'))
             .map(|v| Value::String(v.clone()))
     }
+}
+
+/// `"sep", [a], [b]` -> (`sep`, [`[a]`, `[b]`]): the separator is a quoted string (it may hold
+/// commas), the rest are comma-separated.
+fn join_args(args: &str) -> Option<(String, Vec<String>)> {
+    let rest = args.trim_start().strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let sep = rest[..end].to_string();
+    let tail = rest[end + 1..].trim_start().strip_prefix(',').unwrap_or("");
+    Some((
+        sep,
+        tail.split(',')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect(),
+    ))
 }
 
 /// A capability in a few words: `user:urn:...:User:department` -> `department`.
@@ -814,5 +835,10 @@ mod tests {
         assert!(check_expression("ToLower([mail])", &src, "users").is_err());
         assert!(check_expression("Join(\" \", [mail], [nope])", &src, "users").is_err());
         assert!(check_expression("[mail]", &src, "users").is_ok());
+        assert!(check_expression("Join(\", \", [mail], [mail])", &src, "users").is_ok());
+        assert_eq!(
+            join_args("\", \", [a], [b]"),
+            Some((", ".to_string(), vec!["[a]".to_string(), "[b]".to_string()]))
+        );
     }
 }

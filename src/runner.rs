@@ -170,11 +170,7 @@ impl Harness {
                     let server = rt
                         .block_on(server::spawn(p.emulation(token.expose()), addr))
                         .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
-                    // Keep the guide's URL shape (with or without the trailing slash).
-                    let mut url = server.base_url().to_string();
-                    if !p.trailing_slash() {
-                        url.pop();
-                    }
+                    let url = server.base_url().to_string();
                     let (t, _) = Target::parse(&url, Some(token))?;
                     (t, Some(server), false)
                 }

@@ -145,7 +145,21 @@ fn serve_then_check() -> Result<(), Failed> {
         out.stderr.contains("left behind 0"),
         "the cleanup summary must report nothing left behind",
         &out,
-    )
+    )?;
+    // A tenant URL carrying Entra's flag selects the compliant dialect only.
+    let flagged = format!("{}?aadOptscim062020", server.url);
+    let out = run(
+        &["check", "--target-url", &flagged, "--snapshots", "off"],
+        &[("SCIM_TOKEN", "e2e-token-1234")],
+        Duration::from_secs(120),
+    )?;
+    expect(out.code == Some(0), "the compliant-only run passes", &out)?;
+    expect(
+        out.stdout.contains("::compliant") && !out.stdout.contains("::legacy"),
+        "?aadOptscim062020 runs only compliant trials",
+        &out,
+    )?;
+    expect(out.stderr.contains("dialect(s) compliant"), "the banner names the dialect", &out)
 }
 
 fn broken_server_fails_with_named_defect() -> Result<(), Failed> {

@@ -268,6 +268,9 @@ fn check_entry(
     if entry.title.trim().is_empty() {
         return bad("title", "is empty".into());
     }
+    for (i, need) in entry.needs.iter().enumerate() {
+        check_need(need).map_err(|m| (format!("needs[{i}]"), m))?;
+    }
     if entry.steps.is_empty() {
         return bad("step", "an entry needs at least one [[entry.step]]".into());
     }
@@ -313,6 +316,27 @@ fn check_entry(
         vars: entry.vars,
         steps,
     })
+}
+
+/// A capability name as vendor profiles provide them (see `VendorProfile::capabilities`).
+fn check_need(need: &str) -> Result<(), String> {
+    let ok = match need.split_once(':') {
+        None => need == "groups",
+        Some(("roles", f)) => crate::profile::ROLE_FUNCTIONS.contains(&f),
+        Some(("user" | "group", attr)) => !attr.is_empty(),
+        Some(("match", rest)) => rest
+            .split_once(':')
+            .is_some_and(|(kind, attr)| matches!(kind, "users" | "groups") && !attr.is_empty()),
+        Some(_) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{need}` is not a capability: groups, roles:<{}>, user:<attribute>, group:<attribute>, match:users:<attribute>, match:groups:<attribute>",
+            crate::profile::ROLE_FUNCTIONS.join("|")
+        ))
+    }
 }
 
 fn check_refs(

@@ -94,6 +94,7 @@ fn probe_with(
                 name: "probe".into(),
                 entry: Arc::new(entry),
                 dialect: None,
+                default_dialect: scim_conformance::dialect::Dialect::Legacy,
                 seq: 0,
                 profile: Arc::new(profile),
             };
