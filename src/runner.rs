@@ -324,7 +324,7 @@ impl Harness {
         let warnings = self.warnings.lock().map(|w| w.clone()).unwrap_or_default();
         if !warnings.is_empty() {
             eprintln!(
-                "\nrfc warnings ({}; Entra tolerates these, --strict fails on them):",
+                "\nwarnings ({}: rfc findings Entra tolerates, which --strict fails on, and throttling waited out):",
                 warnings.len()
             );
             for w in &warnings {
@@ -454,6 +454,23 @@ fn verdict(
     let w: Vec<String> = outcome
         .warnings(strict)
         .map(|f| format!("warning: [{}] {}", outcome.name, f.text))
+        .collect();
+    let w: Vec<String> = w
+        .into_iter()
+        .chain(
+            outcome
+                .exchanges
+                .iter()
+                .filter_map(|x| x.result.as_ref().ok())
+                .filter(|r| !r.throttled.is_empty())
+                .map(|r| {
+                    format!(
+                        "throttled: [{}] waited out {} before an answer",
+                        outcome.name,
+                        r.throttled.join(", ")
+                    )
+                }),
+        )
         .collect();
     if !w.is_empty() {
         if let Ok(mut all) = warnings.lock() {

@@ -159,7 +159,11 @@ fn serve_then_check() -> Result<(), Failed> {
         "?aadOptscim062020 runs only compliant trials",
         &out,
     )?;
-    expect(out.stderr.contains("dialect(s) compliant"), "the banner names the dialect", &out)
+    expect(
+        out.stderr.contains("dialect(s) compliant"),
+        "the banner names the dialect",
+        &out,
+    )
 }
 
 fn broken_server_fails_with_named_defect() -> Result<(), Failed> {
