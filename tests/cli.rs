@@ -534,8 +534,8 @@ fn sigint_mid_run_leaves_nothing_behind() -> Result<(), Failed> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    let kill = Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .map_err(|e| e.to_string())?;
     if !kill.success() {
