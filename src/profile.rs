@@ -215,7 +215,7 @@ pub fn load_dir(dir: &Path, source: Source) -> Result<Vec<VendorProfile>, Profil
 
 /// Loads and checks one profile.
 pub fn load_file(path: &Path, source: Arc<Source>) -> Result<VendorProfile, ProfileError> {
-    let file = shown(path);
+    let file = crate::suite::load::display_path(path);
     let err = |field: Option<String>, message: String| ProfileError {
         file: file.clone(),
         field,
@@ -685,11 +685,6 @@ fn insert_target(body: &mut Map<String, Value>, target: &str, value: Value) {
         return;
     }
     body.insert(target.to_string(), value);
-}
-
-fn shown(p: &Path) -> String {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    p.strip_prefix(manifest).unwrap_or(p).display().to_string()
 }
 
 #[cfg(test)]

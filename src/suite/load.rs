@@ -29,6 +29,23 @@ pub struct Suite {
     pub entries: Vec<Result<CheckedEntry, SuiteError>>,
 }
 
+impl Suite {
+    /// A suite that could not be read or parsed: one file-level error.
+    fn broken(name: &str, file: &str, field: Option<String>, message: String) -> Suite {
+        Suite {
+            name: name.to_string(),
+            file: file.to_string(),
+            title: String::new(),
+            entries: vec![Err(SuiteError {
+                file: file.to_string(),
+                entry: None,
+                field,
+                message,
+            })],
+        }
+    }
+}
+
 /// A problem in a suite file, located as precisely as possible.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SuiteError {
@@ -163,38 +180,17 @@ pub fn load_file(path: &Path, fixtures_dir: &Path) -> Suite {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let broken = |field: Option<String>, message: String| Suite {
-        name: name.clone(),
-        file: file.clone(),
-        title: String::new(),
-        entries: vec![Err(SuiteError {
-            file: file.clone(),
-            entry: None,
-            field,
-            message,
-        })],
-    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return broken(None, format!("cannot read: {e}")),
+        Err(e) => return Suite::broken(&name, &file, None, format!("cannot read: {e}")),
     };
     parse_str(&name, &file, &text, fixtures_dir)
 }
 
 /// Parses suite text as if read from `file` (named `name`); for tools and self-tests.
 pub fn parse_str(name: &str, file: &str, text: &str, fixtures_dir: &Path) -> Suite {
+    let broken = |field: Option<String>, message: String| Suite::broken(name, file, field, message);
     let (name, file) = (name.to_string(), file.to_string());
-    let broken = |field: Option<String>, message: String| Suite {
-        name: name.clone(),
-        file: file.clone(),
-        title: String::new(),
-        entries: vec![Err(SuiteError {
-            file: file.clone(),
-            entry: None,
-            field,
-            message,
-        })],
-    };
     let value: toml::Value = match toml::from_str(text) {
         Ok(v) => v,
         Err(e) => return broken(None, format!("not valid TOML: {}", e.to_string().trim())),
@@ -630,8 +626,8 @@ fn read_fixture(fixtures: &Path, file: &str) -> Result<Value, String> {
         .map_err(|e| format!("fixture {} is not JSON: {e}", display_path(&path)))
 }
 
-/// A path as shown in messages: relative to the current directory's project when possible.
-fn display_path(p: &Path) -> String {
+/// A path as shown in messages: relative to the package (or the current directory) when possible.
+pub(crate) fn display_path(p: &Path) -> String {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cwd = std::env::current_dir().unwrap_or_default();
     p.strip_prefix(manifest)
