@@ -43,9 +43,14 @@ struct ServeArgs {
     /// Bearer token clients must send [default: SCIM_TOKEN, else a random one, printed].
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Path the SCIM endpoints are served under.
-    #[arg(long, default_value = "/scim")]
-    base_path: String,
+    /// Path the SCIM endpoints are served under [default: /scim, or the emulated vendor's
+    /// tenant URL path].
+    #[arg(long)]
+    base_path: Option<String>,
+    /// Behave as this vendor's guide documents (fixtures/vendors/<vendor>.toml): served under
+    /// its tenant URL path, /Groups only if it provisions groups, its required attributes.
+    #[arg(long, value_name = "VENDOR")]
+    emulate: Option<String>,
     /// Switch on a deliberate defect (repeatable); see --list-faults.
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<Fault>,
@@ -106,8 +111,33 @@ fn serve(args: ServeArgs) -> ExitCode {
     let token = args
         .token
         .unwrap_or_else(|| format!("ref-{}", uuid::Uuid::new_v4().simple()));
-    let mut config = ServerConfig::new(token.clone());
-    config.base_path = args.base_path;
+    let mut config = match &args.emulate {
+        None => ServerConfig::new(token.clone()),
+        Some(vendor) => {
+            let fixtures = scim_conformance::cli::HarnessArgs::package_dir().join("fixtures");
+            let profiles = match scim_conformance::runner::load_profiles(&fixtures) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match profiles.iter().find(|p| p.id() == vendor) {
+                Some(p) => p.emulation(&token),
+                None => {
+                    let known: Vec<&str> = profiles.iter().map(|p| p.id()).collect();
+                    eprintln!(
+                        "error: unknown vendor `{vendor}` (known: {})",
+                        known.join(", ")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    if let Some(base) = args.base_path {
+        config.base_path = base;
+    }
     config.faults = args.faults.into_iter().collect();
     config.delay = std::time::Duration::from_millis(args.delay_ms);
     if let Some(client_id) = args.oauth_client_id {

@@ -641,6 +641,133 @@ fn cleanup_deletes_only_prefixed_leftovers() -> Result<(), Failed> {
     )
 }
 
+/// Answers everything with 200 and echoes the Authorization header back, in a header and in the
+/// body: the worst case for leaking a token into messages and snapshots.
+struct EchoAuthorization;
+
+impl wiremock::Respond for EchoAuthorization {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        wiremock::ResponseTemplate::new(200)
+            .insert_header("x-echo", auth.as_str())
+            .insert_header("location", format!("https://example.test/{auth}").as_str())
+            .set_body_raw(
+                serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                    "totalResults": 0,
+                    "Resources": [],
+                    "id": auth,
+                    "userName": format!("echo {auth}"),
+                })
+                .to_string(),
+                "application/scim+json",
+            )
+    }
+}
+
+fn canary_never_reaches_any_artefact() -> Result<(), Failed> {
+    let rt = scim_conformance::runner::runtime()?;
+    let server = rt.block_on(async {
+        let s = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(EchoAuthorization)
+            .mount(&s)
+            .await;
+        s
+    });
+    let canary = "canary-4d2b-echoed-token";
+    let dir = temp_dir("canary");
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            &format!("{}/scim", server.uri()),
+            "--snapshots",
+            "record",
+            "--snapshot-dir",
+            &dir.to_string_lossy(),
+        ],
+        &[("SCIM_TOKEN", canary), ("CI", "")],
+        Duration::from_secs(120),
+    )?;
+    let mut files = Vec::new();
+    for vendor in std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        for f in std::fs::read_dir(vendor.path())
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            files.push((
+                f.path().display().to_string(),
+                std::fs::read_to_string(f.path()).unwrap_or_default(),
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(!files.is_empty(), "snapshot files were written", &out)?;
+    let hits: Vec<&str> = files
+        .iter()
+        .filter(|(_, t)| t.contains("4d2b"))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    expect(
+        hits.is_empty(),
+        &format!("the echoed token reached snapshot files: {hits:?}"),
+        &out,
+    )?;
+    expect(
+        files.iter().any(|(_, t)| t.contains("Bearer ***")),
+        "the echo was scrubbed (the scrubbing path ran)",
+        &out,
+    )?;
+    expect(
+        !out.all().contains("4d2b"),
+        "the echoed token never reaches stdout or stderr",
+        &out,
+    )
+}
+
+fn strict_turns_rfc_warnings_into_failures() -> Result<(), Failed> {
+    let server = serve("strict-token-1234", &["--fault", "json-content-type"])?;
+    let env = [("SCIM_TOKEN", "strict-token-1234")];
+    let args = [
+        "check",
+        "--target-url",
+        &server.url,
+        "--snapshots",
+        "off",
+        "--exact",
+        "entra-default::users::create",
+    ];
+    let out = run(&args, &env, Duration::from_secs(60))?;
+    expect(
+        out.code == Some(0),
+        "an rfc finding alone does not fail the trial",
+        &out,
+    )?;
+    expect(
+        out.stderr
+            .contains("header Content-Type contains \"application/scim+json\""),
+        "it is printed as a warning",
+        &out,
+    )?;
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let out = run(&strict, &env, Duration::from_secs(60))?;
+    expect(
+        out.code == Some(101),
+        "--strict fails the trial on it",
+        &out,
+    )
+}
+
 fn main() -> std::process::ExitCode {
     let cli = TestCli::parse();
     let trials = vec![
@@ -671,6 +798,14 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "cli::cleanup-deletes-only-prefixed-leftovers",
             cleanup_deletes_only_prefixed_leftovers,
+        ),
+        Trial::test(
+            "cli::canary-never-reaches-any-artefact",
+            canary_never_reaches_any_artefact,
+        ),
+        Trial::test(
+            "cli::strict-turns-rfc-warnings-into-failures",
+            strict_turns_rfc_warnings_into_failures,
         ),
     ];
     libtest_mimic::run(&cli.libtest, trials).exit_code()
