@@ -73,12 +73,13 @@ pub async fn find(
             query = format!("filter={}&{query}", form_encode(&filter));
         }
         url.set_query(Some(&query));
+        let bearer = target.bearer(client).await?;
         let req = Request {
             method: "GET".into(),
             url,
             headers: Vec::new(),
             body: None,
-            bearer: target.token.clone(),
+            bearer,
         };
         let resp = client
             .send(&req)

@@ -437,10 +437,13 @@ impl TrialRun<'_> {
         };
         let response = match &result {
             Err(e) => {
-                let text = format!(
+                let mut text = format!(
                     "{at}: transport error: {e}\n  request: {}",
                     request.dump(SHOWN_BODY)
                 );
+                if let Some(found) = self.recover_unanswered_create(&request).await {
+                    text.push_str(&format!("\n  the create may have happened anyway: found {found} by its name; it will be deleted"));
+                }
                 self.out.exchanges.push(Exchange {
                     step: Some(i),
                     step_name: step.name.clone(),
@@ -624,6 +627,45 @@ impl TrialRun<'_> {
             )),
             None => Some(format!("refused to {} a URL outside the target", request.method)),
         }
+    }
+
+    /// A create that got no answer (timeout, broken connection) may still have happened. Looks
+    /// the resource up by the run-unique name the request carried (only `scimconf-` names) and
+    /// records it in the ledger, so cleanup deletes it. Returns its path when found.
+    async fn recover_unanswered_create(&self, request: &Request) -> Option<String> {
+        if request.method != "POST" {
+            return None;
+        }
+        let rel = self.relative(&request.url)?;
+        let attr = match rel.as_str() {
+            "Users" => "userName",
+            "Groups" => "displayName",
+            _ => return None,
+        };
+        let body: Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
+        let name = body.get(attr)?.as_str()?.to_string();
+        if !name.starts_with(crate::cleanup::PREFIX) {
+            return None;
+        }
+        let found = crate::cleanup::find(
+            &self.ctx.client,
+            &self.ctx.target,
+            if attr == "userName" {
+                "Users"
+            } else {
+                "Groups"
+            },
+            attr,
+            &name,
+        )
+        .await
+        .ok()?;
+        let hit = found.into_iter().find(|l| l.name == name)?;
+        let path = format!("{rel}/{}", encode_segment(&hit.id));
+        if !self.ctx.ledger.owns(&path) {
+            self.ctx.ledger.created(&path, &self.spec.name);
+        }
+        Some(path)
     }
 
     /// Records creations and deletions in the ledger.

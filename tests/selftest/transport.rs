@@ -502,12 +502,104 @@ fn oauth_cases() -> Vec<Case> {
     ]
 }
 
+/// A create that times out although the server committed it: the harness finds the resource by
+/// its run-unique name, records it and deletes it at the end of the trial.
+fn unanswered_create_is_found_and_deleted() -> Result<(), Failed> {
+    use wiremock::matchers::{method, path};
+    let rt = scim_conformance::runner::runtime()?;
+    let name = "scimconf-transport-0-late@example.com";
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"id": "late-1", "userName": name})).set_delay(Duration::from_secs(5)))
+            .mount(&s)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/scim/Users"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1,
+                "Resources": [{"id": "late-1", "userName": name}]})))
+            .mount(&s)
+            .await;
+        Mock::given(method("DELETE")).and(path("/scim/Users/late-1")).respond_with(ResponseTemplate::new(204)).expect(1).mount(&s).await;
+        s
+    });
+    let text = r#"
+[suite]
+title = "late"
+[[entry]]
+id = "late"
+title = "A create answered too late"
+[[entry.step]]
+name = "create"
+method = "POST"
+path = "Users"
+body = { json = { userName = "{{tag}}-late@example.com" } }
+expect = [{ status = 201 }]
+"#;
+    let dir = HarnessArgs::package_dir();
+    let suite = parse_str("late", "late.toml", text, &dir.join("fixtures"));
+    let entry = suite
+        .entries
+        .into_iter()
+        .next()
+        .ok_or("no entry")?
+        .map_err(|e| e.to_string())?;
+    let profile = load_profiles(&dir.join("fixtures"))?
+        .into_iter()
+        .find(|p| p.id() == "entra-default")
+        .ok_or("no profile")?;
+    let (target, _) = Target::parse(&format!("{}/scim", server.uri()), Some(Secret::new(TOKEN)))?;
+    let ledger = Arc::new(Ledger::new());
+    let ctx = Context {
+        client: ScimClient::new(ClientConfig {
+            timeout: Duration::from_millis(500),
+            ..quick()
+        })
+        .map_err(|e| e.to_string())?,
+        target,
+        run_id: "transport".into(),
+        ledger: ledger.clone(),
+        redactor: Redactor::new([Secret::new(TOKEN)]),
+        abort: Arc::new(Abort::default()),
+    };
+    let spec = TrialSpec {
+        name: "late".into(),
+        entry: Arc::new(entry),
+        dialect: None,
+        default_dialect: scim_conformance::dialect::Dialect::Legacy,
+        seq: 0,
+        profile: Arc::new(profile),
+    };
+    let out = rt.block_on(run_trial(&ctx, &spec));
+    assert_fails(
+        &out,
+        true,
+        "the create may have happened anyway: found Users/late-1 by its name; it will be deleted",
+    )?;
+    let items = ledger.items();
+    if items.len() != 1
+        || items[0].path != "Users/late-1"
+        || items[0].state != scim_conformance::ledger::State::Deleted
+    {
+        return Err(
+            format!("the late create must be recorded and deleted, ledger: {items:?}").into(),
+        );
+    }
+    rt.block_on(server.verify());
+    Ok(())
+}
+
 /// One trial per bad-endpoint case.
 pub fn trials() -> Vec<Trial> {
     cases()
         .into_iter()
         .chain(tls_cases())
         .chain(oauth_cases())
+        .chain([(
+            "unanswered-create-is-found-and-deleted",
+            unanswered_create_is_found_and_deleted as fn() -> Result<(), Failed>,
+        )])
         .map(|(name, f)| Trial::test(format!("transport::{name}"), f))
         .collect()
 }
