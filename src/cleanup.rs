@@ -22,8 +22,8 @@ pub struct CleanupArgs {
     #[arg(long, env = "SCIM_TARGET_URL", value_name = "URL")]
     pub target_url: String,
     /// Bearer token (prefer the SCIM_TOKEN environment variable).
-    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
-    pub token: Option<String>,
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = crate::cli::parse_secret)]
+    pub token: Option<Secret>,
     /// Only list what would be deleted.
     #[arg(long)]
     pub dry_run: bool,
@@ -106,7 +106,7 @@ pub async fn find(
             let name = r.get(attr).map(as_text).unwrap_or_default();
             let id = r.get("id").map(as_text).unwrap_or_default();
             if name.starts_with(prefix)
-                && !id.is_empty()
+                && crate::exec::addressable(&id)
                 && !out.iter().any(|l: &Leftover| l.id == id)
             {
                 out.push(Leftover {
@@ -130,7 +130,7 @@ pub async fn find(
 
 /// Runs the command; exit code 0 when everything found was deleted (or listed with --dry-run).
 pub fn main(args: CleanupArgs) -> ExitCode {
-    let token = args.token.map(Secret::new);
+    let token = args.token;
     let redactor = Redactor::new(token.clone());
     let (target, _) = match Target::parse(&args.target_url, token) {
         Ok(t) => t,
@@ -190,11 +190,18 @@ pub fn main(args: CleanupArgs) -> ExitCode {
         let mut failed = 0;
         // Groups first: deleting their members first would only make the server do more work.
         for l in found.iter().rev() {
-            let url = match target
-                .base
-                .join(&format!("{}/{}", l.collection, encode_segment(&l.id)))
-            {
-                Ok(u) => u,
+            let rel = format!("{}/{}", l.collection, encode_segment(&l.id));
+            let url = match target.base.join(&rel) {
+                // Only a URL that addresses exactly this one resource is ever sent a DELETE.
+                Ok(u) if u.path() == format!("{}{rel}", target.base.path()) => u,
+                Ok(u) => {
+                    failed += 1;
+                    println!(
+                        "  refused to delete {}/{}: {u} is not that resource's URL",
+                        l.collection, l.id
+                    );
+                    continue;
+                }
                 Err(e) => {
                     failed += 1;
                     println!("  could not delete {}/{}: {e}", l.collection, l.id);

@@ -167,7 +167,8 @@ fn parse_snapshots(s: &str) -> Result<SnapshotMode, String> {
     }
 }
 
-fn parse_secret(s: &str) -> Result<Secret, String> {
+/// Parses a token argument: trimmed, a leading `Bearer ` stripped, never empty.
+pub fn parse_secret(s: &str) -> Result<Secret, String> {
     let s = s.trim();
     let s = s.strip_prefix("Bearer ").unwrap_or(s);
     if s.is_empty() {

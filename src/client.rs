@@ -217,6 +217,7 @@ pub enum TransportError {
 pub struct ScimClient {
     http: reqwest::Client,
     config: ClientConfig,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A client could not be built (bad CA file...).
@@ -263,7 +264,11 @@ impl ScimClient {
         let http = builder
             .build()
             .map_err(|e| ClientError::Build(error_chain(&e)))?;
-        Ok(ScimClient { http, config })
+        Ok(ScimClient {
+            http,
+            config,
+            stop: Default::default(),
+        })
     }
 
     /// The configuration in force.
@@ -280,9 +285,16 @@ impl ScimClient {
         loop {
             let mut response = self.send_once(request).await?;
             let retryable = matches!(response.status, 429 | 503);
-            if retryable && (throttled.len() as u32) < self.config.retries {
+            if retryable
+                && (throttled.len() as u32) < self.config.retries
+                && !self.retries_stopped()
+            {
+                // A target controls Retry-After: never overflow, never exceed the budget.
                 let wait = retry_after(&response, throttled.len() as u32);
-                if waited + wait <= self.config.retry_budget {
+                if let Some(total) = waited
+                    .checked_add(wait)
+                    .filter(|t| *t <= self.config.retry_budget)
+                {
                     throttled.push(format!(
                         "{} {} (waited {:.1}s)",
                         response.status,
@@ -290,7 +302,7 @@ impl ScimClient {
                         wait.as_secs_f64()
                     ));
                     tokio::time::sleep(wait).await;
-                    waited += wait;
+                    waited = total;
                     continue;
                 }
             }
@@ -298,6 +310,16 @@ impl ScimClient {
             response.throttled = throttled;
             return Ok(response);
         }
+    }
+
+    /// Stops waiting out 429/503 answers (for every clone of this client): after an interrupt,
+    /// requests already sent end at their first answer.
+    pub fn stop_retrying(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn retries_stopped(&self) -> bool {
+        self.stop.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     async fn send_once(&self, request: &Request) -> Result<Response, TransportError> {
@@ -456,6 +478,15 @@ mod tests {
         );
         let r = Response::for_test(429, &[], "");
         assert_eq!(retry_after(&r, 2), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn huge_retry_after_is_bounded_not_a_panic() {
+        let r = Response::for_test(429, &[("Retry-After", "18446744073709551615")], "");
+        let wait = retry_after(&r, 0);
+        assert!(Duration::from_secs(60)
+            .checked_add(wait)
+            .is_none_or(|t| t > Duration::from_secs(60)));
     }
 
     #[test]

@@ -403,6 +403,9 @@ impl TrialRun<'_> {
             );
             return false;
         }
+        // Counted before the abort check and for the rest of the step (token fetch, send,
+        // ledger), so an interrupt waits for this request instead of sweeping while it goes out.
+        let _counted = InFlight::new(&self.ctx.abort);
         if self.ctx.abort.stopped() {
             self.push(
                 FindingKind::Transport,
@@ -426,15 +429,27 @@ impl TrialRun<'_> {
                 }
             }
         }
-        let result = {
-            let _counted = InFlight::new(&self.ctx.abort);
-            let result = self.ctx.client.send(&request).await;
-            if let Ok(response) = &result {
-                // Recorded before anything else can interrupt: the sweep must see every creation.
-                self.track(&request, response);
+        if self.ctx.abort.stopped() {
+            self.push(
+                FindingKind::Transport,
+                Some(i),
+                None,
+                format!("{at}: not sent: the run was interrupted"),
+            );
+            return false;
+        }
+        let result = self.ctx.client.send(&request).await;
+        if let Ok(response) = &result {
+            // Recorded before anything else: the sweep must see every creation.
+            if let Some(problem) = self.track(&request, response).await {
+                self.push(
+                    FindingKind::Cleanup,
+                    Some(i),
+                    None,
+                    format!("{at}: {problem}"),
+                );
             }
-            result
-        };
+        }
         let response = match &result {
             Err(e) => {
                 let mut text = format!(
@@ -668,24 +683,51 @@ impl TrialRun<'_> {
         Some(path)
     }
 
-    /// Records creations and deletions in the ledger.
-    fn track(&self, request: &Request, response: &Response) {
-        let Some(rel) = self.relative(&request.url) else {
-            return;
-        };
+    /// Records creations and deletions in the ledger. A creation the harness cannot address
+    /// (no id and none findable, or an id like `.` that would address the collection) is recorded
+    /// as left behind, and the returned text says so.
+    async fn track(&self, request: &Request, response: &Response) -> Option<String> {
+        let rel = self.relative(&request.url)?;
         let ok = (200..300).contains(&response.status);
         match request.method.as_str() {
             "POST" if ok && !rel.contains('/') => {
-                if let Ok(body) = response.json() {
-                    if let Some(id) = body.get("id").map(as_text) {
+                let id = response.json().ok().and_then(|b| b.get("id")).map(as_text);
+                match id {
+                    Some(id) if addressable(&id) => {
                         self.ctx
                             .ledger
                             .created(&format!("{rel}/{}", encode_segment(&id)), &self.spec.name);
+                        None
                     }
+                    Some(id) => {
+                        let label = format!("{rel}/{id:?}");
+                        let why = format!("the created resource's id {id:?} cannot be addressed safely; delete it by hand");
+                        self.ctx
+                            .ledger
+                            .unaddressable(&label, &self.spec.name, why.clone());
+                        Some(why)
+                    }
+                    None => match self.recover_unanswered_create(request).await {
+                        Some(_) => None,
+                        None => {
+                            let label = format!("{rel}/(no id)");
+                            let why = format!(
+                                "the create answered {} without an id and nothing was found by its name: run `scim-conformance cleanup --run-id {}`",
+                                response.status, self.ctx.run_id
+                            );
+                            self.ctx
+                                .ledger
+                                .unaddressable(&label, &self.spec.name, why.clone());
+                            Some(why)
+                        }
+                    },
                 }
             }
-            "DELETE" if ok || response.status == 404 => self.ctx.ledger.deleted(&rel),
-            _ => {}
+            "DELETE" if ok || response.status == 404 => {
+                self.ctx.ledger.deleted(&rel);
+                None
+            }
+            _ => None,
         }
     }
 
@@ -709,10 +751,21 @@ impl TrialRun<'_> {
     }
 }
 
+/// Whether an id can be put in a URL path segment without addressing something else (`.` and
+/// `..` are resolved away by URL joining, and an empty id would address the collection).
+pub fn addressable(id: &str) -> bool {
+    !matches!(id.trim(), "" | "." | "..")
+}
+
 /// Deletes one created resource; `Ok` on 2xx or 404. Transport errors and 5xx are retried
 /// (3 tries in all), other answers are final.
 pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
     let url = ctx.target.base.join(path).map_err(|e| e.to_string())?;
+    if url.path() != format!("{}{path}", ctx.target.base.path()) {
+        return Err(format!(
+            "refused: `{path}` does not address one resource under the target"
+        ));
+    }
     let bearer = ctx
         .target
         .bearer(&ctx.client)

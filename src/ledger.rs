@@ -12,6 +12,8 @@ pub enum State {
     Deleted,
     /// Cleanup tried and failed, with the reason.
     Stuck(String),
+    /// Created but not addressable (no id, or an unsafe one): left behind, never retried.
+    Unaddressable(String),
 }
 
 /// One created resource.
@@ -53,6 +55,22 @@ impl Ledger {
         });
     }
 
+    /// Records a creation the harness cannot delete itself (counted as left behind).
+    pub fn unaddressable(&self, label: &str, trial: &str, reason: String) {
+        self.with(|items| {
+            items.push(Item {
+                path: label.to_string(),
+                trial: trial.to_string(),
+                state: State::Unaddressable(reason),
+            })
+        });
+    }
+
+    /// Whether everything recorded was deleted.
+    pub fn all_deleted(&self) -> bool {
+        self.with(|items| items.iter().all(|i| i.state == State::Deleted))
+    }
+
     /// Marks a resource deleted (a DELETE answered 2xx or 404).
     pub fn deleted(&self, path: &str) {
         self.set_state(path, State::Deleted);
@@ -67,7 +85,7 @@ impl Ledger {
         self.with(|items| {
             for i in items
                 .iter_mut()
-                .filter(|i| i.path == path && i.state != State::Deleted)
+                .filter(|i| i.path == path && matches!(i.state, State::Live | State::Stuck(_)))
             {
                 i.state = state.clone();
             }
@@ -110,7 +128,7 @@ impl Ledger {
         );
         for i in items.iter().filter(|i| i.state != State::Deleted) {
             let why = match &i.state {
-                State::Stuck(r) => r.clone(),
+                State::Stuck(r) | State::Unaddressable(r) => r.clone(),
                 _ => "not deleted".into(),
             };
             s.push_str(&format!(

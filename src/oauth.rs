@@ -79,9 +79,15 @@ impl OAuth {
             .fetch(client)
             .await
             .map_err(|e| self.redactor.scrub(&e))?;
-        // Refresh a little early: 10% of the lifetime, at most 60 s.
+        // Refresh a little early: 10% of the lifetime, at most 60 s. The endpoint controls
+        // expires_in: clamp it to a day so no arithmetic can overflow.
+        let lifetime = lifetime.min(Duration::from_secs(86_400));
         let margin = (lifetime / 10).min(Duration::from_secs(60));
-        *cache = Some((token.clone(), Instant::now() + lifetime - margin));
+        let now = Instant::now();
+        *cache = Some((
+            token.clone(),
+            now.checked_add(lifetime - margin).unwrap_or(now),
+        ));
         Ok(token)
     }
 

@@ -482,6 +482,9 @@ impl VendorProfile {
         }
         vars.set("user_create", user);
 
+        // Entra's Test Connection probes /Groups whether or not groups are provisioned; without
+        // a group mapping it filters on its default, displayName.
+        vars.set("group_match_attr", Value::String("displayName".into()));
         if self.groups.provisioned {
             let (group, group_values) = self.generate(&self.groups, &group_src, false, dialect);
             if let Some(v) = find(&group_values, "displayName") {

@@ -331,7 +331,7 @@ impl Harness {
                 eprintln!("{w}\n");
             }
         }
-        let clean = self.sweep.ledger.live(None).is_empty();
+        let clean = self.sweep.ledger.all_deleted();
         if !self.sweep.ledger.items().is_empty() {
             eprintln!("{}", self.sweep.ledger.summary(&self.sweep.run_id));
         }
@@ -407,6 +407,9 @@ fn watch_signals(
             ("Ctrl-C", 130)
         };
         abort.stop();
+        for (_, ctx) in &sweep.contexts {
+            ctx.client.stop_retrying();
+        }
         eprintln!("\n{name}: stopping the run; waiting for requests in flight, then deleting what this run created");
         let deadline = std::time::Instant::now() + timeout + Duration::from_secs(5);
         while abort.in_flight() > 0 && std::time::Instant::now() < deadline {
@@ -438,7 +441,7 @@ fn verdict(
         )
     });
     if !transport {
-        let doc = snapshot::document(outcome, &ctx.run_id, &ctx.target.base);
+        let doc = snapshot::document(outcome, &ctx.run_id, &ctx.target.base, &ctx.redactor);
         let name = snapshot::name(
             &spec.entry.suite,
             &spec.entry.id,

@@ -15,8 +15,12 @@ use crate::exec::TrialOutcome;
 use crate::secret::Redactor;
 use crate::suite::template::as_text;
 
-/// The normalizations, in the order they are applied (append-only: a new one goes last).
+/// The normalizations, in the order they are applied.
 pub const NORMALIZATIONS: &[(&str, &str)] = &[
+    (
+        "secrets",
+        "the token, client secret and access tokens become *** (first, and again over the whole text)",
+    ),
     (
         "captured values",
         "a value captured from a response (an id...) becomes [<variable name>]",
@@ -65,11 +69,18 @@ pub struct Normalizer<'a> {
     run_id: &'a str,
     /// The target base URL (ends with `/`).
     base: &'a Url,
+    /// Secrets, scrubbed before any other rule can rewrite them out of recognition.
+    redactor: &'a Redactor,
 }
 
 impl<'a> Normalizer<'a> {
     /// A normalizer for one trial.
-    pub fn new(captured: Vec<(String, String)>, run_id: &'a str, base: &'a Url) -> Self {
+    pub fn new(
+        captured: Vec<(String, String)>,
+        run_id: &'a str,
+        base: &'a Url,
+        redactor: &'a Redactor,
+    ) -> Self {
         let mut captured: Vec<(String, String)> = captured
             .into_iter()
             .filter(|(_, v)| !v.is_empty())
@@ -79,12 +90,13 @@ impl<'a> Normalizer<'a> {
             captured,
             run_id,
             base,
+            redactor,
         }
     }
 
     /// Normalizes one string (the first four normalizations).
     pub fn text(&self, s: &str) -> String {
-        let mut out = s.to_string();
+        let mut out = self.redactor.scrub(s);
         for (name, value) in &self.captured {
             if value.len() >= 6 {
                 out = out.replace(value.as_str(), &format!("[{name}]"));
@@ -206,13 +218,13 @@ fn replace_guids(s: &str) -> String {
 
 /// The normalized snapshot value of a trial: its exchanges (not cleanup), each with the request
 /// line, status, the headers that matter and the response body.
-pub fn document(outcome: &TrialOutcome, run_id: &str, base: &Url) -> Value {
+pub fn document(outcome: &TrialOutcome, run_id: &str, base: &Url, redactor: &Redactor) -> Value {
     let captured: Vec<(String, String)> = outcome
         .captured
         .iter()
         .map(|(k, v)| (k.clone(), as_text(v)))
         .collect();
-    let n = Normalizer::new(captured, run_id, base);
+    let n = Normalizer::new(captured, run_id, base, redactor);
     let exchanges: Vec<Value> = outcome
         .exchanges
         .iter()
@@ -339,6 +351,7 @@ mod tests {
     #[test]
     fn captured_values_become_their_names() {
         let b = base();
+        let none = Redactor::default();
         let n = Normalizer::new(
             vec![
                 ("user_id".into(), "2819c223".into()),
@@ -346,6 +359,7 @@ mod tests {
             ],
             "r1",
             &b,
+            &none,
         );
         assert_eq!(n.text("Users/2819c223"), "Users/[user_id]");
         assert_eq!(n.text("42"), "[short]");
@@ -359,7 +373,8 @@ mod tests {
     #[test]
     fn run_tags_and_guids_are_redacted() {
         let b = base();
-        let n = Normalizer::new(vec![], "ab12cd34", &b);
+        let none = Redactor::default();
+        let n = Normalizer::new(vec![], "ab12cd34", &b, &none);
         assert_eq!(
             n.text("scimconf-ab12cd34-17-Ada@example.com"),
             "[tag]-Ada@example.com"
@@ -390,9 +405,23 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_scrubbed_before_other_rules_can_disguise_them() {
+        let b = base();
+        let r = Redactor::new([crate::secret::Secret::new(
+            "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef.SIG",
+        )]);
+        let n = Normalizer::new(vec![], "r", &b, &r);
+        assert_eq!(
+            n.text("Bearer 0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef.SIG"),
+            "Bearer ***"
+        );
+    }
+
+    #[test]
     fn base_url_is_redacted() {
         let b = base();
-        let n = Normalizer::new(vec![], "r", &b);
+        let none = Redactor::default();
+        let n = Normalizer::new(vec![], "r", &b, &none);
         assert_eq!(
             n.text("http://127.0.0.1:4000/scim/Users/x"),
             "[base]/Users/x"
@@ -402,7 +431,8 @@ mod tests {
     #[test]
     fn structural_normalizations() {
         let b = base();
-        let n = Normalizer::new(vec![("user_id".into(), "u-123456".into())], "r", &b);
+        let none = Redactor::default();
+        let n = Normalizer::new(vec![("user_id".into(), "u-123456".into())], "r", &b, &none);
         let v = n.value(&json!({
             "id": "u-123456",
             "meta": {"created": "2026-01-01T00:00:00Z", "lastModified": "x", "version": "W/\"3\"", "location": "http://127.0.0.1:4000/scim/Users/u-123456"},

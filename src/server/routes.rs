@@ -192,6 +192,14 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
                 return Err(ScimError::NotFound(format!("no resource at {path}")));
             };
             if kind == ResourceKind::Group && !cfg.groups_served() {
+                // A user-only vendor still answers Entra's Test Connection probe of /Groups with
+                // an empty list (a 404 there fails Test Connection); the fault answers 404.
+                let probe =
+                    method == Method::GET && rest.is_empty() && !cfg.has(Fault::GroupsUnsupported);
+                if probe {
+                    let empty = json!({"schemas": [LIST_RESPONSE_SCHEMA], "totalResults": 0, "Resources": [], "startIndex": 1, "itemsPerPage": 0});
+                    return Ok(ok_json(StatusCode::OK, &empty, faults));
+                }
                 return Err(ScimError::NotFound(
                     "this service provider does not support groups".into(),
                 ));

@@ -404,7 +404,20 @@ async fn groups_lifecycle_and_projection() {
     let mut cfg = ServerConfig::new(TOKEN);
     cfg.groups_enabled = false;
     let no_groups = Api::with_config(cfg).await;
-    assert_eq!(no_groups.get("Groups").await.status, 404);
+    // Test Connection's probe of /Groups gets an empty list; everything else about groups is 404.
+    let probe = no_groups.get("Groups").await;
+    assert_eq!(
+        (probe.status, probe.json()["totalResults"].clone()),
+        (200, json!(0))
+    );
+    assert_eq!(
+        no_groups
+            .post("Groups", json!({"displayName": "x"}))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(no_groups.get("Groups/some-id").await.status, 404);
     assert_eq!(
         no_groups.get("ResourceTypes").await.json()["totalResults"],
         json!(1)

@@ -590,12 +590,196 @@ expect = [{ status = 201 }]
     Ok(())
 }
 
+/// Runs a one-step create entry against a wiremock server built by `mount`, returning the outcome
+/// and the ledger. The create body carries the run-unique userName `scimconf-transport-0-x`.
+fn create_against(
+    mount: impl FnOnce(&MockServer) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>,
+) -> Result<
+    (
+        TrialOutcome,
+        Arc<Ledger>,
+        MockServer,
+        tokio::runtime::Runtime,
+    ),
+    String,
+> {
+    let rt = scim_conformance::runner::runtime()?;
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        mount(&s).await;
+        s
+    });
+    let text = r#"
+[suite]
+title = "create"
+[[entry]]
+id = "create"
+title = "A create"
+[[entry.step]]
+name = "create"
+method = "POST"
+path = "Users"
+body = { json = { userName = "{{tag}}-x@example.com" } }
+"#;
+    let dir = HarnessArgs::package_dir();
+    let suite = parse_str("create", "create.toml", text, &dir.join("fixtures"));
+    let entry = suite
+        .entries
+        .into_iter()
+        .next()
+        .ok_or("no entry")?
+        .map_err(|e| e.to_string())?;
+    let profile = load_profiles(&dir.join("fixtures"))?
+        .into_iter()
+        .find(|p| p.id() == "entra-default")
+        .ok_or("no profile")?;
+    let (target, _) = Target::parse(&format!("{}/scim", server.uri()), Some(Secret::new(TOKEN)))?;
+    let ledger = Arc::new(Ledger::new());
+    let ctx = Context {
+        client: ScimClient::new(quick()).map_err(|e| e.to_string())?,
+        target,
+        run_id: "transport".into(),
+        ledger: ledger.clone(),
+        redactor: Redactor::new([Secret::new(TOKEN)]),
+        abort: Arc::new(Abort::default()),
+    };
+    let spec = TrialSpec {
+        name: "create".into(),
+        entry: Arc::new(entry),
+        dialect: None,
+        default_dialect: scim_conformance::dialect::Dialect::Legacy,
+        seq: 0,
+        profile: Arc::new(profile),
+    };
+    let out = rt.block_on(run_trial(&ctx, &spec));
+    Ok((out, ledger, server, rt))
+}
+
+fn safety_cases() -> Vec<Case> {
+    vec![
+        ("unaddressable-id-is-never-deleted-blindly", || {
+            use wiremock::matchers::method;
+            let (out, ledger, server, rt) = create_against(|s| {
+                Box::pin(async move {
+                    Mock::given(method("POST"))
+                        .respond_with(
+                            ResponseTemplate::new(201)
+                                .set_body_json(serde_json::json!({"id": "."})),
+                        )
+                        .mount(s)
+                        .await;
+                    Mock::given(method("DELETE"))
+                        .respond_with(ResponseTemplate::new(204))
+                        .expect(0)
+                        .mount(s)
+                        .await;
+                })
+            })?;
+            assert_fails(&out, false, "cannot be addressed safely")?;
+            if ledger.all_deleted() {
+                return Err("an unaddressable creation must count as left behind".into());
+            }
+            rt.block_on(server.verify());
+            Ok(())
+        }),
+        ("create-without-id-is-reported-left-behind", || {
+            use wiremock::matchers::method;
+            let (out, ledger, server, rt) = create_against(|s| {
+                Box::pin(async move {
+                    Mock::given(method("POST"))
+                        .respond_with(ResponseTemplate::new(201))
+                        .mount(s)
+                        .await;
+                    Mock::given(method("GET"))
+                        .respond_with(ResponseTemplate::new(200).set_body_json(list_json()))
+                        .mount(s)
+                        .await;
+                    Mock::given(method("DELETE"))
+                        .respond_with(ResponseTemplate::new(204))
+                        .expect(0)
+                        .mount(s)
+                        .await;
+                })
+            })?;
+            assert_fails(&out, false, "without an id and nothing was found by its name: run `scim-conformance cleanup --run-id transport`")?;
+            if ledger.all_deleted() {
+                return Err("a creation without an id must count as left behind".into());
+            }
+            rt.block_on(server.verify());
+            Ok(())
+        }),
+        ("huge-retry-after-is-not-a-panic", || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let server = rt.block_on(async {
+                let s = MockServer::start().await;
+                Mock::given(any())
+                    .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+                    .up_to_n_times(1)
+                    .mount(&s)
+                    .await;
+                Mock::given(any())
+                    .respond_with(
+                        ResponseTemplate::new(429)
+                            .insert_header("Retry-After", "18446744073709551615"),
+                    )
+                    .mount(&s)
+                    .await;
+                s
+            });
+            let out = probe(
+                format!("{}/scim", server.uri()),
+                ClientConfig {
+                    retries: 3,
+                    ..quick()
+                },
+            )?;
+            assert_fails(&out, false, "actual:   status 429")
+        }),
+        ("huge-expires-in-is-not-a-panic", || {
+            use wiremock::matchers::{method, path};
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let server = rt.block_on(async {
+                let s = MockServer::start().await;
+                Mock::given(method("POST"))
+                    .and(path("/token"))
+                    .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "at-1", "expires_in": 18446744073709551615u64})))
+                    .mount(&s)
+                    .await;
+                Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(list_json())).mount(&s).await;
+                s
+            });
+            let setup = OAuthSetup {
+                token_url: format!("{}/token", server.uri()),
+                secret: CLIENT_SECRET.into(),
+                auth: ClientAuth::Header,
+                shared: None,
+            };
+            let out = probe_with(format!("{}/scim", server.uri()), quick(), Some(setup))?;
+            if out.failed(false) {
+                return Err(format!(
+                    "a huge expires_in must be clamped, not fail:\n{}",
+                    out.message(false)
+                )
+                .into());
+            }
+            Ok(())
+        }),
+    ]
+}
+
 /// One trial per bad-endpoint case.
 pub fn trials() -> Vec<Trial> {
     cases()
         .into_iter()
         .chain(tls_cases())
         .chain(oauth_cases())
+        .chain(safety_cases())
         .chain([(
             "unanswered-create-is-found-and-deleted",
             unanswered_create_is_found_and_deleted as fn() -> Result<(), Failed>,
