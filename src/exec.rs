@@ -406,13 +406,7 @@ impl TrialRun<'_> {
         // Counted before the abort check and for the rest of the step (token fetch, send,
         // ledger), so an interrupt waits for this request instead of sweeping while it goes out.
         let _counted = InFlight::new(&self.ctx.abort);
-        if self.ctx.abort.stopped() {
-            self.push(
-                FindingKind::Transport,
-                Some(i),
-                None,
-                format!("{at}: not sent: the run was interrupted"),
-            );
+        if self.interrupted(i, &at) {
             return false;
         }
         if step.auth == AuthMode::Token && self.ctx.target.oauth.is_some() {
@@ -429,13 +423,7 @@ impl TrialRun<'_> {
                 }
             }
         }
-        if self.ctx.abort.stopped() {
-            self.push(
-                FindingKind::Transport,
-                Some(i),
-                None,
-                format!("{at}: not sent: the run was interrupted"),
-            );
+        if self.interrupted(i, &at) {
             return false;
         }
         let result = self.ctx.client.send(&request).await;
@@ -549,6 +537,20 @@ impl TrialRun<'_> {
             result: Ok(response),
         });
         ok
+    }
+
+    /// Whether the run was interrupted; if so, records that step `i` was not sent.
+    fn interrupted(&mut self, i: usize, at: &str) -> bool {
+        let stopped = self.ctx.abort.stopped();
+        if stopped {
+            self.push(
+                FindingKind::Transport,
+                Some(i),
+                None,
+                format!("{at}: not sent: the run was interrupted"),
+            );
+        }
+        stopped
     }
 
     fn render(&self, step: &CheckedStep) -> Result<Request, String> {

@@ -64,46 +64,59 @@ fn probe_with(
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())?;
-            let dir = HarnessArgs::package_dir();
-            let suite = parse_str("probe", "probe.toml", PROBE, &dir.join("fixtures"));
-            let entry = suite
-                .entries
-                .into_iter()
-                .next()
-                .ok_or("no entry")?
-                .map_err(|e| e.to_string())?;
-            let profile = load_profiles(&dir.join("fixtures"))?
-                .into_iter()
-                .find(|p| p.id() == "entra-default")
-                .ok_or("no entra-default profile")?;
-            let (mut target, _) = Target::parse(&url, Some(Secret::new(TOKEN)))?;
-            let redactor = Redactor::new([Secret::new(TOKEN)]);
-            if let Some(o) = oauth {
-                target.token = None;
-                target.oauth = Some(o.build(&redactor)?);
-            }
-            let ctx = Context {
-                client: ScimClient::new(config).map_err(|e| e.to_string())?,
-                target,
-                run_id: "transport".into(),
-                ledger: Arc::new(Ledger::new()),
-                redactor,
-                abort: Arc::new(Abort::default()),
-            };
-            let spec = TrialSpec {
-                name: "probe".into(),
-                entry: Arc::new(entry),
-                dialect: None,
-                default_dialect: scim_conformance::dialect::Dialect::Legacy,
-                seq: 0,
-                profile: Arc::new(profile),
-            };
-            Ok(rt.block_on(run_trial(&ctx, &spec)))
+            rt.block_on(run_entry(PROBE, &url, config, oauth))
+                .map(|(outcome, _)| outcome)
         })();
         let _ = tx.send(result);
     });
     rx.recv_timeout(Duration::from_secs(60))
         .map_err(|_| "the trial hung for 60 s (a timeout is missing)".to_string())?
+}
+
+/// Runs the first entry of `suite` (as the entra-default vendor, run id `transport`) against
+/// `url` and returns its outcome and the run's ledger.
+async fn run_entry(
+    suite: &str,
+    url: &str,
+    config: ClientConfig,
+    oauth: Option<OAuthSetup>,
+) -> Result<(TrialOutcome, Arc<Ledger>), String> {
+    let dir = HarnessArgs::package_dir();
+    let suite = parse_str("entry", "entry.toml", suite, &dir.join("fixtures"));
+    let entry = suite
+        .entries
+        .into_iter()
+        .next()
+        .ok_or("no entry")?
+        .map_err(|e| e.to_string())?;
+    let profile = load_profiles(&dir.join("fixtures"))?
+        .into_iter()
+        .find(|p| p.id() == "entra-default")
+        .ok_or("no entra-default profile")?;
+    let (mut target, _) = Target::parse(url, Some(Secret::new(TOKEN)))?;
+    let redactor = Redactor::new([Secret::new(TOKEN)]);
+    if let Some(o) = oauth {
+        target.token = None;
+        target.oauth = Some(o.build(&redactor)?);
+    }
+    let ledger = Arc::new(Ledger::new());
+    let ctx = Context {
+        client: ScimClient::new(config).map_err(|e| e.to_string())?,
+        target,
+        run_id: "transport".into(),
+        ledger: ledger.clone(),
+        redactor,
+        abort: Arc::new(Abort::default()),
+    };
+    let spec = TrialSpec {
+        name: "entry".into(),
+        entry: Arc::new(entry),
+        dialect: None,
+        default_dialect: scim_conformance::dialect::Dialect::Legacy,
+        seq: 0,
+        profile: Arc::new(profile),
+    };
+    Ok((run_trial(&ctx, &spec).await, ledger))
 }
 
 fn quick() -> ClientConfig {
@@ -506,72 +519,36 @@ fn oauth_cases() -> Vec<Case> {
 /// its run-unique name, records it and deletes it at the end of the trial.
 fn unanswered_create_is_found_and_deleted() -> Result<(), Failed> {
     use wiremock::matchers::{method, path};
-    let rt = scim_conformance::runner::runtime()?;
-    let name = "scimconf-transport-0-late@example.com";
-    let server = rt.block_on(async {
-        let s = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"id": "late-1", "userName": name})).set_delay(Duration::from_secs(5)))
-            .mount(&s)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/scim/Users"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1,
-                "Resources": [{"id": "late-1", "userName": name}]})))
-            .mount(&s)
-            .await;
-        Mock::given(method("DELETE")).and(path("/scim/Users/late-1")).respond_with(ResponseTemplate::new(204)).expect(1).mount(&s).await;
-        s
-    });
-    let text = r#"
-[suite]
-title = "late"
-[[entry]]
-id = "late"
-title = "A create answered too late"
-[[entry.step]]
-name = "create"
-method = "POST"
-path = "Users"
-body = { json = { userName = "{{tag}}-late@example.com" } }
-expect = [{ status = 201 }]
-"#;
-    let dir = HarnessArgs::package_dir();
-    let suite = parse_str("late", "late.toml", text, &dir.join("fixtures"));
-    let entry = suite
-        .entries
-        .into_iter()
-        .next()
-        .ok_or("no entry")?
-        .map_err(|e| e.to_string())?;
-    let profile = load_profiles(&dir.join("fixtures"))?
-        .into_iter()
-        .find(|p| p.id() == "entra-default")
-        .ok_or("no profile")?;
-    let (target, _) = Target::parse(&format!("{}/scim", server.uri()), Some(Secret::new(TOKEN)))?;
-    let ledger = Arc::new(Ledger::new());
-    let ctx = Context {
-        client: ScimClient::new(ClientConfig {
-            timeout: Duration::from_millis(500),
-            ..quick()
+    let config = ClientConfig {
+        timeout: Duration::from_millis(500),
+        ..quick()
+    };
+    let (out, ledger, server, rt) = create_against(config, |s| {
+        Box::pin(async move {
+            let created = serde_json::json!({"id": "late-1", "userName": CREATED_NAME});
+            Mock::given(method("POST"))
+                .respond_with(
+                    ResponseTemplate::new(201)
+                        .set_body_json(created)
+                        .set_delay(Duration::from_secs(5)),
+                )
+                .mount(s)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/scim/Users"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1,
+                    "Resources": [{"id": "late-1", "userName": CREATED_NAME}]})))
+                .mount(s)
+                .await;
+            Mock::given(method("DELETE"))
+                .and(path("/scim/Users/late-1"))
+                .respond_with(ResponseTemplate::new(204))
+                .expect(1)
+                .mount(s)
+                .await;
         })
-        .map_err(|e| e.to_string())?,
-        target,
-        run_id: "transport".into(),
-        ledger: ledger.clone(),
-        redactor: Redactor::new([Secret::new(TOKEN)]),
-        abort: Arc::new(Abort::default()),
-    };
-    let spec = TrialSpec {
-        name: "late".into(),
-        entry: Arc::new(entry),
-        dialect: None,
-        default_dialect: scim_conformance::dialect::Dialect::Legacy,
-        seq: 0,
-        profile: Arc::new(profile),
-    };
-    let out = rt.block_on(run_trial(&ctx, &spec));
+    })?;
     assert_fails(
         &out,
         true,
@@ -590,10 +567,30 @@ expect = [{ status = 201 }]
     Ok(())
 }
 
-/// Runs a one-step create entry against a wiremock server built by `mount`, returning the outcome
-/// and the ledger. The create body carries the run-unique userName `scimconf-transport-0-x`.
+/// A one-step create whose body carries the run-unique userName `scimconf-transport-0-x@example.com`.
+const CREATE: &str = r#"
+[suite]
+title = "create"
+[[entry]]
+id = "create"
+title = "A create"
+[[entry.step]]
+name = "create"
+method = "POST"
+path = "Users"
+body = { json = { userName = "{{tag}}-x@example.com" } }
+expect = [{ status = 201 }]
+"#;
+
+/// The userName [`CREATE`] sends.
+const CREATED_NAME: &str = "scimconf-transport-0-x@example.com";
+
+/// Runs [`CREATE`] against a wiremock server set up by `mount`; returns the outcome, the ledger,
+/// and the server and runtime (kept alive for verification).
+type Mounted<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>;
 fn create_against(
-    mount: impl FnOnce(&MockServer) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>,
+    config: ClientConfig,
+    mount: impl FnOnce(&MockServer) -> Mounted<'_>,
 ) -> Result<
     (
         TrialOutcome,
@@ -609,49 +606,12 @@ fn create_against(
         mount(&s).await;
         s
     });
-    let text = r#"
-[suite]
-title = "create"
-[[entry]]
-id = "create"
-title = "A create"
-[[entry.step]]
-name = "create"
-method = "POST"
-path = "Users"
-body = { json = { userName = "{{tag}}-x@example.com" } }
-"#;
-    let dir = HarnessArgs::package_dir();
-    let suite = parse_str("create", "create.toml", text, &dir.join("fixtures"));
-    let entry = suite
-        .entries
-        .into_iter()
-        .next()
-        .ok_or("no entry")?
-        .map_err(|e| e.to_string())?;
-    let profile = load_profiles(&dir.join("fixtures"))?
-        .into_iter()
-        .find(|p| p.id() == "entra-default")
-        .ok_or("no profile")?;
-    let (target, _) = Target::parse(&format!("{}/scim", server.uri()), Some(Secret::new(TOKEN)))?;
-    let ledger = Arc::new(Ledger::new());
-    let ctx = Context {
-        client: ScimClient::new(quick()).map_err(|e| e.to_string())?,
-        target,
-        run_id: "transport".into(),
-        ledger: ledger.clone(),
-        redactor: Redactor::new([Secret::new(TOKEN)]),
-        abort: Arc::new(Abort::default()),
-    };
-    let spec = TrialSpec {
-        name: "create".into(),
-        entry: Arc::new(entry),
-        dialect: None,
-        default_dialect: scim_conformance::dialect::Dialect::Legacy,
-        seq: 0,
-        profile: Arc::new(profile),
-    };
-    let out = rt.block_on(run_trial(&ctx, &spec));
+    let (out, ledger) = rt.block_on(run_entry(
+        CREATE,
+        &format!("{}/scim", server.uri()),
+        config,
+        None,
+    ))?;
     Ok((out, ledger, server, rt))
 }
 
@@ -659,7 +619,7 @@ fn safety_cases() -> Vec<Case> {
     vec![
         ("unaddressable-id-is-never-deleted-blindly", || {
             use wiremock::matchers::method;
-            let (out, ledger, server, rt) = create_against(|s| {
+            let (out, ledger, server, rt) = create_against(quick(), |s| {
                 Box::pin(async move {
                     Mock::given(method("POST"))
                         .respond_with(
@@ -684,7 +644,7 @@ fn safety_cases() -> Vec<Case> {
         }),
         ("create-without-id-is-reported-left-behind", || {
             use wiremock::matchers::method;
-            let (out, ledger, server, rt) = create_against(|s| {
+            let (out, ledger, server, rt) = create_against(quick(), |s| {
                 Box::pin(async move {
                     Mock::given(method("POST"))
                         .respond_with(ResponseTemplate::new(201))
