@@ -104,6 +104,17 @@ pub struct ResourceMapping {
     pub mapping: Vec<Mapping>,
 }
 
+impl ResourceMapping {
+    /// `<kind>:<target>` for every target sent (a non-empty source), and
+    /// `match:<plural>:<attr>` for every matching attribute.
+    fn capabilities(&self, kind: &str, plural: &str) -> BTreeSet<String> {
+        let sent = self.mapping.iter().filter(|r| !r.source.trim().is_empty());
+        sent.map(|r| format!("{kind}:{}", r.target))
+            .chain(self.matching.iter().map(|m| format!("match:{plural}:{m}")))
+            .collect()
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -366,37 +377,10 @@ impl VendorProfile {
     /// What the vendor's Entra app sends: `groups`, `roles:<function>`, `user:<target>`,
     /// `group:<target>`, `match:users:<attr>`, `match:groups:<attr>`.
     pub fn capabilities(&self) -> BTreeSet<String> {
-        let mut caps = BTreeSet::new();
-        for r in self
-            .users
-            .mapping
-            .iter()
-            .filter(|r| !r.source.trim().is_empty())
-        {
-            caps.insert(format!("user:{}", r.target));
-        }
-        caps.extend(
-            self.users
-                .matching
-                .iter()
-                .map(|m| format!("match:users:{m}")),
-        );
+        let mut caps = self.users.capabilities("user", "users");
         if self.groups.provisioned {
             caps.insert("groups".into());
-            for r in self
-                .groups
-                .mapping
-                .iter()
-                .filter(|r| !r.source.trim().is_empty())
-            {
-                caps.insert(format!("group:{}", r.target));
-            }
-            caps.extend(
-                self.groups
-                    .matching
-                    .iter()
-                    .map(|m| format!("match:groups:{m}")),
-            );
+            caps.extend(self.groups.capabilities("group", "groups"));
         }
         caps.extend(self.role_functions.iter().map(|f| format!("roles:{f}")));
         caps

@@ -615,6 +615,29 @@ fn create_against(
     Ok((out, ledger, server, rt))
 }
 
+/// A DELETE mock that must never be called (checked by `server.verify()`).
+async fn forbid_delete(s: &MockServer) {
+    Mock::given(wiremock::matchers::method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(s)
+        .await;
+}
+
+/// The creation counts as left behind and no DELETE was sent for it.
+fn assert_left_behind(
+    ledger: &Ledger,
+    server: &MockServer,
+    rt: &tokio::runtime::Runtime,
+    what: &str,
+) -> Result<(), Failed> {
+    if ledger.all_deleted() {
+        return Err(format!("{what} must count as left behind").into());
+    }
+    rt.block_on(server.verify());
+    Ok(())
+}
+
 fn safety_cases() -> Vec<Case> {
     vec![
         ("unaddressable-id-is-never-deleted-blindly", || {
@@ -628,19 +651,11 @@ fn safety_cases() -> Vec<Case> {
                         )
                         .mount(s)
                         .await;
-                    Mock::given(method("DELETE"))
-                        .respond_with(ResponseTemplate::new(204))
-                        .expect(0)
-                        .mount(s)
-                        .await;
+                    forbid_delete(s).await;
                 })
             })?;
             assert_fails(&out, false, "cannot be addressed safely")?;
-            if ledger.all_deleted() {
-                return Err("an unaddressable creation must count as left behind".into());
-            }
-            rt.block_on(server.verify());
-            Ok(())
+            assert_left_behind(&ledger, &server, &rt, "an unaddressable creation")
         }),
         ("create-without-id-is-reported-left-behind", || {
             use wiremock::matchers::method;
@@ -654,19 +669,11 @@ fn safety_cases() -> Vec<Case> {
                         .respond_with(ResponseTemplate::new(200).set_body_json(list_json()))
                         .mount(s)
                         .await;
-                    Mock::given(method("DELETE"))
-                        .respond_with(ResponseTemplate::new(204))
-                        .expect(0)
-                        .mount(s)
-                        .await;
+                    forbid_delete(s).await;
                 })
             })?;
             assert_fails(&out, false, "without an id and nothing was found by its name: run `scim-conformance cleanup --run-id transport`")?;
-            if ledger.all_deleted() {
-                return Err("a creation without an id must count as left behind".into());
-            }
-            rt.block_on(server.verify());
-            Ok(())
+            assert_left_behind(&ledger, &server, &rt, "a creation without an id")
         }),
         ("huge-retry-after-is-not-a-panic", || {
             let rt = tokio::runtime::Builder::new_current_thread()
