@@ -1,30 +1,30 @@
 //! scim-conformance: will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint?
 //!
-//! The tour, in the order data flows:
-//! - [`cli`]: the harness flags, beside libtest's own.
-//! - [`suite`]: `suites/*.toml` read and checked (a bad entry becomes a failing trial).
-//! - [`profile`]: vendor profiles (`fixtures/vendors/*.toml`) shape every request.
-//! - [`plan`]: suites x vendor x dialects -> one trial each.
-//! - [`exec`]: one trial: render, send ([`client`]), check ([`check`]), clean up ([`ledger`]).
-//! - [`snapshot`]: normalized per-vendor snapshots of what the endpoint answered.
-//! - [`runner`]: the libtest-mimic runner shared by `cargo test` and `scim-conformance check`.
-//! - [`server`]: the embedded reference SCIM server, with switchable faults for self-tests.
-//! - [`cleanup`]: `scim-conformance cleanup`, leftovers of aborted runs by name prefix.
-//! - [`oauth`]: OAuth 2.0 client credentials (token fetched, cached, refreshed).
-//! - [`secret`]: tokens that never print.
+//! The layers, top to bottom; each only uses the ones below it:
+//! - [`app`]: composition roots for `check`, `serve` and `cleanup` (flags in [`cli`]); exit
+//!   codes.
+//! - [`runner`]: the libtest-mimic adapter: one trial per planned entry.
+//! - [`report`]: every text and report rendered from the outcome model.
+//! - [`snapshot`]: normalized per-vendor snapshots, compared and recorded as data.
+//! - [`exec`]: the engine: runs a planned trial (render, send, check, capture, clean up) and
+//!   keeps the tenant safe (ledger, ownership, sweep).
+//! - [`plan`]: suites x vendor profile x dialects -> one [`plan::TrialSpec`] each.
+//! - [`outcome`]: the typed result of a trial and a run.
+//! - [`profile`]: vendor profiles shape every request; [`suite`]: suites are data.
+//! - [`http`]: target, client and OAuth; [`core`]: vocabulary shared with the server.
+//! - [`server`]: the embedded reference SCIM server, beside the harness; it shares only
+//!   [`core`].
 
-pub mod check;
-pub mod cleanup;
+pub mod app;
 pub mod cli;
-pub mod client;
-pub mod dialect;
+pub mod core;
 pub mod exec;
-pub mod ledger;
-pub mod oauth;
+pub mod http;
+pub mod outcome;
 pub mod plan;
 pub mod profile;
+pub mod report;
 pub mod runner;
-pub mod secret;
 pub mod server;
 pub mod snapshot;
 pub mod suite;

@@ -2,10 +2,34 @@
 
 use std::sync::Arc;
 
-use crate::dialect::DialectChoice;
-use crate::exec::TrialSpec;
+use crate::core::dialect::{Dialect, DialectChoice};
 use crate::profile::VendorProfile;
-use crate::suite::{Suite, SuiteError};
+use crate::suite::{CheckedEntry, Suite, SuiteError};
+
+/// One trial to run: an entry in a dialect, for a vendor.
+#[derive(Clone, Debug)]
+pub struct TrialSpec {
+    /// The trial name, e.g. `entra-default::users::disable-and-enable::legacy`.
+    pub name: String,
+    /// The entry.
+    pub entry: Arc<CheckedEntry>,
+    /// The dialect, for dialect-dependent entries.
+    pub dialect: Option<Dialect>,
+    /// The dialect whose request shapes a dialect-independent entry uses (e.g. for a generated
+    /// group body): compliant when the run is compliant-only, else legacy.
+    pub default_dialect: Dialect,
+    /// Position in the run's plan; makes `{{tag}}` unique per trial.
+    pub seq: usize,
+    /// The vendor profile shaping the requests.
+    pub profile: Arc<VendorProfile>,
+}
+
+impl TrialSpec {
+    /// The dialect whose shapes this trial sends.
+    pub fn effective_dialect(&self) -> Dialect {
+        self.dialect.unwrap_or(self.default_dialect)
+    }
+}
 
 /// One planned trial, a trial the profile cannot use, or a suite problem.
 #[derive(Debug)]
@@ -49,8 +73,8 @@ pub fn plan(
 ) -> Vec<Planned> {
     let vendor = profile.id();
     let default_dialect = match dialects {
-        DialectChoice::Compliant => crate::dialect::Dialect::Compliant,
-        _ => crate::dialect::Dialect::Legacy,
+        DialectChoice::Compliant => Dialect::Compliant,
+        _ => Dialect::Legacy,
     };
     let mut out = Vec::new();
     for suite in suites {
@@ -69,7 +93,7 @@ pub fn plan(
                 }
                 Ok(e) => Arc::new(e.clone()),
             };
-            let variants: Vec<Option<crate::dialect::Dialect>> = if e.dialects.is_empty() {
+            let variants: Vec<Option<Dialect>> = if e.dialects.is_empty() {
                 vec![None]
             } else {
                 dialects

@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use libtest_mimic::{Failed, Trial};
-use scim_conformance::cleanup;
 use scim_conformance::cli::TestCli;
-use scim_conformance::client::{ClientConfig, Request, ScimClient};
-use scim_conformance::exec::Target;
-use scim_conformance::secret::Secret;
+#[path = "common/mod.rs"]
+mod common;
+
+use scim_conformance::core::secret::Secret;
+use scim_conformance::exec::lookup;
+use scim_conformance::http::{ClientConfig, Request, ScimClient, Target};
 
 const BIN: &str = env!("CARGO_BIN_EXE_scim-conformance");
 
@@ -264,7 +266,7 @@ fn malformed_suite() -> Result<(), Failed> {
     )?;
     expect(
         out.stdout.contains(
-            "broken.toml › entry `bad-entry` › step[0].expect[0].sevrity: unknown field `sevrity`",
+            "broken.toml:10:27 › entry `bad-entry` › step[0].expect[0].sevrity: unknown field `sevrity`",
         ),
         "the message names file, entry and field",
         &out,
@@ -390,7 +392,8 @@ fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
         &out,
     )?;
     expect(
-        out.stdout.contains("accept it: `cargo insta review`"),
+        out.stdout
+            .contains("accept it: re-run with `--snapshots record --snapshot-dir"),
         "the message says how to accept",
         &out,
     )?;
@@ -453,13 +456,14 @@ struct Api {
 
 impl Api {
     fn new(url: &str, token: &str) -> Result<Api, String> {
-        let rt = scim_conformance::runner::runtime()?;
+        let rt = common::runtime()?;
         let client = ScimClient::new(ClientConfig {
             timeout: Duration::from_secs(10),
             ..ClientConfig::default()
         })
         .map_err(|e| e.to_string())?;
-        let (target, _) = Target::parse(url, Some(Secret::new(token)))?;
+        let (target, _) =
+            Target::parse(url, Some(Secret::new(token))).map_err(|e| e.to_string())?;
         Ok(Api { rt, client, target })
     }
 
@@ -490,9 +494,10 @@ impl Api {
     fn named(&self, prefix: &str) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for (c, a) in [("Users", "userName"), ("Groups", "displayName")] {
-            let found =
-                self.rt
-                    .block_on(cleanup::find(&self.client, &self.target, c, a, prefix))?;
+            let found = self
+                .rt
+                .block_on(lookup::find(&self.client, &self.target, c, a, prefix))
+                .map_err(|e| e.to_string())?;
             out.extend(
                 found
                     .into_iter()
@@ -671,7 +676,7 @@ impl wiremock::Respond for EchoAuthorization {
 }
 
 fn canary_never_reaches_any_artefact() -> Result<(), Failed> {
-    let rt = scim_conformance::runner::runtime()?;
+    let rt = common::runtime()?;
     let server = rt.block_on(async {
         let s = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())

@@ -4,5 +4,5 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    scim_conformance::runner::main(scim_conformance::cli::TestCli::parse())
+    scim_conformance::app::check::main(scim_conformance::cli::TestCli::parse())
 }

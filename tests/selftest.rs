@@ -2,6 +2,8 @@
 //! deliberately broken server, malformed suites reported precisely. Accepts (and ignores) the
 //! harness flags, so `cargo test -- --target-url X` works for the whole package.
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "selftest/faults.rs"]
 mod faults;
 #[path = "selftest/lint.rs"]
@@ -14,7 +16,7 @@ use scim_conformance::cli::TestCli;
 
 fn main() -> std::process::ExitCode {
     let cli = TestCli::parse();
-    if cli.harness.target_url.is_some() && !cli.libtest.list {
+    if cli.harness.transport.target_url.is_some() && !cli.libtest.list {
         eprintln!("selftest: ignoring --target-url (self-tests use their own loopback servers)");
     }
     let mut trials = Vec::new();

@@ -178,7 +178,10 @@ mod tests {
     #[test]
     fn basic_credentials_round_trip() {
         let mut h = HeaderMap::new();
-        let encoded = crate::oauth::base64(b"my%20id:s%3Acret");
+        let encoded = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(b"my%20id:s%3Acret")
+        };
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Basic {encoded}")).unwrap(),

@@ -5,16 +5,17 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::de::IntoDeserializer;
 use serde_json::Value;
 
-use super::model::{AuthMode, Entry, ExpectSpec, Step, SuiteFile};
+use super::expect::{Expect, JsonType, Predicate, Severity, Subject};
+use super::model::{AuthMode, Entry, ExpectSpec, Step, SuiteHeader};
 use super::template::{json_references, references, BUILTINS};
-use crate::check::{Expect, JsonType, Predicate, Severity, Subject};
-use crate::dialect::Dialect;
+use super::vocab::{check_need, PROFILE_VARS, SOURCE_VAR_PREFIX};
+use crate::core::dialect::Dialect;
+use crate::core::files::{FilesError, Tree};
+use crate::core::toml_doc::{Doc, Position, TomlError};
 
 /// A suite file, read and checked.
 #[derive(Debug)]
@@ -31,16 +32,17 @@ pub struct Suite {
 
 impl Suite {
     /// A suite that could not be read or parsed: one file-level error.
-    fn broken(name: &str, file: &str, field: Option<String>, message: String) -> Suite {
+    fn broken(name: &str, file: &str, error: TomlError) -> Suite {
         Suite {
             name: name.to_string(),
             file: file.to_string(),
             title: String::new(),
             entries: vec![Err(SuiteError {
                 file: file.to_string(),
+                position: error.position,
                 entry: None,
-                field,
-                message,
+                field: error.field,
+                message: error.message,
             })],
         }
     }
@@ -51,6 +53,8 @@ impl Suite {
 pub struct SuiteError {
     /// The file, e.g. `suites/users.toml`.
     pub file: String,
+    /// Line and column of the offending value, when known.
+    pub position: Option<Position>,
     /// The entry id (or `#3` for the third entry when it has no usable id).
     pub entry: Option<String>,
     /// The field path inside the entry, e.g. `step[1].expect[0].pointer`.
@@ -62,6 +66,9 @@ pub struct SuiteError {
 impl fmt::Display for SuiteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
+        if let Some(p) = &self.position {
+            write!(f, ":{p}")?;
+        }
         if let Some(e) = &self.entry {
             write!(f, " › entry `{e}`")?;
         }
@@ -104,6 +111,8 @@ impl Body {
 pub struct CheckedStep {
     /// Short name for messages.
     pub name: String,
+    /// Line of the step in its file.
+    pub line: usize,
     /// Upper-case method.
     pub method: String,
     /// Variables set just before rendering, in order.
@@ -135,6 +144,8 @@ pub struct CheckedEntry {
     pub suite: String,
     /// Suite file as shown in messages.
     pub file: String,
+    /// Line of the entry's `[[entry]]` in its file.
+    pub line: usize,
     /// Entry id.
     pub id: String,
     /// Entry title.
@@ -153,101 +164,156 @@ pub struct CheckedEntry {
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-/// Loads every `*.toml` in `suites_dir` (sorted by name); bodies named by `file` are read from
-/// `fixtures_dir`. Only an unreadable directory is an `Err`; file and entry problems come back
+/// Loads every `*.toml` directly in `suites` (sorted by name); bodies named by `file` are read
+/// from `fixtures`. Only an unreadable folder is an `Err`; file and entry problems come back
 /// inside the suites.
-pub fn load_dir(suites_dir: &Path, fixtures_dir: &Path) -> Result<Vec<Suite>, SuiteError> {
-    let shown_dir = display_path(suites_dir);
-    let read = std::fs::read_dir(suites_dir).map_err(|e| SuiteError {
-        file: shown_dir.clone(),
-        entry: None,
-        field: None,
-        message: format!("cannot read the suites directory: {e}"),
-    })?;
-    let mut files: Vec<PathBuf> = read
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    Ok(files.iter().map(|f| load_file(f, fixtures_dir)).collect())
+pub fn load_dir(suites: &Tree, fixtures: &Tree) -> Result<Vec<Suite>, FilesError> {
+    let files = suites.files("", "toml")?;
+    Ok(files
+        .iter()
+        .map(|f| load_file(suites, f, fixtures))
+        .collect())
 }
 
 /// Loads one suite file. A file that cannot be read or parsed gives a suite with one error.
-pub fn load_file(path: &Path, fixtures_dir: &Path) -> Suite {
-    let file = display_path(path);
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => return Suite::broken(&name, &file, None, format!("cannot read: {e}")),
-    };
-    parse_str(&name, &file, &text, fixtures_dir)
+pub fn load_file(suites: &Tree, rel: &str, fixtures: &Tree) -> Suite {
+    let file = suites.shown(rel);
+    let name = rel
+        .rsplit('/')
+        .next()
+        .unwrap_or(rel)
+        .trim_end_matches(".toml")
+        .to_string();
+    match suites.read_string(rel) {
+        Ok(text) => parse_str(&name, &file, &text, fixtures),
+        Err(e) => Suite::broken(
+            &name,
+            &file,
+            TomlError {
+                position: None,
+                field: None,
+                message: format!("cannot read: {e}"),
+            },
+        ),
+    }
 }
 
 /// Parses suite text as if read from `file` (named `name`); for tools and self-tests.
-pub fn parse_str(name: &str, file: &str, text: &str, fixtures_dir: &Path) -> Suite {
-    let broken = |field: Option<String>, message: String| Suite::broken(name, file, field, message);
-    let (name, file) = (name.to_string(), file.to_string());
-    let value: toml::Value = match toml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => return broken(None, format!("not valid TOML: {}", e.to_string().trim())),
+pub fn parse_str(name: &str, file: &str, text: &str, fixtures: &Tree) -> Suite {
+    let doc = match Doc::parse(text) {
+        Ok(d) => d,
+        Err(e) => return Suite::broken(name, file, e),
     };
-    let parsed: SuiteFile = match serde_path_to_error::deserialize(value.into_deserializer()) {
-        Ok(p) => p,
-        Err(e) => return broken(Some(e.path().to_string()), e.inner().to_string()),
+    for (key, position) in doc.keys() {
+        if key != "suite" && key != "entry" {
+            return Suite::broken(
+                name,
+                file,
+                TomlError {
+                    position: Some(position),
+                    field: Some(key.clone()),
+                    message: format!("unknown key `{key}`, expected `suite` or `entry`"),
+                },
+            );
+        }
+    }
+    let header: SuiteHeader = match doc.get("suite") {
+        Some(v) => match doc.deserialize_value(v) {
+            Ok(h) => h,
+            Err(mut e) => {
+                e.field = Some(format!("suite.{}", e.field.unwrap_or_default()))
+                    .map(|f| f.trim_end_matches('.').to_string());
+                return Suite::broken(name, file, e);
+            }
+        },
+        None => {
+            return Suite::broken(
+                name,
+                file,
+                TomlError {
+                    position: None,
+                    field: Some("suite".into()),
+                    message: "missing field `suite`".into(),
+                },
+            )
+        }
+    };
+    let raw_entries: Vec<_> = match doc.get("entry") {
+        None => Vec::new(),
+        Some(v) => match v.get_ref().as_array() {
+            Some(items) => items.iter().collect(),
+            None => {
+                return Suite::broken(
+                    name,
+                    file,
+                    TomlError {
+                        position: Some(doc.position_of(v.span())),
+                        field: Some("entry".into()),
+                        message: "must be an array of [[entry]] tables".into(),
+                    },
+                )
+            }
+        },
     };
     let mut seen = HashSet::new();
-    let entries = parsed
-        .entry
+    let entries = raw_entries
         .into_iter()
         .enumerate()
         .map(|(i, raw)| {
             let label = raw
+                .get_ref()
                 .get("id")
-                .and_then(|v| v.as_str())
+                .and_then(|v| v.get_ref().as_str())
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("#{}", i + 1));
-            let err = |field: Option<String>, message: String| SuiteError {
-                file: file.clone(),
+            let at_entry = doc.position_of(raw.span());
+            let err = |field: Option<String>, position: Position, message: String| SuiteError {
+                file: file.to_string(),
+                position: Some(position),
                 entry: Some(label.clone()),
                 field,
                 message,
             };
-            let entry: Entry = serde_path_to_error::deserialize(raw.clone().into_deserializer())
-                .map_err(|e| {
-                    err(
-                        Some(e.path().to_string()).filter(|p| p != "."),
-                        e.inner().to_string(),
-                    )
-                })?;
+            let entry: Entry = doc
+                .deserialize_value(raw)
+                .map_err(|e| err(e.field, e.position.unwrap_or(at_entry), e.message))?;
             if !seen.insert(entry.id.clone()) {
                 return Err(err(
                     Some("id".into()),
+                    doc.position_in(raw, "id"),
                     format!("duplicate entry id `{}` in this file", entry.id),
                 ));
             }
-            check_entry(&name, &file, entry, fixtures_dir)
-                .map_err(|(field, message)| err(Some(field), message))
+            let lines = StepLines(
+                (0..entry.steps.len())
+                    .map(|s| doc.position_in(raw, &format!("step[{s}]")).line)
+                    .collect(),
+            );
+            check_entry(name, file, at_entry.line, entry, &lines, fixtures).map_err(
+                |(field, message)| err(Some(field.clone()), doc.position_in(raw, &field), message),
+            )
         })
         .collect();
     Suite {
-        name,
-        file,
-        title: parsed.suite.title,
+        name: name.to_string(),
+        file: file.to_string(),
+        title: header.title,
         entries,
     }
 }
+
+/// The line of each step of an entry.
+struct StepLines(Vec<usize>);
 
 type FieldError = (String, String);
 
 fn check_entry(
     suite: &str,
     file: &str,
+    line: usize,
     entry: Entry,
-    fixtures: &Path,
+    lines: &StepLines,
+    fixtures: &Tree,
 ) -> Result<CheckedEntry, FieldError> {
     let bad = |field: &str, msg: String| Err((field.to_string(), msg));
     if entry.id.is_empty()
@@ -272,7 +338,7 @@ fn check_entry(
     }
     let mut known: HashSet<String> = BUILTINS
         .iter()
-        .chain(crate::profile::PROFILE_VARS)
+        .chain(PROFILE_VARS)
         .map(|s| s.to_string())
         .collect();
     for (name, tpl) in &entry.vars {
@@ -295,6 +361,7 @@ fn check_entry(
         }
         steps.push(check_step(
             step,
+            lines.0.get(i).copied().unwrap_or(line),
             fixtures,
             &entry.dialects,
             &mut known,
@@ -304,6 +371,7 @@ fn check_entry(
     Ok(CheckedEntry {
         suite: suite.to_string(),
         file: file.to_string(),
+        line,
         id: entry.id,
         title: entry.title,
         doc: entry.doc,
@@ -314,34 +382,13 @@ fn check_entry(
     })
 }
 
-/// A capability name as vendor profiles provide them (see `VendorProfile::capabilities`).
-fn check_need(need: &str) -> Result<(), String> {
-    let ok = match need.split_once(':') {
-        None => need == "groups",
-        Some(("roles", f)) => crate::profile::ROLE_FUNCTIONS.contains(&f),
-        Some(("user" | "group", attr)) => !attr.is_empty(),
-        Some(("match", rest)) => rest
-            .split_once(':')
-            .is_some_and(|(kind, attr)| matches!(kind, "users" | "groups") && !attr.is_empty()),
-        Some(_) => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{need}` is not a capability: groups, roles:<{}>, user:<attribute>, group:<attribute>, match:users:<attribute>, match:groups:<attribute>",
-            crate::profile::ROLE_FUNCTIONS.join("|")
-        ))
-    }
-}
-
 fn check_refs(
     field: &str,
     refs: Result<Vec<String>, super::template::TemplateError>,
     known: &HashSet<String>,
 ) -> Result<(), FieldError> {
     let refs = refs.map_err(|e| (field.to_string(), e.to_string()))?;
-    match refs.into_iter().find(|r| !known.contains(r) && !r.starts_with("src_")) {
+    match refs.into_iter().find(|r| !known.contains(r) && !r.starts_with(SOURCE_VAR_PREFIX)) {
         Some(r) => Err((
             field.to_string(),
             format!("placeholder {{{{{r}}}}} is not defined (define it in [entry.vars] or capture it in an earlier step)"),
@@ -352,7 +399,8 @@ fn check_refs(
 
 fn check_step(
     step: Step,
-    fixtures: &Path,
+    line: usize,
+    fixtures: &Tree,
     dialects: &[Dialect],
     known: &mut HashSet<String>,
     at: &dyn Fn(&str) -> String,
@@ -472,6 +520,7 @@ fn check_step(
     }
     Ok(CheckedStep {
         name: step.name,
+        line,
         method,
         vars: step.vars,
         path: step.path,
@@ -618,23 +667,12 @@ fn predicate_count(s: &ExpectSpec) -> usize {
     .count()
 }
 
-fn read_fixture(fixtures: &Path, file: &str) -> Result<Value, String> {
-    let path = fixtures.join(file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read fixture {}: {e}", display_path(&path)))?;
+fn read_fixture(fixtures: &Tree, file: &str) -> Result<Value, String> {
+    let text = fixtures
+        .read_string(file)
+        .map_err(|e| format!("cannot read fixture {e}"))?;
     serde_json::from_str(&text)
-        .map_err(|e| format!("fixture {} is not JSON: {e}", display_path(&path)))
-}
-
-/// A path as shown in messages: relative to the package (or the current directory) when possible.
-pub(crate) fn display_path(p: &Path) -> String {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cwd = std::env::current_dir().unwrap_or_default();
-    p.strip_prefix(manifest)
-        .or_else(|_| p.strip_prefix(&cwd))
-        .unwrap_or(p)
-        .display()
-        .to_string()
+        .map_err(|e| format!("fixture {} is not JSON: {e}", fixtures.shown(file)))
 }
 
 #[cfg(test)]
@@ -644,9 +682,9 @@ mod tests {
     fn load_str(toml: &str) -> Suite {
         let dir = std::env::temp_dir().join(format!("scimconf-load-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("demo.toml");
-        std::fs::write(&f, toml).unwrap();
-        let s = load_file(&f, &dir);
+        std::fs::write(dir.join("demo.toml"), toml).unwrap();
+        let tree = Tree::Disk(dir.clone());
+        let s = load_file(&tree, "demo.toml", &tree);
         std::fs::remove_dir_all(&dir).ok();
         s
     }
@@ -671,11 +709,10 @@ mod tests {
         let err = s.entries[0].as_ref().unwrap_err();
         assert_eq!(err.entry.as_deref(), Some("bad"));
         assert_eq!(err.field.as_deref(), Some("step[0].expect[1].poniter"));
+        assert_eq!(err.position.map(|p| p.line), Some(10), "{err}");
         assert!(
-            err.to_string().starts_with("demo.toml")
-                || err
-                    .to_string()
-                    .contains("demo.toml › entry `bad` › step[0].expect[1]"),
+            err.to_string()
+                .contains("demo.toml:10:31 › entry `bad` › step[0].expect[1]"),
             "{err}"
         );
     }
@@ -694,6 +731,7 @@ mod tests {
             let s = load_str(&format!("{HEADER}[[entry]]\nid = \"e\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\n{step}\n"));
             let err = s.entries[0].as_ref().unwrap_err();
             assert_eq!(err.field.as_deref(), Some(field), "{err}");
+            assert!(err.position.is_some_and(|p| p.line >= 7), "{err}");
         }
     }
 

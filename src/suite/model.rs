@@ -7,18 +7,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::dialect::Dialect;
-
-/// A whole suite file: a header and its entries.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SuiteFile {
-    /// What the suite is about.
-    pub suite: SuiteHeader,
-    /// The entries, one trial each (per dialect where the entry varies by dialect).
-    #[serde(default)]
-    pub entry: Vec<toml::Value>,
-}
+use crate::core::dialect::Dialect;
 
 /// The `[suite]` table.
 #[derive(Debug, Deserialize)]
@@ -186,7 +175,7 @@ pub struct ExpectSpec {
     /// `entra` (the default: Entra provisioning breaks; the trial fails) or `rfc` (an RFC
     /// 7643/7644 MUST Entra tolerates: a warning, a failure only under `--strict`).
     #[serde(default)]
-    pub severity: Option<crate::check::Severity>,
+    pub severity: Option<super::expect::Severity>,
     /// Evaluate only when the response status is one of these.
     #[serde(default)]
     pub when_status: Option<OneOrMany<u16>>,

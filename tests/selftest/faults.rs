@@ -11,17 +11,19 @@ use libtest_mimic::{Failed, Trial};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use scim_conformance::cli::HarnessArgs;
-use scim_conformance::client::{ClientConfig, ScimClient};
-use scim_conformance::dialect::DialectChoice;
-use scim_conformance::exec::{Context, FindingKind, Target, TrialOutcome};
-use scim_conformance::ledger::Ledger;
+use scim_conformance::core::dialect::DialectChoice;
+use scim_conformance::core::files::Tree;
+use scim_conformance::core::secret::{Redactor, Secret};
+use scim_conformance::exec::{run_trial, Context, Ledger};
+use scim_conformance::http::{ClientConfig, ScimClient, Target};
+use scim_conformance::outcome::{FindingKind, TrialOutcome};
 use scim_conformance::plan::{plan, Planned};
 use scim_conformance::profile::VendorProfile;
-use scim_conformance::runner::{load_profiles, run_specs};
-use scim_conformance::secret::{Redactor, Secret};
+use scim_conformance::report::text;
 use scim_conformance::server::{self, Fault, ServerConfig};
 use scim_conformance::suite::{load_dir, Suite};
+
+use crate::common::{message, package_dir, profiles};
 
 /// What one run of every suite against one server configuration produced.
 struct Run {
@@ -33,15 +35,17 @@ struct Run {
 }
 
 fn suites() -> Vec<Suite> {
-    let dir = HarnessArgs::package_dir();
-    load_dir(&dir.join("suites"), &dir.join("fixtures"))
-        .expect("the package's suites directory is readable")
+    let dir = package_dir();
+    load_dir(
+        &Tree::Disk(dir.join("suites")),
+        &Tree::Disk(dir.join("fixtures")),
+    )
+    .expect("the package's suites directory is readable")
 }
 
 /// The entra-default profile: every Entra feature (all three role functions), both dialects.
 fn baseline_profile() -> Arc<VendorProfile> {
-    let profiles =
-        load_profiles(&HarnessArgs::package_dir().join("fixtures")).expect("profiles load");
+    let profiles = profiles().expect("profiles load");
     Arc::new(
         profiles
             .into_iter()
@@ -111,10 +115,11 @@ fn run_with(fault: Option<Fault>) -> Run {
             client,
             target: Target {
                 base: server.base_url().clone(),
+                params: Vec::new(),
                 token: Some(token.clone()),
                 oauth: None,
             },
-            run_id: "selftest".into(),
+            run_id: "selftest".parse().expect("a valid run id"),
             ledger: Arc::new(Ledger::new()),
             redactor: Redactor::new([token]),
             abort: Default::default(),
@@ -130,7 +135,10 @@ fn run_with(fault: Option<Fault>) -> Run {
                 }
             }
         }
-        let outcomes = run_specs(&ctx, &specs).await;
+        let mut outcomes = Vec::new();
+        for s in &specs {
+            outcomes.push(run_trial(&ctx, s).await);
+        }
         let dump = server.dump();
         let foreign_after = foreign_state(&dump, &foreign);
         let leftovers = ["Users", "Groups"]
@@ -181,7 +189,7 @@ struct Expected {
 }
 
 fn table() -> Result<BTreeMap<String, Expected>, String> {
-    let path = HarnessArgs::package_dir().join("fixtures/selftest/faults.toml");
+    let path = package_dir().join("fixtures/selftest/faults.toml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -190,12 +198,12 @@ fn common_invariants(run: &Run) -> Result<(), String> {
     if !run.broken.is_empty() {
         return Err(format!("malformed suites:\n{}", run.broken.join("\n")));
     }
-    let safety: Vec<&str> = run
+    let safety: Vec<String> = run
         .outcomes
         .iter()
         .flat_map(|o| o.findings.iter())
         .filter(|f| f.kind == FindingKind::Safety)
-        .map(|f| f.text.as_str())
+        .map(|f| text::finding(f, &[]))
         .collect();
     if !safety.is_empty() {
         return Err(format!(
@@ -219,7 +227,7 @@ fn baseline() -> Result<(), Failed> {
         .outcomes
         .iter()
         .filter(|o| !o.findings.is_empty() || !o.skipped_steps.is_empty())
-        .map(|o| format!("[{}]\n{}", o.name, o.message(true)))
+        .map(|o| format!("[{}]\n{}", o.name, message(o, true)))
         .collect();
     if !problems.is_empty() {
         return Err(format!(
@@ -256,10 +264,10 @@ fn fault_caught(fault: Fault) -> Result<(), Failed> {
         match hit {
             None => missing.push(format!("{name}: no such trial")),
             Some(o) if !o.failed(true) => missing.push(format!("{name}: passed despite the fault")),
-            Some(o) if !o.message(true).contains(&expected.says) => missing.push(format!(
+            Some(o) if !message(o, true).contains(&expected.says) => missing.push(format!(
                 "{name}: failed, but its message does not say `{}`:\n{}",
                 expected.says,
-                o.message(true)
+                message(o, true)
             )),
             Some(_) => {}
         }
@@ -300,16 +308,11 @@ fn coverage() -> Result<(), Failed> {
     for fault in Fault::ALL {
         let run = run_cached(Some(*fault));
         for o in &run.outcomes {
-            let mut parts = o.name.split("::").skip(1);
-            let (suite, entry) = (
-                parts.next().unwrap_or_default().to_string(),
-                parts.next().unwrap_or_default().to_string(),
-            );
             for f in &o.findings {
-                if let (FindingKind::Expectation(_), Some(step), Some(ex)) =
-                    (f.kind, f.step, f.expect)
+                if let (FindingKind::Expectation, Some((step, _)), Some(ex)) =
+                    (f.kind, &f.location.step, f.location.expect)
                 {
-                    failed.insert((suite.clone(), entry.clone(), step, ex));
+                    failed.insert((o.suite.clone(), o.entry.clone(), *step, ex));
                 }
             }
         }

@@ -3,8 +3,10 @@
 
 use libtest_mimic::{Failed, Trial};
 
-use scim_conformance::cli::HarnessArgs;
+use scim_conformance::core::files::Tree;
 use scim_conformance::suite::load::load_file;
+
+use crate::common::{fixtures, package_dir};
 
 fn check(path: std::path::PathBuf) -> Result<(), Failed> {
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -15,7 +17,12 @@ fn check(path: std::path::PathBuf) -> Result<(), Failed> {
         .ok_or_else(|| format!("{}: first line must be `# error: ...`", path.display()))?
         .trim()
         .to_string();
-    let suite = load_file(&path, &HarnessArgs::package_dir().join("fixtures"));
+    let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let rel = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let suite = load_file(&Tree::Disk(dir), &rel, &fixtures());
     let errors: Vec<String> = suite
         .entries
         .iter()
@@ -35,7 +42,7 @@ fn check(path: std::path::PathBuf) -> Result<(), Failed> {
 
 /// One trial per bad suite file.
 pub fn trials() -> Vec<Trial> {
-    let dir = HarnessArgs::package_dir().join("fixtures/selftest/bad-suites");
+    let dir = package_dir().join("fixtures/selftest/bad-suites");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|r| {
             r.filter_map(Result::ok)

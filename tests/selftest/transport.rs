@@ -12,15 +12,14 @@ use libtest_mimic::{Failed, Trial};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use scim_conformance::cli::HarnessArgs;
-use scim_conformance::client::{ClientConfig, ScimClient};
-use scim_conformance::exec::{
-    run_trial, Abort, Context, FindingKind, Target, TrialOutcome, TrialSpec,
-};
-use scim_conformance::ledger::Ledger;
-use scim_conformance::oauth::{ClientAuth, OAuth};
-use scim_conformance::runner::load_profiles;
-use scim_conformance::secret::{Redactor, Secret};
+use scim_conformance::core::secret::{Redactor, Secret};
+use scim_conformance::exec::{run_trial, Abort, Context, Ledger};
+use scim_conformance::http::oauth::{ClientAuth, OAuth};
+use scim_conformance::http::{ClientConfig, ScimClient, Target};
+use scim_conformance::outcome::{FindingKind, TrialOutcome};
+use scim_conformance::plan::TrialSpec;
+
+use crate::common::{fixtures, message, package_dir, profiles};
 use scim_conformance::server::oauth::OAuthConfig;
 use scim_conformance::server::{self, RunningServer, ServerConfig};
 use scim_conformance::suite::load::parse_str;
@@ -81,19 +80,19 @@ async fn run_entry(
     config: ClientConfig,
     oauth: Option<OAuthSetup>,
 ) -> Result<(TrialOutcome, Arc<Ledger>), String> {
-    let dir = HarnessArgs::package_dir();
-    let suite = parse_str("entry", "entry.toml", suite, &dir.join("fixtures"));
+    let suite = parse_str("entry", "entry.toml", suite, &fixtures());
     let entry = suite
         .entries
         .into_iter()
         .next()
         .ok_or("no entry")?
         .map_err(|e| e.to_string())?;
-    let profile = load_profiles(&dir.join("fixtures"))?
+    let profile = profiles()?
         .into_iter()
         .find(|p| p.id() == "entra-default")
         .ok_or("no entra-default profile")?;
-    let (mut target, _) = Target::parse(url, Some(Secret::new(TOKEN)))?;
+    let (mut target, _) =
+        Target::parse(url, Some(Secret::new(TOKEN))).map_err(|e| e.to_string())?;
     let redactor = Redactor::new([Secret::new(TOKEN)]);
     if let Some(o) = oauth {
         target.token = None;
@@ -103,7 +102,7 @@ async fn run_entry(
     let ctx = Context {
         client: ScimClient::new(config).map_err(|e| e.to_string())?,
         target,
-        run_id: "transport".into(),
+        run_id: "transport".parse().map_err(|e| format!("{e}"))?,
         ledger: ledger.clone(),
         redactor,
         abort: Arc::new(Abort::default()),
@@ -112,7 +111,7 @@ async fn run_entry(
         name: "entry".into(),
         entry: Arc::new(entry),
         dialect: None,
-        default_dialect: scim_conformance::dialect::Dialect::Legacy,
+        default_dialect: scim_conformance::core::dialect::Dialect::Legacy,
         seq: 0,
         profile: Arc::new(profile),
     };
@@ -130,12 +129,14 @@ fn quick() -> ClientConfig {
 
 /// Asserts the probe failed with exactly this kind of problem, saying `says`.
 fn assert_fails(outcome: &TrialOutcome, transport: bool, says: &str) -> Result<(), Failed> {
-    let msg = outcome.message(false);
+    let msg = message(outcome, false);
     if !outcome.failed(false) {
         return Err(format!("the trial passed against a broken endpoint:\n{msg}").into());
     }
     let kinds: Vec<FindingKind> = outcome.findings.iter().map(|f| f.kind).collect();
-    let is_transport = kinds.contains(&FindingKind::Transport);
+    // No usable SCIM answer: the wire failed, or the credentials were refused first.
+    let is_transport =
+        kinds.contains(&FindingKind::Transport) || kinds.contains(&FindingKind::Authentication);
     if transport != is_transport {
         return Err(format!(
             "expected a {} failure, got {kinds:?}:\n{msg}",
@@ -331,14 +332,14 @@ fn cases() -> Vec<Case> {
             if out.failed(false) {
                 return Err(format!(
                     "a single 429 with Retry-After must be waited out:\n{}",
-                    out.message(false)
+                    message(&out, false)
                 )
                 .into());
             }
             let throttled: Vec<String> = out
                 .exchanges
                 .iter()
-                .filter_map(|x| x.result.as_ref().ok())
+                .filter_map(|x| x.response.as_ref().ok())
                 .flat_map(|r| r.throttled.clone())
                 .collect();
             if throttled.len() == 1
@@ -394,7 +395,7 @@ fn oauth_server(
     accept_body: bool,
     lifetime: Duration,
 ) -> Result<(tokio::runtime::Runtime, RunningServer, String), String> {
-    let rt = scim_conformance::runner::runtime()?;
+    let rt = crate::common::runtime()?;
     let mut cfg = ServerConfig::new("static-token-not-used-here");
     cfg.oauth = Some(OAuthConfig {
         client_id: "harness client".into(),
@@ -437,7 +438,7 @@ fn oauth_cases() -> Vec<Case> {
                 if out.failed(false) {
                     return Err(format!(
                         "OAuth with Basic credentials must work:\n{}",
-                        out.message(false)
+                        message(&out, false)
                     )
                     .into());
                 }
@@ -448,7 +449,7 @@ fn oauth_cases() -> Vec<Case> {
             if out.failed(false) {
                 return Err(format!(
                     "an expired token must be refreshed:\n{}",
-                    out.message(false)
+                    message(&out, false)
                 )
                 .into());
             }
@@ -475,7 +476,7 @@ fn oauth_cases() -> Vec<Case> {
             if ok.failed(false) {
                 return Err(format!(
                     "--client-auth body must work with a body-only endpoint:\n{}",
-                    ok.message(false)
+                    message(&ok, false)
                 )
                 .into());
             }
@@ -490,7 +491,21 @@ fn oauth_cases() -> Vec<Case> {
                 }),
             )?;
             assert_fails(&out, true, "answered 401 Unauthorized")?;
-            assert_fails(&out, true, "invalid_client")
+            assert_fails(&out, true, "invalid_client")?;
+            // A refused token request is an authentication error, not a transport error.
+            if !out
+                .findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Authentication)
+                || !message(&out, false).contains("authentication error")
+            {
+                return Err(format!(
+                    "a refused token request must be an authentication error:\n{}",
+                    message(&out, false)
+                )
+                .into());
+            }
+            Ok(())
         }),
         ("oauth-wrong-secret-never-printed", || {
             let (_rt, server, token_url) =
@@ -506,7 +521,7 @@ fn oauth_cases() -> Vec<Case> {
                 }),
             )?;
             assert_fails(&out, true, "OAuth token request to http://127.0.0.1:")?;
-            let text = format!("{}{:?}", out.message(false), out.exchanges);
+            let text = format!("{}{:?}", message(&out, false), out.exchanges);
             if text.contains(CLIENT_SECRET) || text.contains("5e1f") {
                 return Err(format!("the client secret leaked:\n{text}").into());
             }
@@ -557,7 +572,7 @@ fn unanswered_create_is_found_and_deleted() -> Result<(), Failed> {
     let items = ledger.items();
     if items.len() != 1
         || items[0].path != "Users/late-1"
-        || items[0].state != scim_conformance::ledger::State::Deleted
+        || items[0].state != scim_conformance::exec::ledger::State::Deleted
     {
         return Err(
             format!("the late create must be recorded and deleted, ledger: {items:?}").into(),
@@ -600,7 +615,7 @@ fn create_against(
     ),
     String,
 > {
-    let rt = scim_conformance::runner::runtime()?;
+    let rt = crate::common::runtime()?;
     let server = rt.block_on(async {
         let s = MockServer::start().await;
         mount(&s).await;
@@ -731,7 +746,7 @@ fn safety_cases() -> Vec<Case> {
             if out.failed(false) {
                 return Err(format!(
                     "a huge expires_in must be clamped, not fail:\n{}",
-                    out.message(false)
+                    message(&out, false)
                 )
                 .into());
             }
@@ -760,7 +775,7 @@ pub fn trials() -> Vec<Trial> {
 fn tls_server(cert: &str) -> Result<String, String> {
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let dir = HarnessArgs::package_dir().join("fixtures/tls");
+    let dir = package_dir().join("fixtures/tls");
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(dir.join(format!("{cert}.pem")))
             .map_err(|e| e.to_string())?
@@ -810,7 +825,7 @@ fn tls_server(cert: &str) -> Result<String, String> {
 }
 
 fn ca() -> Option<std::path::PathBuf> {
-    Some(HarnessArgs::package_dir().join("fixtures/tls/ca.pem"))
+    Some(package_dir().join("fixtures/tls/ca.pem"))
 }
 
 fn tls_cases() -> Vec<Case> {
@@ -841,7 +856,7 @@ fn tls_cases() -> Vec<Case> {
             if out.failed(false) {
                 return Err(format!(
                     "--ca-cert must make the private CA trusted:\n{}",
-                    out.message(false)
+                    message(&out, false)
                 )
                 .into());
             }
@@ -858,7 +873,7 @@ fn tls_cases() -> Vec<Case> {
             if out.failed(false) {
                 return Err(format!(
                     "--insecure must accept any certificate:\n{}",
-                    out.message(false)
+                    message(&out, false)
                 )
                 .into());
             }

@@ -3,6 +3,8 @@
 
 use std::sync::Mutex;
 
+use crate::outcome::CleanupSummary;
+
 /// Where a created resource stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
@@ -117,26 +119,26 @@ impl Ledger {
         self.with(|items| items.clone())
     }
 
-    /// `created N, deleted N, left behind N` plus one line per resource left behind.
-    pub fn summary(&self, run_id: &str) -> String {
+    /// What was created, deleted and left behind (with why).
+    pub fn summary(&self) -> CleanupSummary {
         let items = self.items();
         let deleted = items.iter().filter(|i| i.state == State::Deleted).count();
-        let mut s = format!(
-            "cleanup: run {run_id} created {} resource(s), deleted {deleted}, left behind {}",
-            items.len(),
-            items.len() - deleted
-        );
-        for i in items.iter().filter(|i| i.state != State::Deleted) {
-            let why = match &i.state {
-                State::Stuck(r) | State::Unaddressable(r) => r.clone(),
-                _ => "not deleted".into(),
-            };
-            s.push_str(&format!(
-                "\n  left behind: {} (trial {}): {why}",
-                i.path, i.trial
-            ));
+        let left_behind = items
+            .iter()
+            .filter(|i| i.state != State::Deleted)
+            .map(|i| {
+                let why = match &i.state {
+                    State::Stuck(r) | State::Unaddressable(r) => r.clone(),
+                    _ => "not deleted".into(),
+                };
+                (i.path.clone(), i.trial.clone(), why)
+            })
+            .collect();
+        CleanupSummary {
+            created: items.len(),
+            deleted,
+            left_behind,
         }
-        s
     }
 }
 
@@ -156,8 +158,7 @@ mod tests {
         assert!(!l.owns("Users/9"));
         l.stuck("Users/3", "500".into());
         assert_eq!(l.live(None), vec!["Users/3", "Groups/2"]);
-        assert!(l
-            .summary("r")
-            .contains("created 3 resource(s), deleted 1, left behind 2"));
+        let s = l.summary();
+        assert_eq!((s.created, s.deleted, s.left_behind.len()), (3, 1, 2));
     }
 }

@@ -4,6 +4,9 @@
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
+/// Secrets shorter than this are not searched for in text (see [`Secret::searchable`]).
+pub const MIN_SEARCHED: usize = 8;
+
 /// A secret value. `Debug` and `Display` print `***`; only [`Secret::expose`] gives the value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -19,12 +22,17 @@ impl Secret {
         &self.0
     }
 
-    /// Replaces every occurrence of the secret in `text` with `***`.
-    ///
-    /// Secrets shorter than 4 bytes are not searched for (they would redact ordinary words);
-    /// they still never print through `Debug`/`Display`.
+    /// Whether occurrences of the secret can be told apart from ordinary text: at least
+    /// [`MIN_SEARCHED`] bytes. A shorter secret (`Users`, `wrong`) would mangle every message
+    /// that happens to contain the word; it is still never printed through `Debug`/`Display`
+    /// or sent anywhere but its `Authorization` header.
+    pub fn searchable(&self) -> bool {
+        self.0.len() >= MIN_SEARCHED
+    }
+
+    /// Replaces every occurrence of the secret in `text` with `***` (searchable secrets only).
     pub fn redact(&self, text: &str) -> String {
-        if self.0.len() < 4 {
+        if !self.searchable() {
             return text.to_string();
         }
         text.replace(&self.0, "***")
@@ -87,6 +95,15 @@ mod tests {
         assert_eq!(format!("{s}"), "***");
         assert_eq!(format!("{s:?}"), "Secret(***)");
         assert!(!format!("{:?}", Some(&s)).contains("canary"));
+    }
+
+    #[test]
+    fn common_words_are_not_searched_for() {
+        let r = Redactor::new([Secret::new("Users"), Secret::new("wrong")]);
+        assert_eq!(
+            r.scrub("GET Users auth::wrong-token-refused"),
+            "GET Users auth::wrong-token-refused"
+        );
     }
 
     #[test]

@@ -9,9 +9,11 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::client::{Request, ScimClient};
-use crate::exec::form_encode;
-use crate::secret::{Redactor, Secret};
+use base64::Engine as _;
+
+use super::client::{Request, ScimClient, TransportError};
+use super::target::form_encode;
+use crate::core::secret::{Redactor, Secret};
 
 /// Where the client credentials go in the token request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +33,35 @@ impl std::str::FromStr for ClientAuth {
             other => Err(format!("`{other}` is not header or body")),
         }
     }
+}
+
+/// Why no access token could be had.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthError {
+    /// The token endpoint could not be reached or gave no usable answer.
+    #[error("OAuth token request to {url}: {source}")]
+    Transport {
+        /// The token endpoint.
+        url: String,
+        /// Why.
+        source: TransportError,
+    },
+    /// The token endpoint refused the client credentials (401/403, or 400 `invalid_client`).
+    #[error("OAuth token request to {url} answered {answer}: the client credentials were refused (check --client-id, SCIM_CLIENT_SECRET and --client-auth)")]
+    Refused {
+        /// The token endpoint.
+        url: String,
+        /// Status and trimmed body, secrets scrubbed.
+        answer: String,
+    },
+    /// The token endpoint answered, but not with a usable token.
+    #[error("OAuth token request to {url}: {why}")]
+    BadAnswer {
+        /// The token endpoint.
+        url: String,
+        /// What was wrong, secrets scrubbed.
+        why: String,
+    },
 }
 
 /// A client-credentials token source.
@@ -68,17 +99,14 @@ impl OAuth {
     }
 
     /// A valid access token: the cached one, or a new one when it is missing or about to expire.
-    pub async fn bearer(&self, client: &ScimClient) -> Result<Secret, String> {
+    pub async fn bearer(&self, client: &ScimClient) -> Result<Secret, OAuthError> {
         let mut cache = self.cache.lock().await;
         if let Some((token, expires)) = cache.as_ref() {
             if Instant::now() < *expires {
                 return Ok(token.clone());
             }
         }
-        let (token, lifetime) = self
-            .fetch(client)
-            .await
-            .map_err(|e| self.redactor.scrub(&e))?;
+        let (token, lifetime) = self.fetch(client).await?;
         // Refresh a little early: 10% of the lifetime, at most 60 s. The endpoint controls
         // expires_in: clamp it to a day so no arithmetic can overflow.
         let lifetime = lifetime.min(Duration::from_secs(86_400));
@@ -91,7 +119,7 @@ impl OAuth {
         Ok(token)
     }
 
-    async fn fetch(&self, client: &ScimClient) -> Result<(Secret, Duration), String> {
+    async fn fetch(&self, client: &ScimClient) -> Result<(Secret, Duration), OAuthError> {
         let mut form = vec![("grant_type".to_string(), "client_credentials".to_string())];
         if let Some(scope) = &self.scope {
             form.push(("scope".into(), scope.clone()));
@@ -109,7 +137,10 @@ impl OAuth {
                 );
                 headers.push((
                     "Authorization".into(),
-                    format!("Basic {}", base64(pair.as_bytes())),
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
+                    ),
                 ));
             }
             ClientAuth::Body => {
@@ -128,20 +159,45 @@ impl OAuth {
             body: Some(body.join("&").into_bytes()),
             bearer: None,
         };
-        let at = format!("OAuth token request to {}", self.token_url);
+        let url = self.token_url.to_string();
         let response = client
             .send(&request)
             .await
-            .map_err(|e| format!("{at}: {e}"))?;
-        if !(200..300).contains(&response.status) {
-            return Err(format!("{at} answered {}", response.summary(300)));
+            .map_err(|source| OAuthError::Transport {
+                url: url.clone(),
+                source,
+            })?;
+        let scrubbed = |text: String| self.redactor.scrub(&text);
+        let refused_client = response.status == 400
+            && response
+                .json()
+                .ok()
+                .and_then(|j| j.get("error")?.as_str().map(|e| e == "invalid_client"))
+                .unwrap_or(false);
+        if matches!(response.status, 401 | 403) || refused_client {
+            return Err(OAuthError::Refused {
+                url,
+                answer: scrubbed(response.summary(300)),
+            });
         }
-        let json = response.json().map_err(|e| format!("{at}: {e}"))?;
+        if !(200..300).contains(&response.status) {
+            return Err(OAuthError::BadAnswer {
+                url,
+                why: scrubbed(format!("answered {}", response.summary(300))),
+            });
+        }
+        let json = response.json().map_err(|why| OAuthError::BadAnswer {
+            url: url.clone(),
+            why: scrubbed(why),
+        })?;
         let token = json
             .get("access_token")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| format!("{at}: the answer has no access_token"))?;
+            .ok_or_else(|| OAuthError::BadAnswer {
+                url: url.clone(),
+                why: "the answer has no access_token".into(),
+            })?;
         let token = Secret::new(token);
         self.redactor.add(token.clone());
         let lifetime = json
@@ -149,52 +205,5 @@ impl OAuth {
             .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
             .unwrap_or(3600);
         Ok((token, Duration::from_secs(lifetime.max(1))))
-    }
-}
-
-/// Standard base64 with padding.
-pub fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(i.as_bytes()), o);
-        }
     }
 }

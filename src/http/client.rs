@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::Value;
 use url::Url;
 
-use crate::check::trim;
-use crate::secret::Secret;
+use crate::core::secret::Secret;
+use crate::core::text::trim;
 
 /// How the client behaves; every field has a default (see [`ClientConfig::default`]).
 #[derive(Clone, Debug)]
@@ -437,28 +437,12 @@ fn retry_after(response: &Response, attempt: u32) -> Duration {
     }
 }
 
-/// The reason phrase of common statuses.
+/// The reason phrase of a status (`Not Found`), or `""` for an unknown one.
 pub fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        415 => "Unsupported Media Type",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "",
-    }
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::Response;
-use crate::suite::template::{as_text, Vars};
+use super::template::{as_text, Vars};
+use crate::core::text::{trim, with_article};
+use crate::http::Response;
 
 /// How much a failed expectation matters.
 #[derive(
@@ -23,6 +24,16 @@ pub enum Severity {
     Entra,
     /// An RFC 7643/7644 MUST that Entra tolerates: a warning (a failure under `--strict`).
     Rfc,
+}
+
+impl Severity {
+    /// Whether a failed check of this severity fails the trial (`rfc` only under `--strict`).
+    pub fn fails(self, strict: bool) -> bool {
+        match self {
+            Severity::Entra => true,
+            Severity::Rfc => strict,
+        }
+    }
 }
 
 impl fmt::Display for Severity {
@@ -344,15 +355,6 @@ impl Expect {
     }
 }
 
-fn with_article(noun: &str) -> String {
-    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {noun}")
-}
-
 fn render_or_keep(vars: &Vars, v: &Value) -> Value {
     vars.render_json(v).unwrap_or_else(|_| v.clone())
 }
@@ -396,18 +398,6 @@ fn list(s: &[u16]) -> String {
         "[{}]",
         s.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
     )
-}
-
-/// Shortens text to about `max` bytes (on a char boundary), marking the cut.
-pub fn trim(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &s[..end], s.len())
 }
 
 #[cfg(test)]

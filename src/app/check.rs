@@ -1,0 +1,457 @@
+//! The conformance run, shared by `scim-conformance check` and `cargo test`: reads suites and
+//! profiles, sets up targets (or each vendor's emulation on the embedded reference server),
+//! plans one trial per entry and vendor, runs them under libtest-mimic, sweeps, and prints the
+//! summary.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use libtest_mimic::Trial;
+
+use super::emulation::emulation;
+use super::{runtime, signals, AppError, EXIT_FAILED, EXIT_SIGINT};
+use crate::cli::{HarnessArgs, TestCli, TransportArgs};
+use crate::core::dialect::DialectChoice;
+use crate::core::files::{display_path, Tree};
+use crate::core::naming::RunId;
+use crate::core::secret::{Redactor, Secret};
+use crate::exec::sweep::Sweep;
+use crate::exec::{Abort, Context, Ledger};
+use crate::http::oauth::OAuth;
+use crate::http::{ClientConfig, ScimClient, Target};
+use crate::outcome::{RunSummary, TrialOutcome, VendorRun};
+use crate::plan::{plan, Planned};
+use crate::profile::{self, VendorProfile};
+use crate::report::text;
+use crate::runner::{self, Shared};
+use crate::server::{self, RunningServer};
+use crate::snapshot::{SnapshotMode, Store};
+use crate::suite::load_dir;
+
+/// One vendor's part of a run.
+pub struct VendorPart {
+    /// The profile.
+    pub profile: Arc<VendorProfile>,
+    /// What its trials share.
+    pub ctx: Arc<Context>,
+    /// Its trials.
+    pub planned: Vec<Planned>,
+    /// How it is shown in the summary and reports.
+    pub run: VendorRun,
+    embedded: Option<RunningServer>,
+}
+
+/// A prepared run.
+pub struct Prepared {
+    /// One part per selected vendor.
+    pub vendors: Vec<VendorPart>,
+    /// What trials share.
+    pub shared: Shared,
+    /// The run id.
+    pub run_id: RunId,
+    sweep: Arc<Sweep>,
+    abort: Arc<Abort>,
+    timeout: Duration,
+    banner: String,
+    warnings: Vec<String>,
+    started: (SystemTime, Instant),
+}
+
+/// The HTTP client settings the transport flags ask for.
+pub fn client_config(args: &TransportArgs) -> ClientConfig {
+    ClientConfig {
+        timeout: Duration::from_secs(args.timeout),
+        retries: args.retries,
+        retry_budget: Duration::from_secs(args.retry_budget),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
+        ..ClientConfig::default()
+    }
+}
+
+/// The OAuth token source the transport flags ask for, if any (its secret joins `redactor`).
+pub fn oauth(args: &TransportArgs, redactor: &Redactor) -> Result<Option<Arc<OAuth>>, AppError> {
+    let Some(url) = &args.token_url else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(url)
+        .map_err(|e| AppError::Usage(format!("--token-url `{url}` is not a URL: {e}")))?;
+    let id = args
+        .client_id
+        .clone()
+        .ok_or_else(|| AppError::Usage("--token-url needs --client-id".into()))?;
+    let secret = std::env::var("SCIM_CLIENT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            AppError::Usage(
+                "--token-url needs the client secret in the SCIM_CLIENT_SECRET environment variable"
+                    .into(),
+            )
+        })?;
+    Ok(Some(Arc::new(OAuth::new(
+        url,
+        id,
+        Secret::new(secret),
+        args.client_auth,
+        args.scope.clone(),
+        redactor.clone(),
+    ))))
+}
+
+/// Whether this looks like a CI machine (`CI` set to anything but empty, `0` or `false`, or
+/// Azure Pipelines' `TF_BUILD`).
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+        || std::env::var_os("TF_BUILD").is_some()
+}
+
+/// The package's own folder, when the binary runs from its source tree.
+fn package_dir(sub: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    dir.join("Cargo.toml").is_file().then(|| dir.join(sub))
+}
+
+/// Where snapshots are read and written for these flags.
+fn snapshot_store(args: &HarnessArgs, notes: &mut Vec<String>) -> Result<Store, AppError> {
+    let ci = on_ci();
+    let mode = args.snapshots;
+    if mode == SnapshotMode::Record && ci {
+        return Err(AppError::Usage(
+            "refusing --snapshots record on CI (CI is set): record baselines locally and commit them"
+                .into(),
+        ));
+    }
+    if let Some(dir) = &args.snapshot_dir {
+        return Ok(Store {
+            mode,
+            baselines: Tree::Disk(dir.clone()),
+            write_dir: Some(dir.clone()),
+            ci,
+            flags: format!("--snapshot-dir {}", display_path(dir)),
+        });
+    }
+    if args.transport.target_url.is_some() {
+        if mode == SnapshotMode::Record {
+            return Err(AppError::Usage(
+                "--snapshots record against --target-url needs --snapshot-dir DIR: the package's snapshots/ hold the embedded emulation's answers, not your endpoint's".into(),
+            ));
+        }
+        if mode == SnapshotMode::Check {
+            notes.push("snapshots off: the built-in baselines are the embedded emulation's answers; give --snapshot-dir DIR to compare with a baseline of your endpoint".into());
+        }
+        return Ok(Store {
+            mode: SnapshotMode::Off,
+            baselines: Tree::Embedded("snapshots"),
+            write_dir: None,
+            ci,
+            flags: String::new(),
+        });
+    }
+    let write_dir = package_dir("snapshots");
+    if mode == SnapshotMode::Record && write_dir.is_none() {
+        return Err(AppError::Usage(
+            "--snapshots record needs --snapshot-dir DIR (the package's snapshots/ folder is not on this machine)".into(),
+        ));
+    }
+    Ok(Store {
+        mode,
+        baselines: Tree::Embedded("snapshots"),
+        write_dir,
+        ci,
+        flags: String::new(),
+    })
+}
+
+/// Reads suites and profiles, sets up targets and clients.
+pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
+    let started = (SystemTime::now(), Instant::now());
+    let mut warnings = Vec::new();
+    let store = snapshot_store(args, &mut warnings)?;
+    let rt = Arc::new(runtime()?);
+    let run_id = args.run_id.clone().unwrap_or_else(RunId::random);
+    let fixtures = match &args.fixtures {
+        Some(d) => Tree::Disk(d.clone()),
+        None => Tree::Embedded("fixtures"),
+    };
+    let suites_tree = match &args.suites {
+        Some(d) => Tree::Disk(d.clone()),
+        None => Tree::Embedded("suites"),
+    };
+    let all = profile::load_all(&fixtures)?;
+    let t = &args.transport;
+    let wanted: Vec<String> = if !args.vendor.is_empty() {
+        args.vendor
+            .iter()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    } else if t.target_url.is_some() {
+        vec!["entra-default".to_string()]
+    } else {
+        all.iter().map(|p| p.id().to_string()).collect()
+    };
+    let mut selected = Vec::new();
+    for w in &wanted {
+        match all.iter().find(|p| p.id() == w) {
+            Some(p) => selected.push(Arc::new(p.clone())),
+            None => {
+                return Err(AppError::Usage(format!(
+                    "unknown vendor `{w}` (profiles in {}: {})",
+                    fixtures.shown(profile::load::VENDORS_DIR),
+                    all.iter().map(|p| p.id()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        }
+    }
+    let client = ScimClient::new(client_config(t))?;
+    let suites = load_dir(&suites_tree, &fixtures)?;
+    let ledger = Arc::new(Ledger::new());
+    let abort = Arc::new(Abort::default());
+    let redactor = Redactor::new(t.token.clone());
+    if t.token_url.is_some() && t.target_url.is_none() {
+        return Err(AppError::Usage(
+            "--token-url needs --target-url (the embedded server takes its own token)".into(),
+        ));
+    }
+    let oauth = oauth(t, &redactor)?;
+    let mut vendors = Vec::new();
+    let mut lines = Vec::new();
+    let mut seq = 0;
+    for p in selected {
+        let (target, embedded, flag) = match &t.target_url {
+            Some(url) => {
+                let (mut target, flag) = Target::parse(url, t.token.clone())?;
+                target.oauth = oauth.clone();
+                (target, None, flag)
+            }
+            None => {
+                let token = Secret::new(format!("embedded-{}", uuid::Uuid::new_v4()));
+                let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+                let server = rt
+                    .block_on(server::spawn(emulation(&p, token.expose()), addr))
+                    .map_err(|source| AppError::System {
+                        what: "cannot start the embedded reference server",
+                        source,
+                    })?;
+                let url = server.base_url().to_string();
+                let (target, _) = Target::parse(&url, Some(token))?;
+                (target, Some(server), false)
+            }
+        };
+        for s in target.secrets().into_iter().chain(target.token.clone()) {
+            redactor.add(s);
+        }
+        let dialects = args.dialect.unwrap_or(if flag {
+            DialectChoice::Compliant
+        } else {
+            p.dialects
+        });
+        let planned = plan(&suites, &p, dialects, seq);
+        seq += planned.len();
+        lines.push(format!(
+            "  {}: {}{}, dialect(s) {}{}",
+            p.id(),
+            target.shown(),
+            if embedded.is_some() {
+                " (embedded emulation)"
+            } else {
+                ""
+            },
+            dialects
+                .dialects()
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join("+"),
+            if target.oauth.is_some() {
+                ", OAuth client credentials"
+            } else if target.token.is_none() {
+                ", no token (set SCIM_TOKEN)"
+            } else {
+                ""
+            },
+        ));
+        let run = VendorRun {
+            vendor: p.id().to_string(),
+            target: target.shown(),
+            embedded: embedded.is_some(),
+            dialects: dialects.dialects().to_vec(),
+        };
+        let ctx = Arc::new(Context {
+            client: client.clone(),
+            target,
+            run_id: run_id.clone(),
+            ledger: ledger.clone(),
+            redactor: redactor.clone(),
+            abort: abort.clone(),
+        });
+        vendors.push(VendorPart {
+            profile: p,
+            ctx,
+            planned,
+            run,
+            embedded,
+        });
+    }
+    if t.insecure {
+        warnings.push(
+            "--insecure: TLS certificates are NOT verified; never use this against production"
+                .into(),
+        );
+    }
+    if t.token.as_ref().is_some_and(|s| !s.searchable()) {
+        warnings.push(format!(
+            "the token is shorter than {} characters: it is only ever sent in the Authorization header, but it cannot be told apart from ordinary words to scrub it from answers that echo it",
+            crate::core::secret::MIN_SEARCHED
+        ));
+    }
+    let mut banner = format!(
+        "scim-conformance: run id {run_id}, snapshots {}\n{}",
+        store.mode.name(),
+        lines.join("\n")
+    );
+    for w in &warnings {
+        banner.push_str(&format!("\nwarning: {w}"));
+    }
+    let sweep = Arc::new(Sweep::new(
+        vendors
+            .iter()
+            .map(|v| (format!("{}::", v.profile.id()), v.ctx.clone()))
+            .collect(),
+        ledger,
+    ));
+    Ok(Prepared {
+        vendors,
+        shared: Shared {
+            rt,
+            strict: args.strict,
+            store: Arc::new(store),
+            outcomes: Arc::default(),
+        },
+        run_id,
+        sweep,
+        abort,
+        timeout: Duration::from_secs(t.timeout),
+        banner,
+        warnings,
+        started,
+    })
+}
+
+impl Prepared {
+    /// One libtest trial per planned entry, vendor by vendor.
+    pub fn trials(&self) -> Vec<Trial> {
+        self.vendors
+            .iter()
+            .flat_map(|v| runner::trials(&self.shared, &v.ctx, &v.planned))
+            .collect()
+    }
+
+    /// The description of the run printed before the trials.
+    pub fn banner(&self) -> &str {
+        &self.banner
+    }
+
+    /// The run so far: every finished outcome (in plan order) and every ignored trial.
+    pub fn summary(&self, interrupted: bool) -> RunSummary {
+        let done = self
+            .shared
+            .outcomes
+            .lock()
+            .map(|o| o.clone())
+            .unwrap_or_default();
+        let mut trials = Vec::new();
+        for v in &self.vendors {
+            for p in &v.planned {
+                match p {
+                    Planned::Ignored { name, reason } => {
+                        let mut o = TrialOutcome::new(name);
+                        o.ignored = Some(reason.clone());
+                        o.settle(self.shared.strict);
+                        trials.push(o);
+                    }
+                    _ => {
+                        if let Some(o) = done.iter().find(|o| o.name == p.name()) {
+                            trials.push(o.clone());
+                        }
+                    }
+                }
+            }
+        }
+        RunSummary {
+            run_id: self.run_id.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started: self.started.0,
+            duration: self.started.1.elapsed(),
+            vendors: self.vendors.iter().map(|v| v.run.clone()).collect(),
+            strict: self.shared.strict,
+            trials,
+            warnings: self.warnings.clone(),
+            cleanup: self.sweep.ledger.summary(),
+            interrupted,
+        }
+    }
+
+    /// After the trials: deletes anything still live, stops embedded servers, and returns the
+    /// run's summary.
+    pub fn finish(self) -> RunSummary {
+        self.shared.rt.block_on(self.sweep.run());
+        let summary = self.summary(false);
+        for v in self.vendors {
+            if let Some(server) = v.embedded {
+                self.shared.rt.block_on(server.shutdown());
+            }
+        }
+        summary
+    }
+}
+
+/// `check` and the `conformance` test binary: the exit code of the whole run.
+pub fn main(cli: TestCli) -> ExitCode {
+    super::exit(run(cli))
+}
+
+/// Prepares, runs, sweeps and summarises.
+pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
+    let prepared = prepare(&cli.harness)?;
+    let on_stop: signals::OnStop = {
+        let ledger = prepared.sweep.ledger.clone();
+        let run_id = prepared.run_id.to_string();
+        Box::new(move |_| eprintln!("{}", text::cleanup(&run_id, &ledger.summary())))
+    };
+    signals::watch(
+        &prepared.shared.rt,
+        prepared.sweep.clone(),
+        prepared.abort.clone(),
+        prepared.timeout,
+        on_stop,
+    )?;
+    if !cli.libtest.list {
+        eprintln!("{}", prepared.banner());
+    }
+    let conclusion = libtest_mimic::run(&cli.libtest, prepared.trials());
+    if prepared.abort.stopped() {
+        // The signal handler is sweeping and will exit with the signal's code; its work is
+        // bounded by the request timeouts.
+        let limit = Instant::now() + prepared.timeout * 20 + Duration::from_secs(60);
+        while Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        return Ok(ExitCode::from(EXIT_SIGINT));
+    }
+    let summary = prepared.finish();
+    let text = text::summary(&summary);
+    if !text.is_empty() {
+        eprintln!("\n{text}");
+    }
+    let clean = summary.cleanup.left_behind.is_empty();
+    if !clean && !conclusion.has_failed() {
+        eprintln!("error: the run left resources behind on the target (see above)");
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    Ok(conclusion.exit_code())
+}

@@ -1,0 +1,91 @@
+//! Composition roots: each command builds its pieces from the flags and runs them. [`check`] is
+//! the conformance run (shared by `scim-conformance check` and `cargo test`), [`serve`] the
+//! standalone reference server, [`cleanup`] the leftover sweeper. [`emulation`] turns a vendor
+//! profile into a reference-server configuration, [`signals`] handles Ctrl-C.
+//!
+//! Every command returns `Result<ExitCode, AppError>`; [`exit`] maps an error to its exit code,
+//! the one place that does.
+
+pub mod check;
+pub mod cleanup;
+pub mod emulation;
+pub mod serve;
+pub mod signals;
+
+use std::process::ExitCode;
+
+use crate::core::files::FilesError;
+use crate::http::{ClientError, TargetError};
+use crate::profile::ProfileError;
+
+/// Exit code: every trial passed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a usage or configuration error (bad flag, bad suite folder, bad profile).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a trial failed or was blocked, or the run left resources behind.
+pub const EXIT_FAILED: u8 = 101;
+/// Exit code: interrupted by SIGINT.
+pub const EXIT_SIGINT: u8 = 130;
+/// Exit code: interrupted by SIGTERM.
+pub const EXIT_SIGTERM: u8 = 143;
+
+/// Why a command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A flag or combination of flags that cannot work.
+    #[error("{0}")]
+    Usage(String),
+    /// Suites, fixtures or snapshots that cannot be read.
+    #[error(transparent)]
+    Files(#[from] FilesError),
+    /// A vendor profile that cannot be used.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// A target URL that cannot be used.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// An HTTP client that cannot be built (bad CA file...).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The machine refused something the harness needs (runtime, socket, signal handler).
+    #[error("{what}: {source}")]
+    System {
+        /// What could not be done.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl AppError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::System { .. } => 1,
+            _ => EXIT_USAGE,
+        }
+    }
+}
+
+/// Prints an error (one line, `error: ...`) and turns a command's result into the exit code.
+pub fn exit(result: Result<ExitCode, AppError>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// The tokio runtime the harness uses (two workers: machines here are small).
+pub fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| AppError::System {
+            what: "cannot start the async runtime",
+            source,
+        })
+}

@@ -1,0 +1,255 @@
+//! Command-line flags, as data: the harness's own flags beside libtest's ([`TestCli`]), the
+//! transport flags shared by every command that talks to a target ([`TransportArgs`]), and the
+//! other commands' flags. Nothing here runs anything; `app` reads these.
+//!
+//! The same flags are accepted by every test binary of this package, so
+//! `cargo test -- --target-url URL` reaches every target without "Unrecognized option".
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::core::dialect::DialectChoice;
+use crate::core::naming::RunId;
+use crate::core::secret::Secret;
+use crate::http::oauth::ClientAuth;
+use crate::snapshot::SnapshotMode;
+
+/// How to reach and authenticate to a target: shared by `check`, `cleanup` and the test
+/// binaries, so the commands cannot drift apart.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TransportArgs {
+    /// SCIM base URL to test (e.g. https://staging.example/scim). Without it, `check` starts an
+    /// embedded reference server on 127.0.0.1. A trailing `?aadOptscim062020` selects the
+    /// compliant dialect (unless --dialect says otherwise) and is not sent on requests.
+    #[arg(long, env = "SCIM_TARGET_URL", value_name = "URL")]
+    pub target_url: Option<String>,
+
+    /// Bearer token for the target. Prefer the SCIM_TOKEN environment variable: a flag is
+    /// visible to other users of the machine in the process list.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = parse_secret)]
+    pub token: Option<Secret>,
+
+    /// OAuth 2.0 token endpoint: use client credentials instead of a static token (the client
+    /// secret comes from the SCIM_CLIENT_SECRET environment variable only).
+    #[arg(
+        long,
+        env = "SCIM_TOKEN_URL",
+        value_name = "URL",
+        requires = "client_id"
+    )]
+    pub token_url: Option<String>,
+
+    /// OAuth client id (with --token-url).
+    #[arg(long, env = "SCIM_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Where the client credentials go in the token request: `header` (HTTP Basic, as Entra
+    /// sends them) or `body`.
+    #[arg(long, value_name = "WHERE", default_value = "header")]
+    pub client_auth: ClientAuth,
+
+    /// OAuth scope to request, if the token endpoint wants one.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+
+    /// Per-request timeout in seconds (connect, send and read the whole body).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Retries of a request answered 429 or 503 (waiting out Retry-After, else 1 s, 2 s, 4 s...).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Most seconds spent waiting between retries of one request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub retry_budget: u64,
+
+    /// Extra PEM CA certificate(s) to trust (a private CA), beside the system's.
+    #[arg(long, env = "SCIM_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Accept any TLS certificate (never against production: a warning is printed).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// The harness's own flags (`check` and the test binaries).
+#[derive(clap::Args, Debug, Clone)]
+pub struct HarnessArgs {
+    /// Target, credentials and transport.
+    #[command(flatten)]
+    pub transport: TransportArgs,
+
+    /// Fail trials on `rfc`-severity findings too (by default they are warnings).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: the vendor
+    /// profile's `dialect` (both for entra-default, legacy for the vendor guides), or compliant
+    /// when the target URL carries ?aadOptscim062020].
+    #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
+    pub dialect: Option<DialectChoice>,
+
+    /// Directory of suite files [default: the suites built into the binary, as in the
+    /// package's suites/].
+    #[arg(long, env = "SCIM_SUITES", value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+
+    /// Directory of fixtures: request bodies, vendor profiles (vendors/), entra-source.toml
+    /// [default: the fixtures built into the binary, as in the package's fixtures/].
+    #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Snapshot mode: `check` compares each trial's normalized exchanges with
+    /// <snapshot dir>/<vendor>/, `record` writes them as the new baseline, `off` skips snapshots.
+    #[arg(long, value_name = "MODE", default_value = "check", value_parser = parse_snapshots)]
+    pub snapshots: SnapshotMode,
+
+    /// Directory holding <vendor>/ snapshot baselines [default: the baselines built into the
+    /// binary, as in the package's snapshots/].
+    #[arg(long, env = "SCIM_SNAPSHOT_DIR", value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+
+    /// Vendor profile(s) to run (fixtures/vendors/<name>.toml), comma-separated or repeated
+    /// [default: every profile against the embedded server; entra-default against --target-url].
+    #[arg(long, env = "SCIM_VENDOR", value_name = "NAME", value_delimiter = ',')]
+    pub vendor: Vec<String>,
+
+    /// Run id put in the name of everything the run creates (1-16 of a-z, 0-9)
+    /// [default: random].
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<RunId>,
+}
+
+/// The full command line of `check` and of the test binaries: harness flags plus libtest's.
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "scim-conformance",
+    version,
+    about = "Entra ID provisioning conformance for a SCIM 2.0 endpoint"
+)]
+pub struct TestCli {
+    /// The harness's own flags.
+    #[command(flatten)]
+    pub harness: HarnessArgs,
+    /// libtest's flags (filters, --list, --exact, --test-threads, --format...).
+    #[command(flatten)]
+    pub libtest: libtest_mimic::Arguments,
+}
+
+/// Flags of `scim-conformance cleanup`.
+#[derive(clap::Args, Debug)]
+pub struct CleanupArgs {
+    /// Target, credentials and transport (--target-url is required).
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    /// Only list what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only resources of this run id (`scimconf-<ID>-...`) [default: every run's].
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<RunId>,
+}
+
+/// Flags of `scim-conformance serve`.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to bind; loopback unless you mean to expose it.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Bearer token clients must send [default: SCIM_TOKEN, else a random one, printed].
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Path the SCIM endpoints are served under [default: /scim, or the emulated vendor's
+    /// tenant URL path].
+    #[arg(long)]
+    pub base_path: Option<String>,
+    /// Behave as this vendor's guide documents (fixtures/vendors/<vendor>.toml): served under
+    /// its tenant URL path, /Groups only if it provisions groups, its required attributes.
+    #[arg(long, value_name = "VENDOR")]
+    pub emulate: Option<String>,
+    /// Directory of fixtures holding vendors/ for --emulate [default: built in].
+    #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Switch on a deliberate defect (repeatable); see --list-faults.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<crate::server::Fault>,
+    /// Wait this many milliseconds before answering each request (a slow endpoint).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub delay_ms: u64,
+    /// Also act as an OAuth 2.0 token endpoint at /oauth2/token for this client id (client
+    /// credentials grant; the secret comes from SCIM_CLIENT_SECRET or --oauth-client-secret).
+    #[arg(long, value_name = "ID")]
+    pub oauth_client_id: Option<String>,
+    /// The OAuth client secret (prefer the SCIM_CLIENT_SECRET environment variable).
+    #[arg(
+        long,
+        env = "SCIM_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub oauth_client_secret: Option<String>,
+    /// Where the token endpoint accepts client credentials: header, body or both.
+    #[arg(long, value_name = "WHERE", default_value = "both")]
+    pub oauth_client_auth: String,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub oauth_token_lifetime: u64,
+    /// List the faults and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+fn parse_snapshots(s: &str) -> Result<SnapshotMode, String> {
+    s.parse()
+}
+
+/// Parses a token argument: trimmed, a leading `Bearer ` stripped, never empty.
+pub fn parse_secret(s: &str) -> Result<Secret, String> {
+    let s = s.trim();
+    let s = s.strip_prefix("Bearer ").unwrap_or(s);
+    if s.is_empty() {
+        return Err("the token is empty".into());
+    }
+    Ok(Secret::new(s))
+}
+
+fn parse_dialect(s: &str) -> Result<DialectChoice, String> {
+    s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn tokens_are_trimmed_and_never_empty() {
+        assert_eq!(parse_secret(" Bearer abc ").unwrap().expose(), "abc");
+        assert!(parse_secret("  ").is_err());
+    }
+
+    #[test]
+    fn flags_parse_beside_libtest_flags() {
+        let cli = TestCli::try_parse_from([
+            "x",
+            "--target-url",
+            "http://h/scim",
+            "--timeout",
+            "5",
+            "--vendor",
+            "zenkit,zero",
+            "--exact",
+            "zenkit::users::create",
+        ])
+        .unwrap();
+        assert_eq!(cli.harness.transport.timeout, 5);
+        assert_eq!(cli.harness.vendor, ["zenkit", "zero"]);
+        assert!(cli.libtest.exact);
+        assert!(TestCli::try_parse_from(["x", "--timeout", "0"]).is_err());
+        assert!(TestCli::try_parse_from(["x", "--run-id", "Bad!"]).is_err());
+    }
+}

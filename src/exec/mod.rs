@@ -1,0 +1,16 @@
+//! The execution engine: runs one planned trial against a target and returns its typed
+//! [`TrialOutcome`](crate::outcome::TrialOutcome). [`context`] is what trials share, [`engine`]
+//! runs the steps, [`ledger`] and [`ownership`] keep the tenant safe, [`lookup`] finds the
+//! harness's resources by name, [`record`] redacts what is kept.
+
+pub mod context;
+pub mod engine;
+pub mod ledger;
+pub mod lookup;
+pub mod ownership;
+pub mod record;
+pub mod sweep;
+
+pub use context::{Abort, Context};
+pub use engine::run_trial;
+pub use ledger::Ledger;

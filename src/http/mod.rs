@@ -1,0 +1,9 @@
+//! The HTTP side: where requests go ([`target`]), how they are sent and what comes back
+//! ([`client`]), and OAuth 2.0 client-credentials tokens ([`oauth`]).
+
+pub mod client;
+pub mod oauth;
+pub mod target;
+
+pub use client::{ClientConfig, ClientError, Request, Response, ScimClient, TransportError};
+pub use target::{form_encode, Target, TargetError};

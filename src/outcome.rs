@@ -1,0 +1,463 @@
+//! The outcome model: what a trial and a run produced, as typed data. Everything a reader sees —
+//! libtest's failure messages, the stderr summary, every report — is rendered from these types
+//! by `report`; nothing here is pre-formatted text beyond one-line facts.
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::core::dialect::Dialect;
+use crate::http::TransportError;
+use crate::suite::expect::Severity;
+
+/// A trial's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Every failing-level check held.
+    Passed,
+    /// A check failed (or the trial could not be run for a reason of its own).
+    Failed,
+    /// The subject could not be reached because of a defect another trial reports; not tested.
+    Blocked,
+    /// Not applicable to the vendor's profile (with its reason).
+    Ignored,
+}
+
+impl Verdict {
+    /// `passed`, `failed`, `blocked`, `ignored`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Blocked => "blocked",
+            Verdict::Ignored => "ignored",
+        }
+    }
+
+    /// Whether this verdict fails the run.
+    pub fn fails_run(self) -> bool {
+        matches!(self, Verdict::Failed | Verdict::Blocked)
+    }
+}
+
+/// What kind of problem (or note) a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FindingKind {
+    /// An unmet expectation.
+    Expectation,
+    /// No usable response: connection, timeout, TLS, redirect, oversized body...
+    Transport,
+    /// The credentials were refused before any SCIM request (e.g. the OAuth token endpoint
+    /// refused the client credentials).
+    Authentication,
+    /// The trial could not be set up or continued (a placeholder without value, a capture
+    /// missing from the response).
+    Setup,
+    /// The harness refused a request that would touch a resource this run did not create.
+    Safety,
+    /// Cleanup could not delete something this trial created.
+    Cleanup,
+    /// The endpoint's answers differ from the recorded snapshot.
+    Snapshot,
+    /// A preparation step fell back to a tolerant form (a note; the refusal is reported by
+    /// the trial whose subject it is).
+    Deviation,
+    /// A check that the endpoint gives no way to verify (a warning, never a failure).
+    Unverifiable,
+}
+
+impl FindingKind {
+    /// A lower-case name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Expectation => "expectation",
+            FindingKind::Transport => "transport",
+            FindingKind::Authentication => "authentication",
+            FindingKind::Setup => "setup",
+            FindingKind::Safety => "safety",
+            FindingKind::Cleanup => "cleanup",
+            FindingKind::Snapshot => "snapshot",
+            FindingKind::Deviation => "deviation",
+            FindingKind::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// Where a finding arose.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The suite file as shown (`suites/users.toml`).
+    pub file: String,
+    /// The line of the entry, or of the step when there is one.
+    pub line: usize,
+    /// The entry id.
+    pub entry: String,
+    /// The dialect, for dialect-dependent entries.
+    pub dialect: Option<Dialect>,
+    /// The step (0-based index and name), if the finding concerns one.
+    pub step: Option<(usize, String)>,
+    /// The expectation index within the step, for expectation findings.
+    pub expect: Option<usize>,
+}
+
+/// One problem (or note) found in a trial.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Its kind.
+    pub kind: FindingKind,
+    /// How much it matters (expectations carry their own; other failures are `entra`).
+    pub severity: Severity,
+    /// Where.
+    pub location: Location,
+    /// A one-line statement: for expectations the subject (`/totalResults`), otherwise what
+    /// happened (`transport error: timed out after 30s`).
+    pub summary: String,
+    /// What was expected, in words.
+    pub expected: Option<String>,
+    /// What came back, in words.
+    pub actual: Option<String>,
+    /// Why it matters to Entra.
+    pub why: Option<String>,
+    /// The exchange it concerns (index into the trial's exchanges).
+    pub exchange: Option<usize>,
+    /// Further one-line facts.
+    pub notes: Vec<String>,
+}
+
+impl Finding {
+    /// Whether this finding fails the trial: everything but `rfc` expectations (unless
+    /// `strict`), deviations and unverifiable checks.
+    pub fn fails(&self, strict: bool) -> bool {
+        match self.kind {
+            FindingKind::Deviation | FindingKind::Unverifiable => false,
+            FindingKind::Expectation => self.severity.fails(strict),
+            _ => true,
+        }
+    }
+
+    /// Whether this finding is a warning: shown, but not failing.
+    pub fn is_warning(&self, strict: bool) -> bool {
+        !self.fails(strict) && self.kind != FindingKind::Deviation
+    }
+}
+
+/// Which part of a trial an exchange belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// A step of the scenario.
+    Step,
+    /// A lookup or retry the harness made on its own (e.g. finding an unanswered create).
+    Harness,
+    /// Deleting what the trial created.
+    Cleanup,
+}
+
+/// A request as sent, with every secret redacted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Absolute URL (secrets in the query redacted).
+    pub url: String,
+    /// Headers, `Authorization` shown as `Bearer ***`.
+    pub headers: Vec<(String, String)>,
+    /// The body as text, if any.
+    pub body: Option<String>,
+}
+
+/// A response as received, with every secret redacted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers (names lower-case), in order.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8; at most the client's cap).
+    pub body: String,
+    /// Time from sending to the last byte, retries included.
+    pub elapsed: Duration,
+    /// Throttling answers waited out before this one (`429 Too Many Requests (waited 1.0s)`).
+    pub throttled: Vec<String>,
+}
+
+impl RecordedResponse {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
+/// One request and what came back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exchange {
+    /// The step (0-based index), if it belongs to one.
+    pub step: Option<usize>,
+    /// The step's name, or what the harness was doing (`cleanup`).
+    pub step_name: String,
+    /// Scenario step, harness lookup or cleanup.
+    pub phase: Phase,
+    /// The request as sent.
+    pub request: RecordedRequest,
+    /// The response, or why there was none.
+    pub response: Result<RecordedResponse, TransportError>,
+}
+
+/// One line of a snapshot diff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiffLine {
+    /// Unchanged context.
+    Same(String),
+    /// Only in the baseline.
+    Removed(String),
+    /// Only in the new answer.
+    Added(String),
+    /// Unchanged lines left out (how many).
+    Gap(usize),
+}
+
+/// The comparison of a trial's answers with its recorded snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotResult {
+    /// Not compared, and why (`--snapshots off`, a transport failure...).
+    Skipped(String),
+    /// Equal to the baseline.
+    Unchanged {
+        /// The baseline as shown.
+        path: String,
+    },
+    /// Written as the new baseline (`--snapshots record`).
+    Recorded {
+        /// The file written.
+        path: String,
+    },
+    /// No baseline recorded yet.
+    NoBaseline {
+        /// Where the baseline would be.
+        path: String,
+        /// How to record it.
+        accept: String,
+        /// The pending `.snap.new` written for review, if any.
+        pending: Option<String>,
+    },
+    /// The answers differ from the baseline.
+    Differs {
+        /// The baseline as shown.
+        path: String,
+        /// Baseline (removed) against new (added), with context.
+        diff: Vec<DiffLine>,
+        /// How to accept the new answers.
+        accept: String,
+        /// The pending `.snap.new` written for review, if any.
+        pending: Option<String>,
+    },
+}
+
+impl SnapshotResult {
+    /// Whether the comparison fails the trial.
+    pub fn fails(&self) -> bool {
+        matches!(
+            self,
+            SnapshotResult::NoBaseline { .. } | SnapshotResult::Differs { .. }
+        )
+    }
+}
+
+/// Why a trial was not tested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    /// The trial that reports the defect in the way.
+    pub by: String,
+    /// The defect in one line.
+    pub reason: String,
+}
+
+/// The defect a failing trial comes down to, for grouping failures.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RootCause {
+    /// The trial that reports it (its own name for a failure, the blocker's for a block).
+    pub trial: String,
+    /// The defect in one line.
+    pub summary: String,
+}
+
+/// Everything a trial produced.
+#[derive(Clone, Debug)]
+pub struct TrialOutcome {
+    /// Trial name (`vendor::suite::entry[::dialect]`).
+    pub name: String,
+    /// Vendor id.
+    pub vendor: String,
+    /// Suite name.
+    pub suite: String,
+    /// Entry id.
+    pub entry: String,
+    /// The entry's title.
+    pub title: String,
+    /// The documentation the entry replays.
+    pub doc: Option<String>,
+    /// The dialect, for dialect-dependent entries.
+    pub dialect: Option<Dialect>,
+    /// The verdict (settled by [`TrialOutcome::settle`]).
+    pub verdict: Verdict,
+    /// Why it is ignored.
+    pub ignored: Option<String>,
+    /// Why it is blocked.
+    pub blocked: Option<Blocked>,
+    /// Problems and notes, in order.
+    pub findings: Vec<Finding>,
+    /// Every exchange, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Steps not run after a failure (`step 3 "read back"`).
+    pub skipped_steps: Vec<String>,
+    /// Values captured from responses (name, value), in order.
+    pub captured: Vec<(String, Value)>,
+    /// The snapshot comparison.
+    pub snapshot: SnapshotResult,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+impl TrialOutcome {
+    /// An outcome with no findings yet.
+    pub fn new(name: &str) -> TrialOutcome {
+        let mut parts = name.split("::");
+        let vendor = parts.next().unwrap_or_default().to_string();
+        let suite = parts.next().unwrap_or_default().to_string();
+        let entry = parts.next().unwrap_or_default().to_string();
+        TrialOutcome {
+            name: name.to_string(),
+            vendor,
+            suite,
+            entry,
+            title: String::new(),
+            doc: None,
+            dialect: None,
+            verdict: Verdict::Passed,
+            ignored: None,
+            blocked: None,
+            findings: Vec::new(),
+            exchanges: Vec::new(),
+            skipped_steps: Vec::new(),
+            captured: Vec::new(),
+            snapshot: SnapshotResult::Skipped("not compared".into()),
+            duration: Duration::ZERO,
+        }
+    }
+
+    /// Whether the findings or the snapshot fail the trial.
+    pub fn failed(&self, strict: bool) -> bool {
+        self.findings.iter().any(|f| f.fails(strict)) || self.snapshot.fails()
+    }
+
+    /// Findings that fail the trial.
+    pub fn failures(&self, strict: bool) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.fails(strict))
+    }
+
+    /// Findings shown as warnings (rfc findings when not strict, unverifiable checks).
+    pub fn warnings(&self, strict: bool) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.is_warning(strict))
+    }
+
+    /// Sets the verdict from what was found.
+    pub fn settle(&mut self, strict: bool) {
+        self.verdict = if self.ignored.is_some() {
+            Verdict::Ignored
+        } else if self.blocked.is_some() {
+            Verdict::Blocked
+        } else if self.failed(strict) {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        };
+    }
+
+    /// The defect this trial comes down to, when it fails the run.
+    pub fn root_cause(&self, strict: bool) -> Option<RootCause> {
+        match self.verdict {
+            Verdict::Blocked => self.blocked.as_ref().map(|b| RootCause {
+                trial: b.by.clone(),
+                summary: b.reason.clone(),
+            }),
+            Verdict::Failed => {
+                let summary = match self.failures(strict).next() {
+                    Some(f) => match (&f.expected, &f.actual) {
+                        (Some(e), Some(a)) => format!("expected {e}, got {a}"),
+                        _ => f.summary.clone(),
+                    },
+                    None => match &self.snapshot {
+                        SnapshotResult::Differs { path, .. } => {
+                            format!("answers differ from the snapshot {path}")
+                        }
+                        SnapshotResult::NoBaseline { path, .. } => {
+                            format!("no baseline recorded yet at {path}")
+                        }
+                        _ => "failed".into(),
+                    },
+                };
+                Some(RootCause {
+                    trial: self.name.clone(),
+                    summary,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One vendor's part of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VendorRun {
+    /// Vendor id.
+    pub vendor: String,
+    /// The target as shown (secrets redacted), or the embedded server's URL.
+    pub target: String,
+    /// Whether the target is the embedded emulation.
+    pub embedded: bool,
+    /// Dialects replayed.
+    pub dialects: Vec<Dialect>,
+}
+
+/// What the run left on the target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CleanupSummary {
+    /// Resources created.
+    pub created: usize,
+    /// Resources deleted again.
+    pub deleted: usize,
+    /// Resources left behind: (path, trial, why).
+    pub left_behind: Vec<(String, String, String)>,
+}
+
+/// The whole run, for the summary and the reports.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The run id.
+    pub run_id: String,
+    /// The harness version.
+    pub version: String,
+    /// When the run started.
+    pub started: SystemTime,
+    /// How long it took.
+    pub duration: Duration,
+    /// The vendors run, with their targets.
+    pub vendors: Vec<VendorRun>,
+    /// `--strict`.
+    pub strict: bool,
+    /// Every trial's outcome, in plan order.
+    pub trials: Vec<TrialOutcome>,
+    /// Run-level warnings (`--insecure`, a short token...).
+    pub warnings: Vec<String>,
+    /// What was cleaned up.
+    pub cleanup: CleanupSummary,
+    /// Whether the run was interrupted (SIGINT/SIGTERM) before every trial ran.
+    pub interrupted: bool,
+}

@@ -1,0 +1,98 @@
+//! The vendor profile file format (`fixtures/vendors/<vendor>.toml`) and the Entra source
+//! objects (`fixtures/entra-source.toml`), as serde types.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::expr::Expr;
+use crate::suite::model::OneOrMany;
+
+/// One `target <- source` row of an attribute mapping.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// SCIM attribute path as Entra writes it.
+    pub target: String,
+    /// Entra source attribute or expression; empty when the guide names none (never sent).
+    pub source: String,
+    /// `source`, parsed when the profile loads.
+    #[serde(skip)]
+    pub expr: Expr,
+}
+
+/// The `[vendor]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorInfo {
+    /// Equals the file stem.
+    pub id: String,
+    /// Display name.
+    pub title: String,
+    /// The seed guide this profile comes from.
+    pub seed: String,
+    /// The tenant URL shape the guide gives (its path is where the emulation serves SCIM).
+    pub tenant_url: String,
+    /// The dialect the vendor is expected to support: `legacy`, `compliant` or `both`.
+    pub dialect: String,
+    /// Guide statements that matter but map to no field.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// `[users]` or `[groups]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceMapping {
+    /// Whether Entra provisions this resource type (groups only; users always).
+    #[serde(default = "yes")]
+    pub provisioned: bool,
+    /// Matching target attributes, precedence 1 first.
+    #[serde(default)]
+    pub matching: Vec<String>,
+    /// Target attributes the vendor requires.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// The attribute mapping, in the guide's order.
+    #[serde(default)]
+    pub mapping: Vec<Mapping>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[roles]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// `none`, or one or more of Entra's role functions.
+    pub function: OneOrMany<String>,
+    /// Role values the guide names, verbatim.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A whole profile file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    /// `[vendor]`.
+    pub vendor: VendorInfo,
+    /// `[users]`.
+    pub users: ResourceMapping,
+    /// `[groups]`.
+    pub groups: ResourceMapping,
+    /// `[roles]`.
+    pub roles: Roles,
+}
+
+/// The Entra source objects generated requests draw their values from
+/// (`fixtures/entra-source.toml`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Source user attributes (templates).
+    pub user: IndexMap<String, String>,
+    /// Source group attributes (templates).
+    pub group: IndexMap<String, String>,
+}

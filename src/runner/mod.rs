@@ -1,0 +1,91 @@
+//! The libtest-mimic adapter: one libtest trial per planned entry. Each trial runs on the engine,
+//! is compared with its snapshot, gets its verdict, and is kept for the run summary; libtest's
+//! failure message is rendered from the outcome by `report::text`.
+
+use std::sync::{Arc, Mutex};
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::exec::{run_trial, Context};
+use crate::outcome::{FindingKind, SnapshotResult, TrialOutcome};
+use crate::plan::{Planned, TrialSpec};
+use crate::report::text;
+use crate::snapshot::{self, Store};
+
+/// What every trial of a run shares besides its vendor's context.
+pub struct Shared {
+    /// The runtime trials block on.
+    pub rt: Arc<tokio::runtime::Runtime>,
+    /// `--strict`.
+    pub strict: bool,
+    /// Where snapshots are compared and recorded.
+    pub store: Arc<Store>,
+    /// Every finished outcome, in finishing order.
+    pub outcomes: Arc<Mutex<Vec<TrialOutcome>>>,
+}
+
+/// Runs one trial to its verdict: engine, snapshot, settle.
+pub async fn run_one(ctx: &Context, spec: &TrialSpec, strict: bool, store: &Store) -> TrialOutcome {
+    let mut outcome = run_trial(ctx, spec).await;
+    let unusable = outcome.findings.iter().any(|f| {
+        matches!(
+            f.kind,
+            FindingKind::Transport
+                | FindingKind::Authentication
+                | FindingKind::Setup
+                | FindingKind::Safety
+        )
+    });
+    outcome.snapshot = if unusable {
+        SnapshotResult::Skipped("the trial could not run to its end".into())
+    } else {
+        let doc = snapshot::document(&outcome, &ctx.run_id, &ctx.target.base, &ctx.redactor);
+        let name = snapshot::name(
+            &spec.entry.suite,
+            &spec.entry.id,
+            spec.dialect.map(|d| d.name()),
+        );
+        store.compare(spec.profile.id(), &name, &doc)
+    };
+    outcome.settle(strict);
+    outcome
+}
+
+/// One libtest trial per planned entry of one vendor. Ignored entries carry their reason as
+/// libtest's kind; malformed entries fail with the loader's error.
+pub fn trials(shared: &Shared, ctx: &Arc<Context>, planned: &[Planned]) -> Vec<Trial> {
+    planned
+        .iter()
+        .map(|p| match p {
+            Planned::Broken { name, error } => {
+                let msg = format!("malformed suite: {error}");
+                Trial::test(name.clone(), move || Err(Failed::from(msg)))
+            }
+            Planned::Ignored { name, reason } => {
+                let r = reason.clone();
+                Trial::ignorable_test(name.clone(), move || {
+                    Ok(libtest_mimic::Completion::ignored_with(r))
+                })
+                .with_ignored_flag(true)
+                .with_kind("ignored")
+            }
+            Planned::Trial(spec) => {
+                let (rt, ctx, spec) = (shared.rt.clone(), ctx.clone(), spec.clone());
+                let (strict, store, outcomes) =
+                    (shared.strict, shared.store.clone(), shared.outcomes.clone());
+                Trial::test(spec.name.clone(), move || {
+                    let outcome = rt.block_on(run_one(&ctx, &spec, strict, &store));
+                    let result = if outcome.verdict.fails_run() {
+                        Err(Failed::from(text::trial_message(&outcome, strict)))
+                    } else {
+                        Ok(())
+                    };
+                    if let Ok(mut all) = outcomes.lock() {
+                        all.push(outcome);
+                    }
+                    result
+                })
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,123 @@
+//! The snapshot document of a trial: its scenario exchanges (not cleanup), each with the request
+//! line, status, the headers that matter and the response body, all normalized.
+
+use serde_json::{json, Map, Value};
+use url::Url;
+
+use super::normalize::{Normalizer, HEADERS};
+use crate::core::naming::RunId;
+use crate::core::secret::Redactor;
+use crate::core::text::trim;
+use crate::outcome::{Phase, TrialOutcome};
+use crate::suite::template::as_text;
+
+/// The normalized snapshot value of a trial.
+pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &Redactor) -> Value {
+    let captured: Vec<(String, String)> = outcome
+        .captured
+        .iter()
+        .map(|(k, v)| (k.clone(), as_text(v)))
+        .collect();
+    let n = Normalizer::new(captured, run_id, base, redactor);
+    let exchanges: Vec<Value> = outcome
+        .exchanges
+        .iter()
+        .filter(|x| x.phase == Phase::Step)
+        .map(|x| {
+            let mut e = Map::new();
+            e.insert("step".into(), json!(x.step_name));
+            e.insert(
+                "request".into(),
+                json!(format!(
+                    "{} {}",
+                    x.request.method,
+                    n.text(&request_target(&x.request.url, base))
+                )),
+            );
+            match &x.response {
+                Ok(r) => {
+                    e.insert("status".into(), json!(r.status));
+                    let mut h = Map::new();
+                    for name in HEADERS {
+                        if let Some(v) = r.header(name) {
+                            let v = if *name == "etag" {
+                                "[version]".to_string()
+                            } else {
+                                n.text(v)
+                            };
+                            h.insert((*name).into(), json!(v));
+                        }
+                    }
+                    if !h.is_empty() {
+                        e.insert("headers".into(), Value::Object(h));
+                    }
+                    let body = if r.body.is_empty() {
+                        Value::Null
+                    } else {
+                        match r.json() {
+                            Some(b) => n.value(&b),
+                            None => json!(n.text(&trim(&r.body, 2000).replace('\n', " "))),
+                        }
+                    };
+                    e.insert("body".into(), body);
+                }
+                Err(err) => {
+                    e.insert("error".into(), json!(n.text(&err.to_string())));
+                }
+            }
+            Value::Object(e)
+        })
+        .collect();
+    json!({ "trial": outcome.name, "exchanges": exchanges })
+}
+
+/// The request path relative to the target, with the query decoded for reading
+/// (`Users?filter=userName eq "..."`).
+fn request_target(url: &str, base: &Url) -> String {
+    let Ok(url) = Url::parse(url) else {
+        return url.to_string();
+    };
+    let path = url.path().strip_prefix(base.path()).unwrap_or(url.path());
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
+    match url.query() {
+        None => path,
+        Some(_) => {
+            let q: Vec<String> = url.query_pairs().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{path}?{}", q.join("&"))
+        }
+    }
+}
+
+/// The snapshot name (without `.snap`): `<suite>__<entry>[__<dialect>]`.
+pub fn name(suite: &str, entry: &str, dialect: Option<&str>) -> String {
+    match dialect {
+        Some(d) => format!("{suite}__{entry}__{d}"),
+        None => format!("{suite}__{entry}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_targets_are_relative_and_decoded() {
+        let b = Url::parse("http://127.0.0.1:4000/scim/").unwrap();
+        let u = "http://127.0.0.1:4000/scim/Users?filter=userName+eq+%22a%2Bb%22&excludedAttributes=members";
+        assert_eq!(
+            request_target(u, &b),
+            "Users?filter=userName eq \"a+b\"&excludedAttributes=members"
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(name("users", "create", None), "users__create");
+        assert_eq!(
+            name("groups", "rename", Some("legacy")),
+            "groups__rename__legacy"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! Per-vendor snapshots of what the endpoint answered: each trial's exchanges [normalized]
+//! (normalize) into a [document], compared with or recorded as a baseline by the [store]. The
+//! comparison comes back as data ([`SnapshotResult`](crate::outcome::SnapshotResult)); nothing
+//! here prints.
+
+pub mod document;
+pub mod normalize;
+pub mod store;
+
+pub use document::{document, name};
+pub use store::{SnapshotMode, Store};
