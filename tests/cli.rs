@@ -33,7 +33,21 @@ impl Output {
 
 /// Runs the binary with a deadline; a hang is killed and reported, never waited on forever.
 fn run(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Result<Output, String> {
-    let mut cmd = Command::new(BIN);
+    run_bin(BIN, None, args, env, limit)
+}
+
+/// [`run`] for any copy of the binary, optionally in another working directory.
+fn run_bin(
+    bin: &str,
+    cwd: Option<&std::path::Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Result<Output, String> {
+    let mut cmd = Command::new(bin);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -401,6 +415,101 @@ fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
         .map(|d| d.count())
         .unwrap_or_default();
     expect(after == before, "CI=true never writes snapshot files", &out)
+}
+
+/// A baseline copy of zenkit's snapshots with `users__create` altered (201 recorded as 200).
+fn altered_baseline() -> Result<std::path::PathBuf, String> {
+    let root = temp_dir("snap");
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/zenkit");
+    copy_dir(&committed, &root.join("zenkit"))?;
+    let victim = root.join("zenkit/users__create.snap");
+    let text = std::fs::read_to_string(&victim).map_err(|e| e.to_string())?;
+    std::fs::write(&victim, text.replace("\"status\": 201", "\"status\": 200"))
+        .map_err(|e| e.to_string())?;
+    Ok(root)
+}
+
+fn json_format_stays_json_and_carries_the_diff() -> Result<(), Failed> {
+    let root = altered_baseline()?;
+    let out = run(
+        &[
+            "check",
+            "--vendor",
+            "zenkit",
+            "--snapshot-dir",
+            &root.to_string_lossy(),
+            "--format",
+            "json",
+        ],
+        &[("CI", "true")],
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&root);
+    let out = out?;
+    expect(out.code == Some(101), "the altered snapshot fails the run", &out)?;
+    let mut events = Vec::new();
+    for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(v) => events.push(v),
+            Err(e) => {
+                return expect(false, &format!("a stdout line is not JSON ({e}): {line}"), &out)
+            }
+        }
+    }
+    let failed = events
+        .iter()
+        .find(|e| e["event"] == "failed" && e["name"] == "zenkit::users::create");
+    let msg = failed
+        .and_then(|e| e["stdout"].as_str())
+        .unwrap_or_default();
+    expect(
+        msg.contains("differs from what the endpoint answered")
+            && msg.contains("-       \"status\": 200")
+            && msg.contains("+       \"status\": 201"),
+        "the failing trial's own event carries the diff",
+        &out,
+    )?;
+    expect(
+        !out.stdout.contains("Source:") && !out.all().contains("cargo insta test"),
+        "no insta output outside the trial's message",
+        &out,
+    )?;
+    let summary = events
+        .iter()
+        .find(|e| e["type"] == "scim-conformance" && e["event"] == "summary");
+    expect(
+        summary.is_some_and(|s| {
+            s["trials"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["name"] == "zenkit::users::create" && t["verdict"] == "failed"))
+        }),
+        "a summary event carries every trial's verdict",
+        &out,
+    )
+}
+
+fn runs_from_any_directory() -> Result<(), Failed> {
+    // An installed binary: a copy outside the package, started in an unrelated directory,
+    // finds its suites, fixtures and baselines inside itself.
+    let dir = temp_dir("installed");
+    std::fs::create_dir_all(dir.join("bin")).map_err(|e| e.to_string())?;
+    let bin = dir.join("bin/scim-conformance");
+    std::fs::copy(BIN, &bin).map_err(|e| e.to_string())?;
+    let out = run_bin(
+        &bin.to_string_lossy(),
+        Some(&dir),
+        &["check", "--vendor", "zenkit,zero"],
+        &[("CI", "true")],
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out?;
+    expect(out.code == Some(0), "check passes from another directory", &out)?;
+    expect(
+        out.stdout.contains("test result: ok"),
+        "libtest summary expected",
+        &out,
+    )
 }
 
 fn recording_twice_is_byte_identical() -> Result<(), Failed> {
@@ -792,6 +901,11 @@ fn main() -> std::process::ExitCode {
             "cli::altered-snapshot-fails-exactly-its-trial",
             altered_snapshot_fails_exactly_its_trial,
         ),
+        Trial::test(
+            "cli::json-format-stays-json-and-carries-the-diff",
+            json_format_stays_json_and_carries_the_diff,
+        ),
+        Trial::test("cli::runs-from-any-directory", runs_from_any_directory),
         Trial::test(
             "cli::recording-twice-is-byte-identical",
             recording_twice_is_byte_identical,

@@ -4,6 +4,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "selftest/architecture.rs"]
+mod architecture;
 #[path = "selftest/faults.rs"]
 mod faults;
 #[path = "selftest/lint.rs"]
@@ -20,6 +22,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("selftest: ignoring --target-url (self-tests use their own loopback servers)");
     }
     let mut trials = Vec::new();
+    trials.extend(architecture::trials());
     trials.extend(faults::trials());
     trials.extend(lint::trials());
     trials.extend(transport::trials());

@@ -444,6 +444,9 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         return Ok(ExitCode::from(EXIT_SIGINT));
     }
     let summary = prepared.finish();
+    if cli.libtest.format == Some(libtest_mimic::FormatSetting::Json) {
+        println!("{}", crate::report::events::summary_event(&summary));
+    }
     let text = text::summary(&summary);
     if !text.is_empty() {
         eprintln!("\n{text}");

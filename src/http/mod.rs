@@ -2,8 +2,10 @@
 //! ([`client`]), and OAuth 2.0 client-credentials tokens ([`oauth`]).
 
 pub mod client;
+pub mod form;
 pub mod oauth;
 pub mod target;
 
 pub use client::{ClientConfig, ClientError, Request, Response, ScimClient, TransportError};
-pub use target::{form_encode, Target, TargetError};
+pub use form::form_encode;
+pub use target::{Target, TargetError};

@@ -12,7 +12,7 @@ use url::Url;
 use base64::Engine as _;
 
 use super::client::{Request, ScimClient, TransportError};
-use super::target::form_encode;
+use super::form::form_encode;
 use crate::core::secret::{Redactor, Secret};
 
 /// Where the client credentials go in the token request.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::client::ScimClient;
+use super::form::form_encode;
 use super::oauth::{OAuth, OAuthError};
 use crate::core::secret::Secret;
 
@@ -135,11 +136,6 @@ impl Target {
     }
 }
 
-/// Encodes a query key or value as Entra does: `application/x-www-form-urlencoded`, so a space
-/// is `+`, `"` is `%22` and a literal `+` is `%2B`.
-pub fn form_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 #[cfg(test)]
 mod tests {
@@ -188,13 +184,25 @@ mod tests {
         assert_eq!(t.secrets()[0].expose(), "s3cr3t-key");
         assert_eq!(t.relative(&u).as_deref(), Some("Users"));
     }
+}
 
-    #[test]
-    fn filters_are_encoded_like_entra() {
-        assert_eq!(
-            form_encode(r#"userName eq "7d420df3-9995-4831-a406-ecf8166f5f6a""#),
-            "userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22"
-        );
-        assert_eq!(form_encode("a+b o'c@x"), "a%2Bb+o%27c%40x");
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any --target-url parses or is refused with a reason; accepted ones end in `/`.
+        #[test]
+        fn any_target_url_parses_or_errs(u in "\\PC*", v in "https?://[a-z.:@]{0,12}/[a-z/?=&%]{0,20}") {
+            for s in [u.as_str(), v.as_str()] {
+                if let Ok((t, _)) = Target::parse(s, None) {
+                    prop_assert!(t.base.path().ends_with('/'));
+                    prop_assert!(t.base.query().is_none());
+                }
+            }
+        }
     }
 }

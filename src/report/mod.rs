@@ -3,4 +3,5 @@
 //! [`text`] renders libtest failure messages and the stderr summary; the machine-readable and
 //! document formats live beside it.
 
+pub mod events;
 pub mod text;

@@ -754,3 +754,40 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Arbitrary text is loaded into a suite of entries or errors, never a panic; every
+        /// error names the file.
+        #[test]
+        fn any_text_loads_or_errs(t in "\\PC*") {
+            let s = parse_str("x", "x.toml", &t, &Tree::Embedded("fixtures"));
+            for e in s.entries.iter().filter_map(|e| e.as_ref().err()) {
+                prop_assert!(e.to_string().starts_with("x.toml"));
+            }
+        }
+
+        /// Suite-shaped text with arbitrary values: never a panic, errors carry a line.
+        #[test]
+        fn suite_shaped_text_loads_or_errs(
+            id in "[a-z-]{0,8}",
+            method in "[A-Z]{0,7}",
+            path in "[A-Za-z/{}]{0,12}",
+            key in "[a-z_]{1,10}",
+        ) {
+            let t = format!(
+                "[suite]\ntitle = \"t\"\n[[entry]]\nid = \"{id}\"\ntitle = \"t\"\n[[entry.step]]\nname = \"s\"\nmethod = \"{method}\"\npath = \"{path}\"\nexpect = [{{ {key} = 1 }}]\n"
+            );
+            let s = parse_str("x", "x.toml", &t, &Tree::Embedded("fixtures"));
+            for e in s.entries.iter().filter_map(|e| e.as_ref().err()) {
+                prop_assert!(e.position.is_some(), "{}", e);
+            }
+        }
+    }
+}

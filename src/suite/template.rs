@@ -274,3 +274,31 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any template text renders or fails with a TemplateError, never a panic.
+        #[test]
+        fn any_template_renders_or_errs(t in "\\PC*", u in "[{}|a-z ]{0,40}") {
+            let mut v = Vars::new();
+            v.set("a", Value::String("x".into()));
+            for s in [t.as_str(), u.as_str()] {
+                let _ = v.render(s, Escape::None);
+                let _ = v.render(s, Escape::PathSegment);
+                let _ = references(s);
+            }
+        }
+
+        /// Rendered text contains the literal parts of the template, in order.
+        #[test]
+        fn text_without_placeholders_renders_as_is(t in "[^{}]*") {
+            prop_assert_eq!(Vars::new().render(&t, Escape::None).unwrap(), t);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The architecture, checked: no import cycle among the crate's modules (at the top level and
+//! inside each top-level module), and the reference server uses nothing of the harness but
+//! `core`. Reads `src/` and follows every `crate::x::y` and `super::y` path.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::common::package_dir;
+
+/// Module path of a source file: `src/exec/engine.rs` -> [`exec`, `engine`].
+fn module_of(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap_or(file);
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if let Some(last) = parts.pop() {
+        let stem = last.trim_end_matches(".rs").to_string();
+        if stem != "mod" && stem != "lib" && stem != "main" {
+            parts.push(stem);
+        }
+    }
+    parts
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every module path a file refers to, made absolute (`super::` resolved), test code excluded.
+fn references(module: &[String], text: &str) -> Vec<Vec<String>> {
+    // Test modules may reach anywhere; they are not part of the layering.
+    let text = text.split("#[cfg(test)]").next().unwrap_or(text);
+    // Comments (doc links included) are not dependencies.
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = code.as_str();
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !text.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let rest = &text[i..];
+        let start_ok = i == 0 || !is_ident(bytes[i - 1]);
+        let (base, skip): (Vec<String>, usize) = if start_ok && rest.starts_with("crate::") {
+            (Vec::new(), 7)
+        } else if start_ok && rest.starts_with("super::") {
+            // `super` of the file's module (for a mod.rs, its parent).
+            let mut b = module.to_vec();
+            let mut n = 0;
+            let mut r = rest;
+            while let Some(after) = r.strip_prefix("super::") {
+                b.pop();
+                n += 7;
+                r = after;
+            }
+            (b, n)
+        } else {
+            i += 1;
+            continue;
+        };
+        let path: String = text[i + skip..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        let mut full = base;
+        full.extend(
+            path.split("::")
+                .filter(|s| !s.is_empty() && s.chars().next().is_some_and(|c| c.is_lowercase()))
+                .map(str::to_string),
+        );
+        out.push(full);
+        i += skip + path.len().max(1);
+    }
+    out
+}
+
+fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    // Depth-first search for back edges; report each cycle once.
+    fn visit(
+        n: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+        found: &mut Vec<Vec<String>>,
+    ) {
+        if let Some(pos) = stack.iter().position(|s| s == n) {
+            let mut c = stack[pos..].to_vec();
+            c.push(n.to_string());
+            found.push(c);
+            return;
+        }
+        if done.contains(n) {
+            return;
+        }
+        stack.push(n.to_string());
+        for m in edges.get(n).into_iter().flatten() {
+            visit(m, edges, stack, done, found);
+        }
+        stack.pop();
+        done.insert(n.to_string());
+    }
+    let mut found = Vec::new();
+    let mut done = BTreeSet::new();
+    for n in edges.keys() {
+        visit(n, edges, &mut Vec::new(), &mut done, &mut found);
+    }
+    found
+}
+
+fn no_cycles() -> Result<(), Failed> {
+    let src = package_dir().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.retain(|f| !f.ends_with("main.rs"));
+    let mut top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut inner: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut server_uses = BTreeSet::new();
+    for f in &files {
+        let module = module_of(&src, f);
+        let Some(me) = module.first().cloned() else {
+            continue;
+        };
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        for r in references(&module, &text) {
+            let Some(to) = r.first() else { continue };
+            if *to != me {
+                top.entry(me.clone()).or_default().insert(to.clone());
+                if me == "server" {
+                    server_uses.insert(to.clone());
+                }
+            } else if let (Some(a), Some(b)) = (module.get(1), r.get(1)) {
+                if a != b {
+                    inner
+                        .entry(format!("{me}::{a}"))
+                        .or_default()
+                        .insert(format!("{me}::{b}"));
+                }
+            }
+        }
+    }
+    let mut problems: Vec<String> = cycles(&top)
+        .into_iter()
+        .chain(cycles(&inner))
+        .map(|c| format!("import cycle: {}", c.join(" -> ")))
+        .collect();
+    server_uses.remove("core");
+    if !server_uses.is_empty() {
+        problems.push(format!(
+            "the reference server must share only `core` with the harness, but uses {server_uses:?}"
+        ));
+    }
+    if top.len() < 8 {
+        problems.push(format!("too few modules found ({top:?}): is src/ where it should be?"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+/// The trials of this module.
+pub fn trials() -> Vec<Trial> {
+    vec![Trial::test("architecture::no-import-cycles", no_cycles)]
+}
