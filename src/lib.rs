@@ -17,6 +17,7 @@ pub mod check;
 pub mod cleanup;
 pub mod cli;
 pub mod client;
+pub mod core;
 pub mod dialect;
 pub mod exec;
 pub mod ledger;

@@ -1,10 +1,9 @@
 //! SCIM filter expressions (RFC 7644 §3.4.2.2): attribute paths, parsing, validation and matching.
 
+use crate::core::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use crate::server::error::ScimError;
 use crate::server::store::ResourceKind;
-use crate::server::util::{
-    canonical_name, get_ci, parse_bool_str, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA,
-};
+use crate::server::util::{canonical_name, get_ci, parse_bool_str};
 use serde_json::{Map, Value};
 
 /// An attribute path `[urn:]attr[.sub]`; core-schema URN prefixes are dropped while parsing.

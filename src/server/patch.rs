@@ -1,13 +1,14 @@
 //! RFC 7644 §3.5.2 PATCH: PatchOp parsing and application in both Entra dialects, with fault hooks;
 //! also the attribute normalisation shared with create/replace (active, primary, roles, manager, members).
 
+use crate::core::scim::{ENTERPRISE_USER_SCHEMA, ENTRA_ROLE_TYPE, PATCH_OP_SCHEMA};
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
 use crate::server::filter::{self, AttrPath, Filter, MatchOptions};
 use crate::server::store::{MemberInfo, ResourceKind};
 use crate::server::util::{
     canonical_name, ensure_schema, get_ci, key_ci, parse_bool_str, remove_ci,
-    ENTERPRISE_USER_SCHEMA, MULTI_VALUED_WITH_PRIMARY, PATCH_OP_SCHEMA,
+    MULTI_VALUED_WITH_PRIMARY,
 };
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -680,7 +681,7 @@ pub fn normalize_roles(v: &Value, faults: &BTreeSet<Fault>) -> Result<Vec<Value>
                 let typ = get_ci(&o, "type")
                     .filter(|t| t.is_string())
                     .cloned()
-                    .unwrap_or_else(|| Value::from("WindowsAzureActiveDirectoryRole"));
+                    .unwrap_or_else(|| Value::from(ENTRA_ROLE_TYPE));
                 m.insert("type".into(), typ);
                 let primary = get_ci(&o, "primary")
                     .or_else(|| get_ci(&inner, "primary"))

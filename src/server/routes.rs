@@ -1,15 +1,14 @@
 //! HTTP layer: routing under the base path, bearer auth, query handling, projection and the
 //! per-route handlers for Users, Groups and the discovery endpoints.
 
+use crate::core::scim::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA};
 use crate::server::discovery;
 use crate::server::error::{scim_response, ScimError};
 use crate::server::faults::Fault;
 use crate::server::filter::{self, AttrPath, FilterError, MatchOptions};
 use crate::server::patch::{self, PatchContext};
 use crate::server::store::{not_found, ResourceKind, Store};
-use crate::server::util::{
-    get_ci, key_ci, remove_ci, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA,
-};
+use crate::server::util::{get_ci, key_ci, remove_ci};
 use crate::server::{AppState, ServerConfig};
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -2,7 +2,7 @@
 //! fault family shows each fault changes observable behaviour versus the correct server.
 
 use super::*;
-use crate::server::util::{ENTERPRISE_USER_SCHEMA as ENT, PATCH_OP_SCHEMA};
+use crate::core::scim::{ENTERPRISE_USER_SCHEMA as ENT, PATCH_OP_SCHEMA};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 

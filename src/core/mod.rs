@@ -1,0 +1,3 @@
+//! Vocabulary and small utilities shared by the harness and the reference server.
+
+pub mod scim;
