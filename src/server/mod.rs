@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod normalize;
 pub mod oauth;
 pub mod patch;
 mod routes;
