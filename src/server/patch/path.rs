@@ -21,7 +21,7 @@ impl PatchPath {
     /// Parses a PATCH path; any problem is 400 invalidPath.
     pub fn parse(s: &str) -> Result<PatchPath, ScimError> {
         let s = s.trim();
-        let Some(open) = s.find('[') else {
+        let Some((head, after_open)) = s.split_once('[') else {
             let p = AttrPath::parse(s).map_err(ScimError::InvalidPath)?;
             return Ok(PatchPath {
                 urn: p.urn,
@@ -30,20 +30,18 @@ impl PatchPath {
                 sub: p.sub,
             });
         };
-        let close = s
-            .rfind(']')
-            .filter(|c| *c > open)
+        let (inner, suffix) = after_open
+            .rsplit_once(']')
             .ok_or_else(|| ScimError::InvalidPath(format!("unbalanced brackets in path `{s}`")))?;
-        let base = AttrPath::parse(&s[..open]).map_err(ScimError::InvalidPath)?;
+        let base = AttrPath::parse(head).map_err(ScimError::InvalidPath)?;
         if base.sub.is_some() {
             return Err(ScimError::InvalidPath(format!(
                 "a value filter must follow a plain attribute in path `{s}`"
             )));
         }
-        let filter = filter::parse_inner(&s[open + 1..close]).map_err(|e| {
+        let filter = filter::parse_inner(inner).map_err(|e| {
             ScimError::InvalidPath(format!("invalid value filter in path `{s}`: {e}"))
         })?;
-        let suffix = &s[close + 1..];
         let sub = if suffix.is_empty() {
             None
         } else {

@@ -411,3 +411,15 @@ fn patch_faults() {
     .unwrap_or_default();
     assert!(ext.get(ENT).is_none());
 }
+
+#[test]
+fn path_parser_never_panics_and_only_says_invalid_path() {
+    use crate::server::tests::props::{config, scimish};
+    use proptest::prelude::*;
+    proptest!(config(), |(text in scimish())| {
+        match PatchPath::parse(&text) {
+            Ok(_) | Err(ScimError::InvalidPath(_)) => {}
+            Err(other) => prop_assert!(false, "{text:?}: {other:?}"),
+        }
+    });
+}

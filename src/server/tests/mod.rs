@@ -3,6 +3,7 @@
 
 mod faults;
 mod lifecycle;
+pub(super) mod props;
 mod socket;
 
 use super::*;
@@ -154,6 +155,13 @@ impl Api {
         let r = self
             .post("Users", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name, "active": true}))
             .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Creates a group and returns its id.
+    pub async fn group(&self, body: Value) -> String {
+        let r = self.post("Groups", body).await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.json()["id"].as_str().unwrap_or_default().to_string()
     }
