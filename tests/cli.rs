@@ -446,13 +446,21 @@ fn json_format_stays_json_and_carries_the_diff() -> Result<(), Failed> {
     );
     let _ = std::fs::remove_dir_all(&root);
     let out = out?;
-    expect(out.code == Some(101), "the altered snapshot fails the run", &out)?;
+    expect(
+        out.code == Some(101),
+        "the altered snapshot fails the run",
+        &out,
+    )?;
     let mut events = Vec::new();
     for line in out.stdout.lines().filter(|l| !l.trim().is_empty()) {
         match serde_json::from_str::<serde_json::Value>(line) {
             Ok(v) => events.push(v),
             Err(e) => {
-                return expect(false, &format!("a stdout line is not JSON ({e}): {line}"), &out)
+                return expect(
+                    false,
+                    &format!("a stdout line is not JSON ({e}): {line}"),
+                    &out,
+                )
             }
         }
     }
@@ -479,9 +487,10 @@ fn json_format_stays_json_and_carries_the_diff() -> Result<(), Failed> {
         .find(|e| e["type"] == "scim-conformance" && e["event"] == "summary");
     expect(
         summary.is_some_and(|s| {
-            s["trials"]
-                .as_array()
-                .is_some_and(|t| t.iter().any(|t| t["name"] == "zenkit::users::create" && t["verdict"] == "failed"))
+            s["trials"].as_array().is_some_and(|t| {
+                t.iter()
+                    .any(|t| t["name"] == "zenkit::users::create" && t["verdict"] == "failed")
+            })
         }),
         "a summary event carries every trial's verdict",
         &out,
@@ -504,7 +513,11 @@ fn runs_from_any_directory() -> Result<(), Failed> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     let out = out?;
-    expect(out.code == Some(0), "check passes from another directory", &out)?;
+    expect(
+        out.code == Some(0),
+        "check passes from another directory",
+        &out,
+    )?;
     expect(
         out.stdout.contains("test result: ok"),
         "libtest summary expected",

@@ -2,10 +2,10 @@
 //! deliberately broken server, malformed suites reported precisely. Accepts (and ignores) the
 //! harness flags, so `cargo test -- --target-url X` works for the whole package.
 
-#[path = "common/mod.rs"]
-mod common;
 #[path = "selftest/architecture.rs"]
 mod architecture;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "selftest/faults.rs"]
 mod faults;
 #[path = "selftest/lint.rs"]

@@ -23,8 +23,8 @@ pub const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProvi
 pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 /// Schema (definition) schema URN.
 pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
-/// The role `type` Entra sends in `roles` items.
-pub const ROLE_TYPE: &str = "WindowsAzureActiveDirectoryRole";
+/// The `type` Entra ID gives the app roles it provisions (`roles[].type`).
+pub const ENTRA_ROLE_TYPE: &str = "WindowsAzureActiveDirectoryRole";
 
 /// Entra's app-role mapping functions, as written in attribute mappings.
 pub const ROLE_FUNCTIONS: &[&str] = &[

@@ -30,6 +30,7 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
     let mut run = TrialRun {
         ctx,
         spec,
+        caps: spec.profile.capabilities(),
         vars: Vars::new(),
         out,
     };
@@ -56,6 +57,7 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
 struct TrialRun<'a> {
     ctx: &'a Context,
     spec: &'a TrialSpec,
+    caps: std::collections::BTreeSet<String>,
     vars: Vars,
     out: TrialOutcome,
 }
@@ -244,7 +246,7 @@ impl TrialRun<'_> {
         for e in &step.expects {
             if let Some(m) = e.evaluate(&response, &self.vars) {
                 let mut f = self.finding(FindingKind::Expectation, at, subject_name(&e.subject));
-                f.severity = e.severity;
+                f.severity = e.severity_for(|cap| self.caps.contains(cap));
                 f.location.expect = Some(e.index);
                 f.expected = Some(self.ctx.redactor.scrub(&m.expected));
                 f.actual = Some(self.ctx.redactor.scrub(&m.actual));

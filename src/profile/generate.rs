@@ -10,7 +10,7 @@ use super::model::ResourceMapping;
 use super::VendorProfile;
 use crate::core::dialect::Dialect;
 use crate::core::scim::{
-    ADSCIM_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, ROLE_TYPE, USER_SCHEMA,
+    ADSCIM_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA, ENTRA_ROLE_TYPE, GROUP_SCHEMA, USER_SCHEMA,
 };
 use crate::suite::template::{as_text, Escape, Vars};
 
@@ -141,11 +141,13 @@ impl VendorProfile {
 /// One role object in the shape a role function sends on create.
 pub fn role_object(function: &str, value: &str) -> Value {
     match function {
-        "SingleAppRoleAssignment" => json!({"primary": true, "type": ROLE_TYPE, "value": value}),
-        "AppRoleAssignmentsComplex" => {
-            json!({"primary": false, "type": ROLE_TYPE, "displayName": value, "value": value})
+        "SingleAppRoleAssignment" => {
+            json!({"primary": true, "type": ENTRA_ROLE_TYPE, "value": value})
         }
-        _ => json!({"primary": false, "type": ROLE_TYPE, "display": value, "value": value}),
+        "AppRoleAssignmentsComplex" => {
+            json!({"primary": false, "type": ENTRA_ROLE_TYPE, "displayName": value, "value": value})
+        }
+        _ => json!({"primary": false, "type": ENTRA_ROLE_TYPE, "display": value, "value": value}),
     }
 }
 

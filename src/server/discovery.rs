@@ -1,6 +1,6 @@
 //! Discovery documents: /ServiceProviderConfig, /Schemas and /ResourceTypes.
 
-use crate::server::util::{
+use crate::core::scim::{
     ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, RESOURCE_TYPE_SCHEMA,
     SCHEMA_SCHEMA, SPC_SCHEMA, USER_SCHEMA,
 };

@@ -1,7 +1,7 @@
 //! The SCIM error type and its RFC 7644 §3.12 JSON rendering, plus the shared response builder.
 
+use crate::core::scim::ERROR_SCHEMA;
 use crate::server::faults::Fault;
-use crate::server::util::ERROR_SCHEMA;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,10 +1,9 @@
 //! SCIM filter expressions (RFC 7644 §3.4.2.2): attribute paths, parsing, validation and matching.
 
+use crate::core::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use crate::server::error::ScimError;
 use crate::server::store::ResourceKind;
-use crate::server::util::{
-    canonical_name, get_ci, parse_bool_str, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA,
-};
+use crate::server::util::{canonical_name, get_ci, parse_bool_str};
 use serde_json::{Map, Value};
 
 /// An attribute path `[urn:]attr[.sub]`; core-schema URN prefixes are dropped while parsing.
@@ -28,13 +27,10 @@ impl AttrPath {
     /// Parses `attr`, `attr.sub`, `urn:...:attr` or `urn:...:attr.sub`.
     pub fn parse(input: &str) -> Result<AttrPath, String> {
         let s = input.trim();
-        let (urn, rest) = if s.len() > 4 && s[..4].eq_ignore_ascii_case("urn:") {
-            match s.rfind(':') {
-                Some(i) => (Some(&s[..i]), &s[i + 1..]),
-                None => (None, s),
-            }
-        } else {
-            (None, s)
+        let has_urn = s.len() > 4 && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+        let (urn, rest) = match s.rsplit_once(':') {
+            Some((urn, rest)) if has_urn => (Some(urn), rest),
+            _ => (None, s),
         };
         let mut parts = rest.split('.');
         let attr = parts.next().unwrap_or_default();
@@ -422,7 +418,7 @@ impl Parser {
             self.expect(&Tok::RBracket)?;
             let sub_test = match self.peek() {
                 Some(Tok::Word(w)) if w.starts_with('.') => {
-                    let sub = w[1..].to_string();
+                    let sub = w.strip_prefix('.').unwrap_or_default().to_string();
                     if !valid_name(&sub) {
                         return Err(syntax(format!("`{w}` is not a valid sub-attribute")));
                     }
@@ -955,5 +951,23 @@ mod tests {
             template(&parse_inner(r#"type co "w""#).unwrap_or_else(|e| panic!("{e}"))),
             None
         );
+    }
+
+    #[test]
+    fn parsers_never_panic() {
+        use crate::server::tests::props::{config, scimish};
+        use proptest::prelude::*;
+        let u = user();
+        proptest!(config(), |(text in scimish())| {
+            let _ = AttrPath::parse(&text);
+            let _ = parse_inner(&text);
+            if let Ok(f) = parse(&text) {
+                for kind in [ResourceKind::User, ResourceKind::Group] {
+                    let _ = validate(&f, kind, true);
+                }
+                let _ = matches(&u, &f, &MatchOptions::default());
+                let _ = template(&f);
+            }
+        });
     }
 }

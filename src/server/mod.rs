@@ -1,10 +1,14 @@
 //! In-memory reference SCIM 2.0 server (axum) that behaves the way Microsoft Entra ID provisioning
 //! needs, in both Entra PATCH dialects, with switchable faults for the project's self-tests.
 
+// Request input is arbitrary text: slicing it by byte offsets can panic mid-character.
+#![deny(clippy::string_slice)]
+
 pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod normalize;
 pub mod oauth;
 pub mod patch;
 mod routes;

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
 use serde_json::json;
 
 /// The path of the token endpoint (outside the SCIM base path).
@@ -125,6 +128,12 @@ fn error(status: StatusCode, code: &str, description: &str) -> Response {
         .into_response()
 }
 
+/// Standard base64, padded or not (clients differ on the trailing `=`).
+const BASIC_B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))` -> (id, secret).
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -132,7 +141,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = String::from_utf8(base64_decode(b64.trim())?).ok()?;
+    let decoded = String::from_utf8(BASIC_B64.decode(b64.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
     let dec = |s: &str| {
         url::form_urlencoded::parse(format!("x={s}").as_bytes())
@@ -142,35 +151,6 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((dec(id)?, dec(secret)?))
 }
 
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'=').collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= val(*c)? << (18 - 6 * i);
-        }
-        out.push((n >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,10 +158,7 @@ mod tests {
     #[test]
     fn basic_credentials_round_trip() {
         let mut h = HeaderMap::new();
-        let encoded = {
-            use base64::Engine as _;
-            base64::engine::general_purpose::STANDARD.encode(b"my%20id:s%3Acret")
-        };
+        let encoded = BASIC_B64.encode(b"my%20id:s%3Acret");
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Basic {encoded}")).unwrap(),
@@ -190,5 +167,14 @@ mod tests {
             basic_credentials(&h),
             Some(("my id".into(), "s:cret".into()))
         );
+        // Unpadded is accepted too; garbage is not credentials.
+        let unpadded = BASIC_B64.encode(b"ab:c").trim_end_matches('=').to_string();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {unpadded}")).unwrap(),
+        );
+        assert_eq!(basic_credentials(&h), Some(("ab".into(), "c".into())));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic %%%"));
+        assert_eq!(basic_credentials(&h), None);
     }
 }

@@ -1,15 +1,15 @@
 //! HTTP layer: routing under the base path, bearer auth, query handling, projection and the
 //! per-route handlers for Users, Groups and the discovery endpoints.
 
+use crate::core::scim::{ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA};
 use crate::server::discovery;
 use crate::server::error::{scim_response, ScimError};
 use crate::server::faults::Fault;
 use crate::server::filter::{self, AttrPath, FilterError, MatchOptions};
+use crate::server::normalize;
 use crate::server::patch::{self, PatchContext};
 use crate::server::store::{not_found, ResourceKind, Store};
-use crate::server::util::{
-    get_ci, key_ci, remove_ci, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA,
-};
+use crate::server::util::{get_ci, key_ci, remove_ci};
 use crate::server::{AppState, ServerConfig};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -497,12 +497,12 @@ impl Ctx<'_> {
             body.insert("schemas".into(), json!([self.kind.core_schema()]));
         }
         match self.kind {
-            ResourceKind::User => patch::normalize_new_user(&mut body, self.faults())?,
+            ResourceKind::User => normalize::normalize_new_user(&mut body, self.faults())?,
             ResourceKind::Group => {
                 let key = key_ci(&body, "members").unwrap_or_else(|| "members".into());
                 let members = match body.get(&key) {
                     None | Some(Value::Null) => Vec::new(),
-                    Some(v) => patch::normalize_members(v, &|id| store.member_info(id))?,
+                    Some(v) => normalize::normalize_members(v, &|id| store.member_info(id))?,
                 };
                 body.insert(key, Value::Array(members));
             }

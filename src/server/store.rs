@@ -1,7 +1,8 @@
 //! The in-memory resource store: ids, meta, versions, case-insensitive uniqueness, member lookup.
 
+use crate::core::scim::{GROUP_SCHEMA, USER_SCHEMA};
 use crate::server::error::ScimError;
-use crate::server::util::{get_ci, key_ci, now_rfc3339, GROUP_SCHEMA, USER_SCHEMA};
+use crate::server::util::{get_ci, key_ci, now_rfc3339};
 use serde_json::{json, Map, Value};
 
 /// The two resource types the server stores.

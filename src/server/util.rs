@@ -1,30 +1,7 @@
-//! Shared helpers: SCIM URNs, RFC 3339 timestamps, case-insensitive JSON access and value coercion.
+//! Shared helpers: RFC 3339 timestamps, case-insensitive JSON access and value coercion.
 
 use serde_json::{Map, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Core User schema URN.
-pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-/// Core Group schema URN.
-pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-/// Enterprise User extension schema URN.
-pub const ENTERPRISE_USER_SCHEMA: &str =
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-/// Extra group schema URN Entra ID sends on group creation.
-pub const ADSCIM_GROUP_SCHEMA: &str =
-    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
-/// ListResponse message URN.
-pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-/// Error message URN.
-pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-/// PatchOp message URN.
-pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-/// ServiceProviderConfig schema URN.
-pub const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
-/// ResourceType schema URN.
-pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
-/// Schema (definition) schema URN.
-pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 
 /// Formats a point in time as an RFC 3339 UTC timestamp with milliseconds, e.g. `2024-02-29T12:00:00.000Z`.
 pub fn format_rfc3339(t: SystemTime) -> String {

@@ -174,6 +174,8 @@ pub struct Expect {
     pub severity: Severity,
     /// Evaluate only when the status is one of these.
     pub when_status: Option<Vec<u16>>,
+    /// Entra severity only for vendors with this capability; `rfc` for the others.
+    pub entra_if: Option<String>,
     /// Why it matters (printed with failures).
     pub why: Option<String>,
 }
@@ -218,6 +220,14 @@ impl Expect {
             Predicate::OneOf(v) => format!("is one of {}", Value::Array(v.clone())),
         };
         format!("{subject} {predicate}")
+    }
+
+    /// The severity for a vendor with these capabilities (see [`Expect::entra_if`]).
+    pub fn severity_for(&self, has: impl Fn(&str) -> bool) -> Severity {
+        match &self.entra_if {
+            Some(cap) if !has(cap) => Severity::Rfc,
+            _ => self.severity,
+        }
     }
 
     /// Evaluates against a response. `None`: satisfied (or not applicable by `when_status`).
@@ -416,6 +426,7 @@ mod tests {
             predicate,
             severity: Severity::Entra,
             when_status: None,
+            entra_if: None,
             why: None,
         }
     }

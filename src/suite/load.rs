@@ -538,6 +538,16 @@ fn check_step(
 fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     let severity = s.severity.unwrap_or(Severity::Entra);
     let when_status = s.when_status.as_ref().map(|w| w.to_vec());
+    let entra_if = s.entra_if.clone();
+    if let Some(cap) = &entra_if {
+        check_need(cap).map_err(|m| ("entra_if".to_string(), m))?;
+        if s.severity == Some(Severity::Rfc) {
+            return Err((
+                "entra_if".into(),
+                "`entra_if` raises an rfc check to entra for some vendors: drop `severity = \"rfc\"`".into(),
+            ));
+        }
+    }
     let why = s.why.clone();
     let subjects = [s.status.is_some(), s.header.is_some(), s.pointer.is_some()];
     if subjects.iter().filter(|b| **b).count() != 1 {
@@ -560,6 +570,7 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
             predicate: Predicate::StatusIn(status.to_vec()),
             severity,
             when_status,
+            entra_if,
             why,
         });
     }
@@ -643,6 +654,7 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
         predicate,
         severity,
         when_status,
+        entra_if,
         why,
     })
 }

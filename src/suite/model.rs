@@ -179,6 +179,10 @@ pub struct ExpectSpec {
     /// Evaluate only when the response status is one of these.
     #[serde(default)]
     pub when_status: Option<OneOrMany<u16>>,
+    /// A capability (`match:users:externalId`): the check is `entra` when the vendor's profile
+    /// has it (Entra really sends the request for that vendor) and `rfc` otherwise.
+    #[serde(default)]
+    pub entra_if: Option<String>,
     /// Why it matters, printed with a failure.
     #[serde(default)]
     pub why: Option<String>,

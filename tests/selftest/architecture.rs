@@ -167,7 +167,9 @@ fn no_cycles() -> Result<(), Failed> {
         ));
     }
     if top.len() < 8 {
-        problems.push(format!("too few modules found ({top:?}): is src/ where it should be?"));
+        problems.push(format!(
+            "too few modules found ({top:?}): is src/ where it should be?"
+        ));
     }
     if problems.is_empty() {
         Ok(())

@@ -1,0 +1,511 @@
+//! Applying parsed PATCH operations to a copy of a stored resource: paths, path-less values,
+//! value filters, the enterprise extension, with the fault hooks that change each.
+
+use super::members::patch_members;
+use super::path::PatchPath;
+use super::request::{OpKind, PatchOperation};
+use super::roles::patch_roles;
+use crate::core::scim::ENTERPRISE_USER_SCHEMA;
+use crate::server::error::ScimError;
+use crate::server::faults::Fault;
+use crate::server::filter::{self, Filter, MatchOptions};
+use crate::server::normalize::{
+    coerce_active, coerce_primary, normalize_manager, normalize_manager_in, push_unique, same_item,
+};
+use crate::server::store::{MemberInfo, ResourceKind};
+use crate::server::util::{canonical_name, ensure_schema, key_ci, remove_ci};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// What PATCH application needs from its surroundings.
+pub struct PatchContext<'a> {
+    /// The resource type being patched.
+    pub kind: ResourceKind,
+    /// Enabled faults.
+    pub faults: &'a BTreeSet<Fault>,
+    /// Looks up a member id (for `display`/`type` of group members).
+    pub member_info: &'a dyn Fn(&str) -> Option<MemberInfo>,
+}
+
+impl PatchContext<'_> {
+    /// True if `f` is switched on.
+    pub(super) fn has(&self, f: Fault) -> bool {
+        self.faults.contains(&f)
+    }
+}
+
+/// Applies `ops` to a copy of `resource`; the copy is returned only if every operation succeeded.
+pub fn apply_patch(
+    resource: &Value,
+    ops: &[PatchOperation],
+    ctx: &PatchContext<'_>,
+) -> Result<Value, ScimError> {
+    let mut res = resource
+        .as_object()
+        .cloned()
+        .ok_or_else(|| ScimError::Internal("stored resource is not an object".into()))?;
+    for op in ops {
+        apply_operation(&mut res, op, ctx)?;
+    }
+    if ctx.kind == ResourceKind::User {
+        coerce_primary(&mut res);
+        normalize_manager_in(&mut res)?;
+    }
+    Ok(Value::Object(res))
+}
+
+fn is_plain_active(path: &str) -> bool {
+    PatchPath::parse(path).is_ok_and(|p| {
+        p.urn.is_none()
+            && p.filter.is_none()
+            && p.sub.is_none()
+            && p.attr.eq_ignore_ascii_case("active")
+    })
+}
+
+fn apply_operation(
+    res: &mut Map<String, Value>,
+    op: &PatchOperation,
+    ctx: &PatchContext<'_>,
+) -> Result<(), ScimError> {
+    let patch_ignored = ctx.kind == ResourceKind::User && ctx.has(Fault::PatchIgnored);
+    match &op.path {
+        Some(path) => {
+            if patch_ignored && !is_plain_active(path) {
+                return Ok(());
+            }
+            let lower = path.trim().to_ascii_lowercase();
+            if ctx.has(Fault::MemberRemoveFilterRejected)
+                && op.op == OpKind::Remove
+                && lower.starts_with("members[")
+            {
+                return Err(ScimError::InvalidPath(format!("unsupported path `{path}`")));
+            }
+            if ctx.has(Fault::RolesReadonly)
+                && ctx.kind == ResourceKind::User
+                && lower.starts_with("roles")
+            {
+                return Err(ScimError::Mutability("roles are read-only".into()));
+            }
+            apply_at(res, op.op, path, op.value.as_ref(), ctx)
+        }
+        None => {
+            if ctx.has(Fault::PathlessRejected) {
+                return Err(ScimError::NoTarget("an operation needs a path".into()));
+            }
+            if op.op == OpKind::Remove {
+                return Err(ScimError::NoTarget(
+                    "a remove operation needs a path".into(),
+                ));
+            }
+            let Some(Value::Object(obj)) = &op.value else {
+                return Err(ScimError::InvalidValue(
+                    "an add/replace without a path needs an object value".into(),
+                ));
+            };
+            for (k, v) in obj {
+                if ["id", "meta", "schemas"]
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(k))
+                {
+                    continue;
+                }
+                if ctx.has(Fault::PathlessDottedKeysIgnored) && (k.contains('.') || k.contains(':'))
+                {
+                    continue;
+                }
+                if patch_ignored && !k.eq_ignore_ascii_case("active") {
+                    continue;
+                }
+                apply_at(res, op.op, k, Some(v), ctx)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn known_extension(path: &str) -> Option<&'static str> {
+    path.trim()
+        .eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA)
+        .then_some(ENTERPRISE_USER_SCHEMA)
+}
+
+fn remove_schema(res: &mut Map<String, Value>, urn: &str) {
+    if let Some(Value::Array(items)) = key_ci(res, "schemas").and_then(|k| res.get_mut(&k)) {
+        items.retain(|s| !s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn)));
+    }
+}
+
+fn apply_at(
+    res: &mut Map<String, Value>,
+    op: OpKind,
+    path: &str,
+    value: Option<&Value>,
+    ctx: &PatchContext<'_>,
+) -> Result<(), ScimError> {
+    if let Some(urn) = known_extension(path) {
+        if ctx.kind != ResourceKind::User {
+            return Err(ScimError::InvalidPath(format!(
+                "`{path}` does not apply to groups"
+            )));
+        }
+        if ctx.has(Fault::ExtensionIgnored) {
+            return Ok(());
+        }
+        if op == OpKind::Remove {
+            remove_ci(res, urn);
+            remove_schema(res, urn);
+            return Ok(());
+        }
+        let Some(Value::Object(obj)) = value else {
+            return Err(ScimError::InvalidValue(format!(
+                "`{urn}` needs an object value"
+            )));
+        };
+        ensure_extension(res, urn, ctx.kind)?;
+        for (k, v) in obj {
+            apply_at(res, op, &format!("{urn}:{k}"), Some(v), ctx)?;
+        }
+        return Ok(());
+    }
+    let mut pp = PatchPath::parse(path)?;
+    if pp.urn.is_none() && ctx.kind == ResourceKind::User && pp.attr.eq_ignore_ascii_case("manager")
+    {
+        pp.urn = Some(ENTERPRISE_USER_SCHEMA.to_string());
+    }
+    if pp.is_enterprise() && ctx.has(Fault::ExtensionIgnored) {
+        return Ok(());
+    }
+    let attr_l = pp.attr.to_ascii_lowercase();
+    let is_core = pp.urn.is_none();
+    if is_core && (attr_l == "id" || attr_l == "meta") {
+        return Err(ScimError::Mutability(format!("`{}` is read-only", pp.attr)));
+    }
+    let is_user = ctx.kind == ResourceKind::User;
+    if is_core && is_user && attr_l == "active" && ctx.has(Fault::ActiveIgnored) {
+        return Ok(());
+    }
+    if is_core && is_user && attr_l == "roles" && ctx.has(Fault::RolesDropped) {
+        return Ok(());
+    }
+    let container: &mut Map<String, Value> = match &pp.urn {
+        None => res,
+        Some(urn) => {
+            if op == OpKind::Remove {
+                let Some(k) = key_ci(res, urn) else {
+                    return Ok(());
+                };
+                match res.get_mut(&k) {
+                    Some(Value::Object(c)) => c,
+                    _ => return Ok(()),
+                }
+            } else {
+                ensure_extension(res, urn, ctx.kind)?
+            }
+        }
+    };
+    let key = key_ci(container, &pp.attr).unwrap_or_else(|| canonical_name(&pp.attr));
+    match (&pp.filter, &pp.sub) {
+        (None, None) => {
+            if is_core && is_user && attr_l == "active" {
+                set_active(container, key, op, value, ctx)
+            } else if pp.is_enterprise() && attr_l == "manager" {
+                set_manager(container, key, op, value)
+            } else if is_core && !is_user && attr_l == "members" {
+                patch_members(container, key, op, value, ctx)
+            } else if is_core && is_user && attr_l == "roles" {
+                patch_roles(container, key, op, value, ctx)
+            } else {
+                patch_whole(container, key, op, value)
+            }
+        }
+        (None, Some(sub)) => patch_sub(container, key, sub, op, value),
+        (Some(filter), sub) => {
+            if is_core
+                && !is_user
+                && attr_l == "members"
+                && op == OpKind::Remove
+                && ctx.has(Fault::MemberRemoveIgnored)
+            {
+                return Ok(());
+            }
+            patch_value_path(container, key, filter, sub.as_deref(), op, value, ctx)
+        }
+    }
+}
+
+fn ensure_extension<'m>(
+    res: &'m mut Map<String, Value>,
+    urn: &str,
+    kind: ResourceKind,
+) -> Result<&'m mut Map<String, Value>, ScimError> {
+    ensure_schema(res, urn, kind.core_schema());
+    let key = key_ci(res, urn).unwrap_or_else(|| urn.to_string());
+    let entry = res.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    entry
+        .as_object_mut()
+        .ok_or_else(|| ScimError::Internal(format!("`{urn}` is not an object")))
+}
+
+pub(super) fn need_value<'v>(value: Option<&'v Value>, what: &str) -> Result<&'v Value, ScimError> {
+    value
+        .ok_or_else(|| ScimError::InvalidValue(format!("an add/replace of `{what}` needs a value")))
+}
+
+fn set_active(
+    container: &mut Map<String, Value>,
+    key: String,
+    op: OpKind,
+    value: Option<&Value>,
+    ctx: &PatchContext<'_>,
+) -> Result<(), ScimError> {
+    if op == OpKind::Remove {
+        container.shift_remove(&key);
+        return Ok(());
+    }
+    let b = coerce_active(need_value(value, "active")?, ctx.faults)?;
+    container.insert(key, Value::Bool(b));
+    Ok(())
+}
+
+fn set_manager(
+    container: &mut Map<String, Value>,
+    key: String,
+    op: OpKind,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    let new = if op == OpKind::Remove {
+        None
+    } else {
+        normalize_manager(value)?
+    };
+    match new {
+        Some(m) => {
+            container.insert(key, m);
+        }
+        None => {
+            container.shift_remove(&key);
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn existing_list(container: &Map<String, Value>, key: &str) -> Vec<Value> {
+    match container.get(key) {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![other.clone()],
+    }
+}
+
+/// Merges `new` into `existing` sub-attribute by sub-attribute (null removes).
+fn merge(existing: &mut Map<String, Value>, new: &Map<String, Value>) {
+    for (k, v) in new {
+        let ek = key_ci(existing, k).unwrap_or_else(|| k.clone());
+        match (existing.get_mut(&ek), v) {
+            (_, Value::Null) => {
+                existing.shift_remove(&ek);
+            }
+            (Some(Value::Object(e)), Value::Object(n)) => merge(e, n),
+            _ => {
+                existing.insert(ek, v.clone());
+            }
+        }
+    }
+}
+
+fn patch_whole(
+    container: &mut Map<String, Value>,
+    key: String,
+    op: OpKind,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    if op == OpKind::Remove {
+        match (container.get_mut(&key), value) {
+            (Some(Value::Array(items)), Some(v)) if !v.is_null() => {
+                let targets = match v {
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.clone()],
+                };
+                items.retain(|it| !targets.iter().any(|t| same_item(it, t)));
+                if items.is_empty() {
+                    container.shift_remove(&key);
+                }
+            }
+            _ => {
+                container.shift_remove(&key);
+            }
+        }
+        return Ok(());
+    }
+    let v = need_value(value, &key)?;
+    if v.is_null() {
+        container.shift_remove(&key);
+        return Ok(());
+    }
+    match (container.get_mut(&key), v, op) {
+        (Some(Value::Array(items)), Value::Array(new), OpKind::Add) => {
+            push_unique(items, new.clone());
+        }
+        (Some(Value::Array(items)), Value::Object(_), OpKind::Add) => {
+            push_unique(items, vec![v.clone()]);
+        }
+        (Some(Value::Object(existing)), Value::Object(new), _) => merge(existing, new),
+        _ => {
+            container.insert(key, v.clone());
+        }
+    }
+    Ok(())
+}
+
+fn set_sub(obj: &mut Map<String, Value>, sub: &str, v: &Value) {
+    let k = key_ci(obj, sub).unwrap_or_else(|| canonical_name(sub));
+    if v.is_null() {
+        obj.shift_remove(&k);
+    } else {
+        obj.insert(k, v.clone());
+    }
+}
+
+fn patch_sub(
+    container: &mut Map<String, Value>,
+    key: String,
+    sub: &str,
+    op: OpKind,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    if op == OpKind::Remove {
+        match container.get_mut(&key) {
+            Some(Value::Object(o)) => {
+                remove_ci(o, sub);
+                if o.is_empty() {
+                    container.shift_remove(&key);
+                }
+            }
+            Some(Value::Array(items)) => {
+                for it in items.iter_mut() {
+                    if let Value::Object(o) = it {
+                        remove_ci(o, sub);
+                    }
+                }
+            }
+            _ => {}
+        }
+        return Ok(());
+    }
+    let v = need_value(value, &format!("{key}.{sub}"))?;
+    let entry = container
+        .entry(key)
+        .or_insert_with(|| Value::Object(Map::new()));
+    match entry {
+        Value::Object(o) => set_sub(o, sub, v),
+        Value::Array(items) if items.is_empty() => {
+            let mut o = Map::new();
+            set_sub(&mut o, sub, v);
+            items.push(Value::Object(o));
+        }
+        Value::Array(items) => {
+            for it in items.iter_mut() {
+                if let Value::Object(o) = it {
+                    set_sub(o, sub, v);
+                }
+            }
+        }
+        other => {
+            let mut o = Map::new();
+            set_sub(&mut o, sub, v);
+            *other = Value::Object(o);
+        }
+    }
+    Ok(())
+}
+
+fn patch_value_path(
+    container: &mut Map<String, Value>,
+    key: String,
+    filter: &Filter,
+    sub: Option<&str>,
+    op: OpKind,
+    value: Option<&Value>,
+    ctx: &PatchContext<'_>,
+) -> Result<(), ScimError> {
+    let opts = MatchOptions::default();
+    let mut list = existing_list(container, &key);
+    let hits: Vec<usize> = list
+        .iter()
+        .enumerate()
+        .filter(|(_, el)| filter::matches_element(el, &key, filter, &opts))
+        .map(|(i, _)| i)
+        .collect();
+    match op {
+        OpKind::Remove => {
+            match sub {
+                None => {
+                    let mut i = 0;
+                    list.retain(|_| {
+                        i += 1;
+                        !hits.contains(&(i - 1))
+                    });
+                }
+                Some(s) => {
+                    for &i in &hits {
+                        if let Some(Value::Object(o)) = list.get_mut(i) {
+                            remove_ci(o, s);
+                        }
+                    }
+                }
+            }
+            if hits.is_empty() {
+                return Ok(());
+            }
+        }
+        OpKind::Add | OpKind::Replace => {
+            let v = need_value(value, &key)?;
+            if hits.is_empty() {
+                if ctx.has(Fault::FilteredPathNoCreate) {
+                    return Ok(());
+                }
+                let mut el = filter::template(filter).ok_or_else(|| {
+                    ScimError::NoTarget(format!(
+                        "no `{key}` element matches the path filter and it does not describe one to create"
+                    ))
+                })?;
+                match (sub, v) {
+                    (Some(s), _) => set_sub(&mut el, s, v),
+                    (None, Value::Object(o)) => merge(&mut el, o),
+                    (None, other) => {
+                        return Err(ScimError::InvalidValue(format!(
+                            "a value-filtered `{key}` path without a sub-attribute needs an object value, not {other}"
+                        )))
+                    }
+                }
+                list.push(Value::Object(el));
+            } else {
+                for &i in &hits {
+                    let Some(Value::Object(o)) = list.get_mut(i) else {
+                        continue;
+                    };
+                    match (sub, v) {
+                        (Some(s), _) => set_sub(o, s, v),
+                        (None, Value::Object(n)) if op == OpKind::Add => merge(o, n),
+                        (None, Value::Object(n)) => *o = n.clone(),
+                        (None, other) => {
+                            return Err(ScimError::InvalidValue(format!(
+                                "a value-filtered `{key}` path without a sub-attribute needs an object value, not {other}"
+                            )))
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if list.is_empty() && !key.eq_ignore_ascii_case("members") {
+        container.shift_remove(&key);
+    } else {
+        container.insert(key, Value::Array(list));
+    }
+    Ok(())
+}
