@@ -178,6 +178,20 @@ faults! {
         "An add/replace without a path answers 400 noTarget.";
     ErrorScimTypeMissing = "error-scimtype-missing", Defect,
         "Error bodies never carry scimType.";
+    GroupUrnRefused = "group-urn-refused", Defect,
+        "POST /Groups whose schemas contain Entra's ADSCIM group URN answers 400 invalidValue.";
+    MemberRemoveLegacyRefused = "member-remove-legacy-refused", Defect,
+        "The legacy member removal (op Remove, path members, a value array) answers 400 invalidPath; members[value eq \"...\"] still works.";
+    UserBodyRefused = "user-body-refused", Defect,
+        "POST/PUT of a User whose emails items carry primary or type answers 400 invalidValue.";
+    MembersNeverReturned = "members-never-returned", Tolerated,
+        "Groups are never returned with members; PATCH still changes membership and member filters still answer.";
+    MembersUnverifiable = "members-unverifiable", Tolerated,
+        "Groups are never returned with members and filters on members answer 400 invalidFilter.";
+    FilterSpecialChars400 = "filter-special-chars-400", Tolerated,
+        "A filter value containing an apostrophe, a plus sign or a non-ASCII letter answers 400 invalidFilter.";
+    EmailRequired = "email-required", Tolerated,
+        "A User create whose userName is not an email address must carry a work email, else 400 invalidValue.";
 }
 
 impl Fault {

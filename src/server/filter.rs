@@ -771,6 +771,56 @@ fn compare(
     }
 }
 
+impl Filter {
+    /// The top-level attribute every comparison and value filter names, in order (for
+    /// `members[value eq "x"]` that is `members`, for `name.givenName eq "x"` it is `name`).
+    pub fn attributes(&self) -> Vec<&AttrPath> {
+        let mut out = Vec::new();
+        self.visit(&mut |f| match f {
+            Filter::Compare { path, .. } | Filter::ValuePath { path, .. } => out.push(path),
+            _ => {}
+        });
+        out
+    }
+
+    /// Every literal the filter compares against, value filters and sub-attribute tests included.
+    pub fn literals(&self) -> Vec<&Value> {
+        let mut out = Vec::new();
+        self.visit_all(&mut |f| match f {
+            Filter::Compare { value, .. } => out.push(value),
+            Filter::ValuePath {
+                sub_test: Some((_, _, value)),
+                ..
+            } => out.push(value),
+            _ => {}
+        });
+        out
+    }
+
+    /// Calls `f` on this node and every node below it, not descending into value filters.
+    fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Filter)) {
+        f(self);
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Filter::Not(a) => a.visit(f),
+            Filter::Compare { .. } | Filter::ValuePath { .. } => {}
+        }
+    }
+
+    /// Calls `f` on this node and every node below it, value filters included.
+    fn visit_all<'a>(&'a self, f: &mut impl FnMut(&'a Filter)) {
+        self.visit(&mut |node| {
+            f(node);
+            if let Filter::ValuePath { inner, .. } = node {
+                inner.visit_all(f);
+            }
+        });
+    }
+}
+
 /// The element a value filter describes, when it is a conjunction of `attr eq value` terms
 /// (used to create a missing element on PATCH add/replace).
 pub fn template(f: &Filter) -> Option<Map<String, Value>> {

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod normalize;
 pub mod oauth;
 pub mod patch;
+pub mod refusals;
 mod routes;
 pub mod store;
 #[cfg(test)]

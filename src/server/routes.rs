@@ -8,6 +8,7 @@ use crate::server::faults::Fault;
 use crate::server::filter::{self, AttrPath, FilterError, MatchOptions};
 use crate::server::normalize;
 use crate::server::patch::{self, PatchContext};
+use crate::server::refusals;
 use crate::server::store::{not_found, ResourceKind, Store};
 use crate::server::util::{get_ci, key_ci, remove_ci};
 use crate::server::{AppState, ServerConfig};
@@ -420,9 +421,17 @@ impl Ctx<'_> {
         }
     }
 
-    /// Read-back shape: projection, then the `manager-as-string` fault.
+    /// Read-back shape: projection, then the `manager-as-string` and `members-never-returned`
+    /// faults.
     fn render(&self, resource: &Value) -> Value {
         let mut out = Projection::from_query(self.query, self.faults()).apply(resource);
+        let hide_members =
+            self.has(Fault::MembersNeverReturned) || self.has(Fault::MembersUnverifiable);
+        if self.kind == ResourceKind::Group && hide_members {
+            if let Value::Object(m) = &mut out {
+                remove_ci(m, "members");
+            }
+        }
         if self.has(Fault::ManagerAsString) {
             if let Some(Value::Object(ext)) = out
                 .as_object_mut()
@@ -497,7 +506,10 @@ impl Ctx<'_> {
             body.insert("schemas".into(), json!([self.kind.core_schema()]));
         }
         match self.kind {
-            ResourceKind::User => normalize::normalize_new_user(&mut body, self.faults())?,
+            ResourceKind::User => {
+                refusals::check_user_body(&body, self.faults())?;
+                normalize::normalize_new_user(&mut body, self.faults())?;
+            }
             ResourceKind::Group => {
                 let key = key_ci(&body, "members").unwrap_or_else(|| "members".into());
                 let members = match body.get(&key) {
@@ -533,6 +545,7 @@ impl Ctx<'_> {
             None => None,
             Some(text) => {
                 let f = filter::parse(&text)?;
+                refusals::check_filter(&f, self.faults())?;
                 match filter::validate(&f, self.kind, !self.has(Fault::FilterExternalIdUnsupported))
                 {
                     Ok(()) => Some(f),
@@ -606,6 +619,10 @@ impl Ctx<'_> {
         let created = {
             let mut store = self.state.store();
             let mut body = self.prepare(body, &store)?;
+            match self.kind {
+                ResourceKind::User => refusals::check_user_create(&body, self.faults())?,
+                ResourceKind::Group => refusals::check_group_create(&body, self.faults())?,
+            }
             if self.kind == ResourceKind::User && self.has(Fault::UsernameLowercased) {
                 if let Some(Value::String(u)) = body.get_mut("userName") {
                     *u = u.to_lowercase();

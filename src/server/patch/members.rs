@@ -33,6 +33,11 @@ pub(super) fn patch_members(
             }
             match value {
                 None | Some(Value::Null) => list.clear(),
+                Some(_) if ctx.has(Fault::MemberRemoveLegacyRefused) => {
+                    return Err(ScimError::InvalidPath(
+                        "remove members with a path filter: members[value eq \"<id>\"]".into(),
+                    ))
+                }
                 Some(_) if ctx.has(Fault::MemberRemoveClearsAll) => list.clear(),
                 Some(v) => {
                     let targets = items_of(v, "members")?;

@@ -5,6 +5,7 @@ mod faults;
 mod lifecycle;
 pub(super) mod props;
 mod socket;
+mod switches;
 
 use super::*;
 use crate::core::scim::PATCH_OP_SCHEMA;
