@@ -126,10 +126,11 @@ pub struct Finding {
 
 impl Finding {
     /// Whether this finding fails the trial: everything but `rfc` expectations (unless
-    /// `strict`), deviations and unverifiable checks.
+    /// `strict`), deviations, unverifiable checks, and cleanup problems (what a run leaves
+    /// behind fails the run as a whole, once, not every trial that met the same defect).
     pub fn fails(&self, strict: bool) -> bool {
         match self.kind {
-            FindingKind::Deviation | FindingKind::Unverifiable => false,
+            FindingKind::Deviation | FindingKind::Unverifiable | FindingKind::Cleanup => false,
             FindingKind::Expectation => self.severity.fails(strict),
             _ => true,
         }
@@ -277,6 +278,8 @@ pub struct Blocked {
     pub by: String,
     /// The defect in one line.
     pub reason: String,
+    /// The step (0-based) and, when one did, the expectation index that blocked.
+    pub at: Option<(usize, Option<usize>)>,
 }
 
 /// The defect a failing trial comes down to, for grouping failures.

@@ -22,6 +22,9 @@ pub struct TrialSpec {
     pub seq: usize,
     /// The vendor profile shaping the requests.
     pub profile: Arc<VendorProfile>,
+    /// The trial names its `setup`/`blocked_by` references resolve to for this vendor and
+    /// dialect (`groups::create` -> `zenkit::groups::create::legacy`).
+    pub refs: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 impl TrialSpec {
@@ -113,6 +116,13 @@ pub fn plan(
                     continue;
                 }
                 let seq = seq_start + out.len();
+                let effective = dialect.unwrap_or(default_dialect);
+                let refs = e
+                    .steps
+                    .iter()
+                    .flat_map(|s| s.setup.iter().chain(s.blocked_by.iter()))
+                    .map(|r| (r.clone(), resolve(suites, vendor, r, effective)))
+                    .collect();
                 out.push(Planned::Trial(TrialSpec {
                     name,
                     entry: e.clone(),
@@ -120,9 +130,26 @@ pub fn plan(
                     default_dialect,
                     seq,
                     profile: profile.clone(),
+                    refs: Arc::new(refs),
                 }));
             }
         }
     }
     out
+}
+
+/// The trial name a `<suite>::<entry>` reference means for `vendor` in `dialect`: with
+/// `::<dialect>` when that entry runs once per dialect.
+fn resolve(suites: &[Suite], vendor: &str, reference: &str, dialect: Dialect) -> String {
+    let (suite, entry) = reference.split_once("::").unwrap_or((reference, ""));
+    let per_dialect = suites
+        .iter()
+        .filter(|s| s.name == suite)
+        .flat_map(|s| s.entries.iter().flatten())
+        .any(|e| e.id == entry && !e.dialects.is_empty());
+    if per_dialect {
+        format!("{vendor}::{reference}::{dialect}")
+    } else {
+        format!("{vendor}::{reference}")
+    }
 }

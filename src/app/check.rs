@@ -288,6 +288,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             ledger: ledger.clone(),
             redactor: redactor.clone(),
             abort: abort.clone(),
+            health: Arc::default(),
         });
         vendors.push(VendorPart {
             profile: p,

@@ -43,6 +43,7 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
         ledger: Arc::new(Ledger::new()),
         redactor: redactor.clone(),
         abort: Arc::new(Abort::default()),
+        health: Arc::default(),
     };
     rt.block_on(async {
         let mut found = Vec::new();

@@ -24,6 +24,43 @@ pub struct Context {
     pub redactor: Redactor,
     /// Set when the run is interrupted: no new request is sent.
     pub abort: Arc<Abort>,
+    /// Whether the target still answers.
+    pub health: Arc<Health>,
+}
+
+/// After this many requests in a row without an answer (timeouts, refused or dropped
+/// connections), the target is taken for dead and the remaining trials are blocked at once.
+pub const DEAD_AFTER: usize = 3;
+
+/// Whether the target still answers: consecutive requests without an answer.
+#[derive(Debug, Default)]
+pub struct Health {
+    silent: AtomicUsize,
+    last: std::sync::Mutex<String>,
+}
+
+impl Health {
+    /// Records an answer (any status): the target is alive.
+    pub fn answered(&self) {
+        self.silent.store(0, Ordering::SeqCst);
+    }
+
+    /// Records a request that got no answer, and why.
+    pub fn unanswered(&self, why: &str) {
+        self.silent.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut last) = self.last.lock() {
+            *last = why.to_string();
+        }
+    }
+
+    /// Why the target is taken for dead, if it is.
+    pub fn dead(&self) -> Option<String> {
+        let n = self.silent.load(Ordering::SeqCst);
+        (n >= DEAD_AFTER).then(|| {
+            let last = self.last.lock().map(|l| l.clone()).unwrap_or_default();
+            format!("it stopped answering: {n} requests in a row got no answer (last: {last})")
+        })
+    }
 }
 
 /// Interruption state shared by every trial of a run.

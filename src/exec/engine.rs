@@ -1,24 +1,37 @@
 //! Running one trial: render each step, send it, check the response, capture values, and clean
 //! up what the trial created — even when a step failed. Data flows one way: step -> rendered
 //! [`Request`] -> [`Response`] or [`TransportError`] -> [`Finding`]s -> [`TrialOutcome`].
+//!
+//! Preparation is not the subject: a `setup` step the endpoint refuses is retried in the
+//! profile's tolerant form, and when that fails too the trial ends *blocked* by the trial whose
+//! subject the refusal is — never failing for another trial's defect.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::context::{Context, InFlight};
+use super::members;
 use super::ownership::{delete, recover_unanswered_create, refuse_unowned, track};
 use super::record;
 use crate::core::naming::wrong_token;
 use crate::core::secret::Secret;
+use crate::core::text::trim;
+use crate::http::client::reason;
 use crate::http::oauth::OAuthError;
 use crate::http::{Request, Response, TransportError};
-use crate::outcome::{Exchange, Finding, FindingKind, Location, Phase, TrialOutcome};
+use crate::outcome::{Blocked, Exchange, Finding, FindingKind, Location, Phase, TrialOutcome};
 use crate::plan::TrialSpec;
+use crate::profile::generate::{customize, Person};
 use crate::suite::expect::{Severity, Subject};
+use crate::suite::load::Kind;
 use crate::suite::model::AuthMode;
 use crate::suite::template::{Escape, Vars};
 use crate::suite::{Body, CheckedStep};
+
+/// Who a trial is blocked by when the target itself stopped answering.
+pub const BLOCKED_BY_TARGET: &str = "the target";
 
 /// Runs one trial to the end, cleanup included. Never panics on anything the target sends.
 pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
@@ -32,21 +45,22 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
         spec,
         caps: spec.profile.capabilities(),
         vars: Vars::new(),
+        tolerant: BTreeSet::new(),
         out,
     };
-    let mut failed = !run.init_vars();
+    let mut stopped = !run.init_vars();
     for (i, step) in spec.entry.steps.iter().enumerate() {
         if step.only.is_some() && step.only != spec.dialect {
             continue;
         }
-        if failed && !step.always {
+        if stopped && !step.always {
             run.out
                 .skipped_steps
                 .push(format!("step {} \"{}\"", i + 1, step.name));
             continue;
         }
         if !run.step(i, step).await {
-            failed = true;
+            stopped = true;
         }
     }
     run.cleanup().await;
@@ -54,12 +68,30 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
     run.out
 }
 
+/// One trial in progress.
 struct TrialRun<'a> {
     ctx: &'a Context,
     spec: &'a TrialSpec,
-    caps: std::collections::BTreeSet<String>,
+    caps: BTreeSet<String>,
     vars: Vars,
+    /// Resource kinds whose generated bodies use the tolerant form from now on (a setup create
+    /// in Entra's form was refused).
+    tolerant: BTreeSet<&'static str>,
     out: TrialOutcome,
+}
+
+/// A request ready to send, and how to retry it in the tolerant form.
+struct Rendered {
+    request: Request,
+    /// The generated person behind the body, its kind and its customization.
+    person: Option<(Kind, Person, Vec<(String, Value)>, Vec<String>)>,
+}
+
+fn kind_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "user",
+        Kind::Group => "group",
+    }
 }
 
 impl TrialRun<'_> {
@@ -97,6 +129,22 @@ impl TrialRun<'_> {
 
     fn push(&mut self, f: Finding) {
         self.out.findings.push(f);
+    }
+
+    /// Ends the trial blocked by the trial `reference` resolves to (at a step and expectation,
+    /// when one caused it).
+    fn block(&mut self, reference: &str, reason: String, at: Option<(usize, Option<usize>)>) {
+        let by = self
+            .spec
+            .refs
+            .get(reference)
+            .cloned()
+            .unwrap_or_else(|| reference.to_string());
+        self.out.blocked = Some(Blocked {
+            by,
+            reason: self.ctx.redactor.scrub(&reason),
+            at,
+        });
     }
 
     /// Records an exchange; returns its index.
@@ -152,27 +200,15 @@ impl TrialRun<'_> {
         true
     }
 
-    /// Runs one step; `false` when the trial should stop (a failing finding or a setup error).
-    async fn step(&mut self, i: usize, step: &CheckedStep) -> bool {
-        let at = Some((i, step));
-        for (name, tpl) in &step.vars {
-            match self.vars.render(tpl, Escape::None) {
-                Ok(v) => self.vars.set(name.clone(), Value::String(v)),
-                Err(e) => {
-                    let f = self.finding(FindingKind::Setup, at, format!("vars.{name}: {e}"));
-                    self.push(f);
-                    return false;
-                }
-            }
-        }
-        let mut request = match self.render(step) {
-            Ok(r) => r,
-            Err(e) => {
-                let f = self.finding(FindingKind::Setup, at, e);
-                self.push(f);
-                return false;
-            }
-        };
+    /// Sends a request (unless the run was interrupted or the target is dead), keeping the
+    /// ledger and the target's health up to date. `None`: not sent (a finding or a block says
+    /// why).
+    async fn send(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        mut request: Request,
+        auth: AuthMode,
+    ) -> Option<(Request, Result<Response, TransportError>)> {
         if let Some(refusal) = refuse_unowned(self.ctx, &request) {
             let mut f = self.finding(FindingKind::Safety, at, refusal);
             f.notes.push(format!(
@@ -181,15 +217,19 @@ impl TrialRun<'_> {
                 self.ctx.redactor.scrub(request.url.as_str())
             ));
             self.push(f);
-            return false;
+            return None;
         }
-        // Counted before the abort check and for the rest of the step (token fetch, send,
+        // Counted before the abort check and for the rest of the send (token fetch, send,
         // ledger), so an interrupt waits for this request instead of sweeping while it goes out.
         let _counted = InFlight::new(&self.ctx.abort);
         if self.interrupted(at) {
-            return false;
+            return None;
         }
-        if step.auth == AuthMode::Token && self.ctx.target.oauth.is_some() {
+        if let Some(why) = self.ctx.health.dead() {
+            self.block(BLOCKED_BY_TARGET, why, None);
+            return None;
+        }
+        if auth == AuthMode::Token && self.ctx.target.oauth.is_some() {
             match self.ctx.target.bearer(&self.ctx.client).await {
                 Ok(token) => request.bearer = token,
                 Err(e) => {
@@ -206,29 +246,79 @@ impl TrialRun<'_> {
                         ),
                     };
                     self.push(f);
-                    return false;
+                    return None;
                 }
             }
         }
         if self.interrupted(at) {
-            return false;
+            return None;
         }
         let result = self.ctx.client.send(&request).await;
-        let cleanup_problem = match &result {
-            // Recorded before anything else: the sweep must see every creation.
-            Ok(response) => track(self.ctx, &request, response, &self.spec.name).await,
-            Err(_) => None,
+        match &result {
+            Ok(response) => {
+                self.ctx.health.answered();
+                // Recorded before anything else: the sweep must see every creation.
+                if let Some(problem) = track(self.ctx, &request, response, &self.spec.name).await
+                {
+                    let mut f = self.finding(FindingKind::Cleanup, at, problem);
+                    f.exchange = Some(self.out.exchanges.len());
+                    self.push(f);
+                }
+            }
+            Err(e) => {
+                if matches!(
+                    e,
+                    TransportError::Timeout(_)
+                        | TransportError::Connect(_)
+                        | TransportError::Interrupted(_)
+                        | TransportError::Dns(_)
+                ) {
+                    self.ctx.health.unanswered(&e.to_string());
+                } else {
+                    self.ctx.health.answered();
+                }
+            }
+        }
+        Some((request, result))
+    }
+
+    /// Runs one step; `false` when the trial should stop (a failure, a block, a setup error).
+    async fn step(&mut self, i: usize, step: &CheckedStep) -> bool {
+        let at = Some((i, step));
+        for (name, tpl) in &step.vars {
+            match self.vars.render(tpl, Escape::None) {
+                Ok(v) => self.vars.set(name.clone(), Value::String(v)),
+                Err(e) => {
+                    let f = self.finding(FindingKind::Setup, at, format!("vars.{name}: {e}"));
+                    self.push(f);
+                    return false;
+                }
+            }
+        }
+        let rendered = match self.render(step) {
+            Ok(r) => r,
+            Err(e) => {
+                let f = self.finding(FindingKind::Setup, at, e);
+                self.push(f);
+                return false;
+            }
+        };
+        let fallback = rendered.person.clone();
+        let Some((request, result)) = self.send(at, rendered.request, step.auth).await else {
+            return false;
         };
         let response = match &result {
             Err(e) => {
                 let mut f =
                     self.finding(FindingKind::Transport, at, format!("transport error: {e}"));
-                if let Some(found) =
-                    recover_unanswered_create(self.ctx, &request, &self.spec.name).await
-                {
-                    f.notes.push(format!(
-                        "the create may have happened anyway: found {found} by its name; it will be deleted"
-                    ));
+                if self.ctx.health.dead().is_none() {
+                    if let Some(found) =
+                        recover_unanswered_create(self.ctx, &request, &self.spec.name).await
+                    {
+                        f.notes.push(format!(
+                            "the create may have happened anyway: found {found} by its name; it will be deleted"
+                        ));
+                    }
                 }
                 f.exchange = Some(self.exchange(at, Phase::Step, &request, &result));
                 self.push(f);
@@ -237,27 +327,245 @@ impl TrialRun<'_> {
             Ok(r) => r.clone(),
         };
         let index = self.exchange(at, Phase::Step, &request, &result);
-        if let Some(problem) = cleanup_problem {
-            let mut f = self.finding(FindingKind::Cleanup, at, problem);
-            f.exchange = Some(index);
-            self.push(f);
+        if let Some(by) = &step.blocked_by {
+            if let Some(reason) = unreadable(&request, &response, &self.ctx.target) {
+                self.block(by, reason, Some((i, status_expect(step))));
+                return false;
+            }
         }
+        if let Some(setup) = &step.setup {
+            return self
+                .setup_step(at, step, setup, request, response, index, fallback)
+                .await;
+        }
+        let (findings, ok) = self.check(at, step, &response, index).await;
+        self.out.findings.extend(findings);
+        ok && self.capture(at, step, &response, index, true)
+    }
+
+    /// A preparation step: passes quietly, falls back to the tolerant form, or blocks.
+    #[allow(clippy::too_many_arguments)]
+    async fn setup_step(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        step: &CheckedStep,
+        setup: &str,
+        request: Request,
+        response: Response,
+        index: usize,
+        fallback: Option<(Kind, Person, Vec<(String, Value)>, Vec<String>)>,
+    ) -> bool {
+        let i = at.map(|(i, _)| i).unwrap_or_default();
+        let refusal = self.setup_refusal(at, step, &request, &response, index).await;
+        let Some((refusal, expect)) = refusal else {
+            return self.capture(at, step, &response, index, false);
+        };
+        let retry = match fallback {
+            Some((kind, person, set, remove))
+                if (400..500).contains(&response.status)
+                    && !self.tolerant.contains(kind_key(kind)) =>
+            {
+                Some((kind, person, set, remove))
+            }
+            _ => None,
+        };
+        let Some((kind, person, set, remove)) = retry else {
+            self.block(setup, refusal, Some((i, expect)));
+            return false;
+        };
+        let mut body = self.spec.profile.tolerant(kind, &person);
+        customize(&mut body, &set, &remove);
+        let mut tolerant = request.clone();
+        tolerant.body = serde_json::to_vec(&body).ok();
+        let Some((tolerant, result)) = self.send(at, tolerant, step.auth).await else {
+            return false;
+        };
+        let second = self.exchange(at, Phase::Step, &tolerant, &result);
+        let response2 = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let mut f =
+                    self.finding(FindingKind::Transport, at, format!("transport error: {e}"));
+                f.exchange = Some(second);
+                self.push(f);
+                return false;
+            }
+        };
+        if let Some((again, expect)) = self
+            .setup_refusal(at, step, &tolerant, &response2, second)
+            .await
+        {
+            self.block(
+                setup,
+                format!("{refusal}; the tolerant form too: {again}"),
+                Some((i, expect)),
+            );
+            return false;
+        }
+        self.tolerant.insert(kind_key(kind));
+        let by = self
+            .spec
+            .refs
+            .get(setup)
+            .cloned()
+            .unwrap_or_else(|| setup.to_string());
+        let mut f = self.finding(
+            FindingKind::Deviation,
+            at,
+            format!(
+                "prepared with the tolerant {} body ({refusal}; reported by {by}); the rest of the trial uses that form",
+                kind_key(kind)
+            ),
+        );
+        f.exchange = Some(second);
+        self.push(f);
+        self.capture(at, step, &response2, second, false)
+    }
+
+    /// Why a setup answer does not prepare the subject, in one line, and the expectation that
+    /// says so; `None` when it does prepare it.
+    async fn setup_refusal(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        step: &CheckedStep,
+        request: &Request,
+        response: &Response,
+        index: usize,
+    ) -> Option<(String, Option<usize>)> {
+        if !(200..300).contains(&response.status) {
+            return Some((
+                answered(request, response, &self.ctx.target),
+                status_expect(step),
+            ));
+        }
+        let (findings, _) = self.check(at, step, response, index).await;
+        if let Some(f) = findings.iter().find(|f| f.fails(false)) {
+            let what = match (&f.expected, &f.actual) {
+                (Some(e), Some(a)) => format!("expected {e}, got {a}"),
+                _ => f.summary.clone(),
+            };
+            return Some((what, f.location.expect));
+        }
+        // Notes (not verifiable, read by filter) of a setup step are kept; they fail nothing.
+        self.out
+            .findings
+            .extend(findings.into_iter().filter(|f| !f.fails(true)));
+        for (name, pointer) in &step.capture {
+            let present = response
+                .json()
+                .ok()
+                .and_then(|b| b.pointer(pointer))
+                .is_some_and(|v| !v.is_null());
+            if !present {
+                return Some((
+                    format!(
+                        "{} answered {} without `{}` ({pointer})",
+                        request_label(request, &self.ctx.target),
+                        response.status,
+                        name
+                    ),
+                    None,
+                ));
+            }
+        }
+        None
+    }
+
+    /// Evaluates a step's expectations (with the membership fallback for `members` steps).
+    /// Returns the findings and whether nothing failing was found.
+    async fn check(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        step: &CheckedStep,
+        response: &Response,
+        index: usize,
+    ) -> (Vec<Finding>, bool) {
+        let mut out = Vec::new();
         let mut ok = true;
+        let mut subject = response.clone();
+        let mut member_notes: Vec<String> = Vec::new();
+        let mut downgrade = false;
+        if let Some(m) = &step.members {
+            if (200..300).contains(&response.status) {
+                match members::verify(self, m, response).await {
+                    members::Verdict::AsReturned => {}
+                    members::Verdict::ByFilter(body, note) => {
+                        subject = Response::for_test(
+                            response.status,
+                            &[("content-type", "application/scim+json")],
+                            &body.to_string(),
+                        );
+                        member_notes.push(note);
+                    }
+                    members::Verdict::GetIncomplete(note) => {
+                        downgrade = true;
+                        member_notes.push(note);
+                    }
+                    members::Verdict::Unverifiable(why) => {
+                        let mut f = self.finding(
+                            FindingKind::Unverifiable,
+                            at,
+                            format!("membership not verifiable: {why}"),
+                        );
+                        f.severity = Severity::Rfc;
+                        f.exchange = Some(index);
+                        out.push(f);
+                        subject = Response::for_test(
+                            response.status,
+                            &[("content-type", "application/scim+json")],
+                            &json!({}).to_string(),
+                        );
+                        member_notes.push("skip".into());
+                    }
+                }
+            }
+        }
+        let skip_members = member_notes.iter().any(|n| n == "skip");
         for e in &step.expects {
-            if let Some(m) = e.evaluate(&response, &self.vars) {
+            if !e.applies(|cap| self.caps.contains(cap)) {
+                continue;
+            }
+            let is_members = matches!(&e.subject, Subject::Pointer { pointer, .. } if pointer == "/members")
+                && step.members.is_some();
+            if is_members && skip_members {
+                continue;
+            }
+            let evaluated = if is_members { &subject } else { response };
+            if let Some(m) = e.evaluate(evaluated, &self.vars) {
                 let mut f = self.finding(FindingKind::Expectation, at, subject_name(&e.subject));
                 f.severity = e.severity_for(|cap| self.caps.contains(cap));
+                if is_members && downgrade {
+                    f.severity = Severity::Rfc;
+                }
                 f.location.expect = Some(e.index);
                 f.expected = Some(self.ctx.redactor.scrub(&m.expected));
                 f.actual = Some(self.ctx.redactor.scrub(&m.actual));
                 f.why = e.why.clone();
                 f.exchange = Some(index);
+                if is_members {
+                    f.notes
+                        .extend(member_notes.iter().filter(|n| *n != "skip").cloned());
+                }
                 if f.fails(false) {
                     ok = false;
                 }
-                self.push(f);
+                out.push(f);
             }
         }
+        (out, ok)
+    }
+
+    /// Takes the step's captures from the response. A missing capture stops the trial (with a
+    /// finding when `report` and nothing failed before).
+    fn capture(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        step: &CheckedStep,
+        response: &Response,
+        index: usize,
+        report: bool,
+    ) -> bool {
+        let mut ok = true;
         for (name, pointer) in &step.capture {
             match response.json().map(|b| b.pointer(pointer).cloned()) {
                 Ok(Some(v)) if !v.is_null() => {
@@ -265,13 +573,11 @@ impl TrialRun<'_> {
                     self.vars.set(name.clone(), v);
                 }
                 Ok(_) => {
-                    if ok {
+                    if ok && report {
                         let mut f = self.finding(
                             FindingKind::Setup,
                             at,
-                            format!(
-                                "cannot capture `{name}`: {pointer} is absent from the response"
-                            ),
+                            format!("cannot capture `{name}`: {pointer} is absent from the response"),
                         );
                         f.exchange = Some(index);
                         self.push(f);
@@ -279,7 +585,7 @@ impl TrialRun<'_> {
                     ok = false;
                 }
                 Err(why) => {
-                    if ok {
+                    if ok && report {
                         let mut f = self.finding(
                             FindingKind::Setup,
                             at,
@@ -309,7 +615,7 @@ impl TrialRun<'_> {
         stopped
     }
 
-    fn render(&self, step: &CheckedStep) -> Result<Request, String> {
+    fn render(&mut self, step: &CheckedStep) -> Result<Rendered, String> {
         let path = self
             .vars
             .render(&step.path, Escape::PathSegment)
@@ -328,6 +634,7 @@ impl TrialRun<'_> {
             .url(&path, &query)
             .map_err(|e| format!("path `{path}`: {e}"))?;
         let mut headers: Vec<(String, String)> = Vec::new();
+        let mut person = None;
         let body = match &step.body {
             None => None,
             Some(Body::Raw(r)) => Some(
@@ -336,6 +643,39 @@ impl TrialRun<'_> {
                     .map_err(|e| format!("body: {e}"))?
                     .into_bytes(),
             ),
+            Some(Body::Generated {
+                kind,
+                person: name,
+                set,
+                remove,
+            }) => {
+                let p = self
+                    .spec
+                    .profile
+                    .person_for(
+                        *kind,
+                        name,
+                        &mut self.vars,
+                        Some(self.spec.effective_dialect()),
+                    )
+                    .map_err(|e| format!("body: {e}"))?;
+                let mut rendered_set = Vec::new();
+                for (path, v) in set {
+                    let v = self
+                        .vars
+                        .render_json(v)
+                        .map_err(|e| format!("body.set.{path}: {e}"))?;
+                    rendered_set.push((path.clone(), v));
+                }
+                let mut body = if self.tolerant.contains(kind_key(*kind)) {
+                    self.spec.profile.tolerant(*kind, &p)
+                } else {
+                    p.body.clone()
+                };
+                customize(&mut body, &rendered_set, remove);
+                person = Some((*kind, p, rendered_set, remove.clone()));
+                Some(serde_json::to_vec(&body).map_err(|e| format!("body: {e}"))?)
+            }
             Some(b) => {
                 let v = b
                     .json_for(Some(self.spec.effective_dialect()))
@@ -363,13 +703,46 @@ impl TrialRun<'_> {
             AuthMode::None => None,
             AuthMode::Wrong => Some(Secret::new(wrong_token())),
         };
-        Ok(Request {
-            method: step.method.clone(),
-            url,
-            headers,
-            body,
-            bearer,
+        Ok(Rendered {
+            request: Request {
+                method: step.method.clone(),
+                url,
+                headers,
+                body,
+                bearer,
+            },
+            person,
         })
+    }
+
+    /// A GET the harness makes on its own (membership by filter), recorded as such.
+    async fn harness_get(
+        &mut self,
+        rel: &str,
+        query: Vec<(String, String)>,
+        what: &str,
+    ) -> Option<Response> {
+        let url = self.ctx.target.url(rel, &query).ok()?;
+        let request = Request {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            bearer: self.ctx.target.token.clone(),
+        };
+        let (request, result) = self.send(None, request, AuthMode::Token).await?;
+        let r = &self.ctx.redactor;
+        self.out.exchanges.push(Exchange {
+            step: None,
+            step_name: what.to_string(),
+            phase: Phase::Harness,
+            request: record::request(&request, r),
+            response: result
+                .as_ref()
+                .map(|resp| record::response(resp, r))
+                .map_err(Clone::clone),
+        });
+        result.ok()
     }
 
     /// Deletes what this trial created and did not delete itself.
@@ -391,11 +764,86 @@ impl TrialRun<'_> {
     }
 }
 
+/// `POST Users`: the method and the path under the target.
+fn request_label(r: &Request, target: &crate::http::Target) -> String {
+    format!(
+        "{} {}",
+        r.method,
+        target.relative(&r.url).unwrap_or_else(|| r.url.path().into())
+    )
+}
+
+/// `POST Users answered 400 Bad Request: {"detail":...}` in one line.
+fn answered(r: &Request, response: &Response, target: &crate::http::Target) -> String {
+    let detail = response
+        .json()
+        .ok()
+        .and_then(|b| b.get("detail").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| response.preview(160));
+    let mut s = format!(
+        "{} answered {} {}",
+        request_label(r, target),
+        response.status,
+        reason(response.status)
+    );
+    if !detail.trim().is_empty() {
+        s.push_str(": ");
+        s.push_str(&trim(detail.trim(), 160));
+    }
+    s
+}
+
+/// Why a read-back answer is not the resource it addresses (another trial's subject): a non-2xx
+/// status, or — for `GET <Collection>/<id>` — a body that is not that resource.
+fn unreadable(r: &Request, response: &Response, target: &crate::http::Target) -> Option<String> {
+    if !(200..300).contains(&response.status) {
+        return Some(answered(r, response, target));
+    }
+    let rel = target.relative(&r.url)?;
+    let (_, id) = rel.split_once('/')?;
+    if r.method != "GET" || id.contains('/') {
+        return None;
+    }
+    let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+    let found = response.json().ok().and_then(|b| b.get("id").map(crate::suite::template::as_text));
+    match found {
+        Some(f) if f == id => None,
+        Some(f) => Some(format!("GET {rel} answered the resource {f:?}, not {id:?}")),
+        None => Some(format!(
+            "GET {rel} answered {} without the resource's id (a list or another shape)",
+            response.status
+        )),
+    }
+}
+
+/// The index of the step's status expectation, if it has one.
+fn status_expect(step: &CheckedStep) -> Option<usize> {
+    step.expects
+        .iter()
+        .find(|e| matches!(e.subject, Subject::Status))
+        .map(|e| e.index)
+}
+
 fn subject_name(s: &Subject) -> String {
     match s {
         Subject::Status => "status".into(),
         Subject::Header(h) => format!("header {h}"),
         Subject::Pointer { pointer, .. } if pointer.is_empty() => "body".into(),
         Subject::Pointer { pointer, .. } => pointer.clone(),
+    }
+}
+
+impl members::Ask for TrialRun<'_> {
+    fn render(&self, template: &str) -> String {
+        self.vars.render(template, Escape::None).unwrap_or_default()
+    }
+
+    async fn get(
+        &mut self,
+        rel: &str,
+        query: Vec<(String, String)>,
+        what: &str,
+    ) -> Option<Response> {
+        self.harness_get(rel, query, what).await
     }
 }

@@ -7,6 +7,7 @@ pub mod context;
 pub mod engine;
 pub mod ledger;
 pub mod lookup;
+pub mod members;
 pub mod ownership;
 pub mod record;
 pub mod sweep;

@@ -106,7 +106,7 @@ pub struct Response {
 }
 
 impl Response {
-    /// A response built in memory (for unit tests).
+    /// A response built in memory (unit tests, and answers the harness derives from others).
     pub fn for_test(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         Response {
             status,

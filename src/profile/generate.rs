@@ -12,69 +12,257 @@ use crate::core::dialect::Dialect;
 use crate::core::scim::{
     ADSCIM_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA, ENTRA_ROLE_TYPE, GROUP_SCHEMA, USER_SCHEMA,
 };
+use crate::suite::load::Kind;
 use crate::suite::template::{as_text, Escape, Vars};
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "user",
+        Kind::Group => "group",
+    }
+}
+
+/// Changes a body where a trial's subject needs it: `set` values (already rendered) at SCIM
+/// paths, `remove`d top-level attributes.
+pub fn customize(body: &mut Value, set: &[(String, Value)], remove: &[String]) {
+    let Value::Object(map) = body else {
+        return;
+    };
+    for attr in remove {
+        map.shift_remove(attr.as_str());
+    }
+    for (path, value) in set {
+        insert_target(map, path, value.clone());
+        if path.starts_with(ENTERPRISE_USER_SCHEMA) {
+            if let Some(Value::Array(schemas)) = map.get_mut("schemas") {
+                if !schemas.contains(&json!(ENTERPRISE_USER_SCHEMA)) {
+                    schemas.push(json!(ENTERPRISE_USER_SCHEMA));
+                }
+            }
+        }
+    }
+}
+
+/// One person's (or group's) create body as Entra sends it, and the value of every mapped
+/// target attribute in it.
+#[derive(Clone, Debug)]
+pub struct Person {
+    /// The create body.
+    pub body: Value,
+    /// Mapped target -> value (`userName`, `emails[type eq "work"].value`...).
+    pub values: IndexMap<String, Value>,
+}
 
 impl VendorProfile {
     /// Sets the trial variables this profile provides: rendered source values (`src_user_*`,
-    /// `src_group_*`), generated create bodies and match filters, role values.
+    /// `src_group_*`), generated create bodies and match filters for the trial's main user and
+    /// group, role values, the ops of the dialect.
     pub fn set_vars(&self, vars: &mut Vars, dialect: Option<Dialect>) -> Result<(), String> {
-        let mut user_src = IndexMap::new();
-        for (k, tpl) in &self.source.user {
-            let v = vars
-                .render(tpl, Escape::None)
-                .map_err(|e| format!("entra-source user.{k}: {e}"))?;
-            vars.set(format!("src_user_{k}"), Value::String(v.clone()));
-            user_src.insert(k.clone(), v);
-        }
-        let mut group_src = IndexMap::new();
-        for (k, tpl) in &self.source.group {
-            let v = vars
-                .render(tpl, Escape::None)
-                .map_err(|e| format!("entra-source group.{k}: {e}"))?;
-            vars.set(format!("src_group_{k}"), Value::String(v.clone()));
-            group_src.insert(k.clone(), v);
+        for (kind, src) in [("user", &self.source.user), ("group", &self.source.group)] {
+            for (k, tpl) in src {
+                let v = vars
+                    .render(tpl, Escape::None)
+                    .map_err(|e| format!("entra-source {kind}.{k}: {e}"))?;
+                vars.set(format!("src_{kind}_{k}"), Value::String(v));
+            }
         }
         for (i, r) in self.role_values.iter().take(3).enumerate() {
             vars.set(format!("role{}", i + 1), Value::String(r.clone()));
         }
+        for (name, upto) in [("roles_1", 1), ("roles_12", 2), ("roles_123", 3)] {
+            vars.set(name, Value::Array(self.stored_roles(upto)));
+        }
+        let legacy = dialect.unwrap_or(Dialect::Legacy) == Dialect::Legacy;
+        for (var, op) in [("op_add", "Add"), ("op_replace", "Replace"), ("op_remove", "Remove")] {
+            let op = if legacy { op.to_string() } else { op.to_lowercase() };
+            vars.set(var, Value::String(op));
+        }
 
-        let (user, user_values) = self.generate(&self.users, &user_src, true, dialect);
-        let find = |values: &IndexMap<String, Value>, target: &str| values.get(target).cloned();
-        if let Some(v) = find(&user_values, "userName") {
+        let user = self.person(Kind::User, vars, dialect, "src_user_")?;
+        let find = |p: &Person, target: &str| p.values.get(target).cloned();
+        if let Some(v) = find(&user, "userName") {
             vars.set("user", v);
         }
-        if let Some(v) = find(&user_values, "externalId") {
+        if let Some(v) = find(&user, "externalId") {
             vars.set("external_id", v);
         }
-        if let Some(v) = find(&user_values, r#"emails[type eq "work"].value"#) {
+        if let Some(v) = find(&user, r#"emails[type eq "work"].value"#) {
             vars.set("email", v);
         }
         let attr = &self.users.matching[0];
         vars.set("user_match_attr", Value::String(attr.clone()));
-        if let Some(v) = find(&user_values, attr) {
+        if let Some(v) = find(&user, attr) {
             vars.set("user_match", Value::String(filter_eq(attr, &v)));
         }
-        vars.set("user_create", user);
+        vars.set("user_create", user.body);
+        vars.set("user_values", Value::Object(user.values.into_iter().collect()));
 
         // Entra's Test Connection probes /Groups whether or not groups are provisioned; without
         // a group mapping it filters on its default, displayName.
         vars.set("group_match_attr", Value::String("displayName".into()));
         if self.groups.provisioned {
-            let (group, group_values) = self.generate(&self.groups, &group_src, false, dialect);
-            if let Some(v) = find(&group_values, "displayName") {
+            let group = self.person(Kind::Group, vars, dialect, "src_group_")?;
+            if let Some(v) = find(&group, "displayName") {
                 vars.set("group", v);
             }
-            if let Some(v) = find(&group_values, "externalId") {
+            if let Some(v) = find(&group, "externalId") {
                 vars.set("group_external_id", v);
             }
             let attr = &self.groups.matching[0];
             vars.set("group_match_attr", Value::String(attr.clone()));
-            if let Some(v) = find(&group_values, attr) {
+            if let Some(v) = find(&group, attr) {
                 vars.set("group_match", Value::String(filter_eq(attr, &v)));
             }
-            vars.set("group_create", group);
+            vars.set("group_create", group.body);
+            vars.set(
+                "group_values",
+                Value::Object(group.values.into_iter().collect()),
+            );
         }
         Ok(())
+    }
+
+    /// The create body for one person: `main` is the trial's own (the `user_create` /
+    /// `group_create` variables); any other name is a distinct person whose unique values carry
+    /// `{{tag}}-<name>`. Exports `<name>_user`, `<name>_email`, `<name>_external_id` (users) or
+    /// `<name>_group`, `<name>_group_external_id` (groups) for other persons.
+    pub fn person_for(
+        &self,
+        kind: Kind,
+        name: &str,
+        vars: &mut Vars,
+        dialect: Option<Dialect>,
+    ) -> Result<Person, String> {
+        let (body_var, values_var) = match kind {
+            Kind::User => ("user_create", "user_values"),
+            Kind::Group => ("group_create", "group_values"),
+        };
+        if name == "main" {
+            let body = vars
+                .get(body_var)
+                .cloned()
+                .ok_or_else(|| format!("the profile provisions no {}s", kind_name(kind)))?;
+            let values = match vars.get(values_var) {
+                Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                _ => IndexMap::new(),
+            };
+            return Ok(Person { body, values });
+        }
+        if kind == Kind::Group && !self.groups.provisioned {
+            return Err("the profile provisions no groups".into());
+        }
+        let mut local = vars.clone();
+        let tag = vars
+            .get("tag")
+            .map(as_text)
+            .unwrap_or_default();
+        local.set("tag", Value::String(format!("{tag}-{name}")));
+        let prefix = format!("src_{name}_");
+        let src = match kind {
+            Kind::User => &self.source.user,
+            Kind::Group => &self.source.group,
+        };
+        for (k, tpl) in src {
+            let v = local
+                .render(tpl, Escape::None)
+                .map_err(|e| format!("entra-source {}.{k}: {e}", kind_name(kind)))?;
+            local.set(format!("{prefix}{k}"), Value::String(v));
+        }
+        let person = self.person(kind, &local, dialect, &prefix)?;
+        let matching = match kind {
+            Kind::User => self.users.matching.first(),
+            Kind::Group => self.groups.matching.first(),
+        };
+        if let Some(attr) = matching {
+            if let Some(v) = person.values.get(attr) {
+                vars.set(format!("{name}_match"), Value::String(filter_eq(attr, v)));
+            }
+        }
+        let exports: &[(&str, &str)] = match kind {
+            Kind::User => &[
+                ("user", "userName"),
+                ("email", r#"emails[type eq "work"].value"#),
+                ("external_id", "externalId"),
+            ],
+            Kind::Group => &[("group", "displayName"), ("group_external_id", "externalId")],
+        };
+        for (var, target) in exports {
+            if let Some(v) = person.values.get(*target) {
+                vars.set(format!("{name}_{var}"), v.clone());
+            }
+        }
+        Ok(person)
+    }
+
+    /// A person from source values already rendered into `vars` under `prefix`.
+    fn person(
+        &self,
+        kind: Kind,
+        vars: &Vars,
+        dialect: Option<Dialect>,
+        prefix: &str,
+    ) -> Result<Person, String> {
+        let (mapping, attrs) = match kind {
+            Kind::User => (&self.users, &self.source.user),
+            Kind::Group => (&self.groups, &self.source.group),
+        };
+        let src: IndexMap<String, String> = attrs
+            .keys()
+            .filter_map(|k| {
+                vars.get(&format!("{prefix}{k}"))
+                    .map(|v| (k.clone(), as_text(v)))
+            })
+            .collect();
+        let (body, values) = self.generate(mapping, &src, kind == Kind::User, dialect);
+        Ok(Person { body, values })
+    }
+
+    /// The tolerant form of a person's create body: what a strict endpoint accepts when it
+    /// refuses Entra's — the core schema only, the identifying attributes (userName or
+    /// displayName, externalId), `active`, the work email as a bare value, and every attribute
+    /// the profile marks required.
+    pub fn tolerant(&self, kind: Kind, person: &Person) -> Value {
+        let (schema, required, keep): (&str, &[String], &[&str]) = match kind {
+            Kind::User => (
+                USER_SCHEMA,
+                &self.users.required,
+                &["userName", "externalId", "active"],
+            ),
+            Kind::Group => (GROUP_SCHEMA, &self.groups.required, &["displayName", "externalId"]),
+        };
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!([schema]));
+        for (target, value) in &person.values {
+            if keep.contains(&target.as_str()) || required.contains(target) {
+                insert_target(&mut body, target, value.clone());
+            }
+        }
+        if let Some(email) = person.values.get(r#"emails[type eq "work"].value"#) {
+            body.insert("emails".into(), json!([{ "value": email }]));
+        }
+        if body.contains_key(ENTERPRISE_USER_SCHEMA) {
+            body.insert("schemas".into(), json!([schema, ENTERPRISE_USER_SCHEMA]));
+        }
+        Value::Object(body)
+    }
+
+    /// The role values an endpoint stores for roles 1..=`upto`: each value split on the
+    /// profile's separator (when its guide says a value holds several roles), first occurrence
+    /// kept.
+    pub fn stored_roles(&self, upto: usize) -> Vec<Value> {
+        let mut out: Vec<String> = Vec::new();
+        for v in self.role_values.iter().take(upto) {
+            let parts: Vec<&str> = match &self.role_split {
+                Some(sep) => v.split(sep.as_str()).map(str::trim).collect(),
+                None => vec![v.as_str()],
+            };
+            for p in parts {
+                if !p.is_empty() && !out.iter().any(|o| o == p) {
+                    out.push(p.to_string());
+                }
+            }
+        }
+        out.into_iter().map(Value::String).collect()
     }
 
     /// Builds a create body from a mapping, the way Entra does: only mapped attributes with a

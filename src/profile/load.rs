@@ -193,6 +193,25 @@ pub fn load_file(
             role_values.push(d.to_string());
         }
     }
+    let delete_deactivates = match parsed.users.on_delete.as_deref() {
+        None | Some("delete") => false,
+        Some("deactivate") => true,
+        Some(other) => {
+            return Err(err(
+                "users.on_delete",
+                format!("`{other}` is not `delete` or `deactivate`"),
+            ))
+        }
+    };
+    if parsed.groups.on_delete.is_some() {
+        return Err(err(
+            "groups.on_delete",
+            "only users have `on_delete`".into(),
+        ));
+    }
+    if parsed.roles.split.as_deref() == Some("") {
+        return Err(err("roles.split", "an empty separator splits nothing".into()));
+    }
     Ok(VendorProfile {
         file,
         vendor: parsed.vendor,
@@ -201,6 +220,8 @@ pub fn load_file(
         groups: parsed.groups,
         role_functions,
         role_values,
+        role_split: parsed.roles.split.clone(),
+        delete_deactivates,
         source,
     })
 }

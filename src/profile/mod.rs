@@ -36,6 +36,10 @@ pub struct VendorProfile {
     pub role_functions: Vec<String>,
     /// Role values (at least three: the guide's, then defaults).
     pub role_values: Vec<String>,
+    /// The separator that splits one role value into several roles, if the guide names one.
+    pub role_split: Option<String>,
+    /// Whether the vendor deactivates a user Entra DELETEs instead of deleting it.
+    pub delete_deactivates: bool,
     /// The Entra source objects values are drawn from.
     pub source: Arc<Source>,
 }
@@ -66,6 +70,12 @@ impl VendorProfile {
             caps.extend(self.groups.capabilities("group", "groups"));
         }
         caps.extend(self.role_functions.iter().map(|f| format!("roles:{f}")));
+        if self.role_split.is_some() {
+            caps.insert("option:split-roles".into());
+        }
+        if self.delete_deactivates {
+            caps.insert("option:delete-deactivates".into());
+        }
         caps
     }
 

@@ -55,6 +55,10 @@ pub struct ResourceMapping {
     /// The attribute mapping, in the guide's order.
     #[serde(default)]
     pub mapping: Vec<Mapping>,
+    /// What the vendor does when Entra DELETEs a user (users only): `delete` (the default: the
+    /// user is gone) or `deactivate` (the guide says removed users are set to inactive).
+    #[serde(default)]
+    pub on_delete: Option<String>,
 }
 
 fn yes() -> bool {
@@ -70,6 +74,10 @@ pub struct Roles {
     /// Role values the guide names, verbatim.
     #[serde(default)]
     pub values: Vec<String>,
+    /// A separator the guide says splits one role value into several roles (Zenvoices:
+    /// `Uploader,Authorizer` is two roles).
+    #[serde(default)]
+    pub split: Option<String>,
 }
 
 /// A whole profile file.

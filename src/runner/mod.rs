@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Failed, Trial};
 
+use crate::core::dialect::Dialect;
 use crate::exec::{run_trial, Context};
 use crate::outcome::{FindingKind, SnapshotResult, TrialOutcome};
 use crate::plan::{Planned, TrialSpec};
@@ -36,15 +37,18 @@ pub async fn run_one(ctx: &Context, spec: &TrialSpec, strict: bool, store: &Stor
                 | FindingKind::Safety
         )
     });
-    outcome.snapshot = if unusable {
+    outcome.snapshot = if outcome.blocked.is_some() {
+        SnapshotResult::Skipped("blocked: not tested".into())
+    } else if unusable {
         SnapshotResult::Skipped("the trial could not run to its end".into())
     } else {
         let doc = snapshot::document(&outcome, &ctx.run_id, &ctx.target.base, &ctx.redactor);
-        let name = snapshot::name(
-            &spec.entry.suite,
-            &spec.entry.id,
-            spec.dialect.map(|d| d.name()),
-        );
+        // An entry that runs once sends the run's default dialect's shapes: a compliant-only
+        // run keeps its own baseline beside the legacy one.
+        let dialect = spec
+            .dialect
+            .or((spec.default_dialect == Dialect::Compliant).then_some(Dialect::Compliant));
+        let name = snapshot::name(&spec.entry.suite, &spec.entry.id, dialect.map(|d| d.name()));
         store.compare(spec.profile.id(), &name, &doc)
     };
     outcome.settle(strict);

@@ -155,7 +155,8 @@ pub enum Predicate {
     Type(JsonType),
     /// A string matching this regex.
     Matches(regex_lite::Regex),
-    /// Array equal to this one ignoring order.
+    /// Array equal to this one ignoring order (an element that renders to an array is spliced
+    /// in).
     SetEquals(Vec<Value>),
     /// Equal to one of these.
     OneOf(Vec<Value>),
@@ -176,6 +177,10 @@ pub struct Expect {
     pub when_status: Option<Vec<u16>>,
     /// Entra severity only for vendors with this capability; `rfc` for the others.
     pub entra_if: Option<String>,
+    /// Evaluated only for vendors with this capability.
+    pub only_if: Option<String>,
+    /// Evaluated only for vendors without this capability.
+    pub unless: Option<String>,
     /// Why it matters (printed with failures).
     pub why: Option<String>,
 }
@@ -220,6 +225,11 @@ impl Expect {
             Predicate::OneOf(v) => format!("is one of {}", Value::Array(v.clone())),
         };
         format!("{subject} {predicate}")
+    }
+
+    /// Whether the expectation applies to a vendor with these capabilities.
+    pub fn applies(&self, has: impl Fn(&str) -> bool) -> bool {
+        self.only_if.as_deref().is_none_or(&has) && !self.unless.as_deref().is_some_and(&has)
     }
 
     /// The severity for a vendor with these capabilities (see [`Expect::entra_if`]).
@@ -284,9 +294,7 @@ impl Expect {
             Predicate::Equals(v) => Predicate::Equals(render_or_keep(vars, v)),
             Predicate::Contains(v) => Predicate::Contains(render_or_keep(vars, v)),
             Predicate::NotContains(v) => Predicate::NotContains(render_or_keep(vars, v)),
-            Predicate::SetEquals(v) => {
-                Predicate::SetEquals(v.iter().map(|x| render_or_keep(vars, x)).collect())
-            }
+            Predicate::SetEquals(v) => Predicate::SetEquals(render_list(vars, v)),
             Predicate::OneOf(v) => {
                 Predicate::OneOf(v.iter().map(|x| render_or_keep(vars, x)).collect())
             }
@@ -335,8 +343,7 @@ impl Expect {
             (Predicate::Type(t), Some(v)) => t.accepts(v),
             (Predicate::Matches(re), Some(Value::String(s))) => re.is_match(s),
             (Predicate::SetEquals(want), Some(Value::Array(items))) => {
-                let want: Vec<Value> = want.iter().map(|w| render_or_keep(vars, w)).collect();
-                same_multiset(&want, items)
+                same_multiset(&render_list(vars, want), items)
             }
             (Predicate::OneOf(options), Some(v)) => {
                 options.iter().any(|o| render_or_keep(vars, o) == *v)
@@ -363,6 +370,16 @@ impl Expect {
             })
         }
     }
+}
+
+/// Renders each element; an element that renders to an array (`"{{roles_12}}"`) is spliced in.
+fn render_list(vars: &Vars, list: &[Value]) -> Vec<Value> {
+    list.iter()
+        .flat_map(|w| match render_or_keep(vars, w) {
+            Value::Array(items) => items,
+            v => vec![v],
+        })
+        .collect()
 }
 
 fn render_or_keep(vars: &Vars, v: &Value) -> Value {
@@ -427,6 +444,8 @@ mod tests {
             severity: Severity::Entra,
             when_status: None,
             entra_if: None,
+            only_if: None,
+            unless: None,
             why: None,
         }
     }

@@ -90,6 +90,18 @@ pub enum Body {
     Raw(String),
     /// One JSON body per dialect, from a fixture path containing `{{dialect}}`.
     PerDialect(Vec<(Dialect, Value)>),
+    /// The create body the vendor's profile makes Entra send, for one person, changed only
+    /// where the trial's subject needs it.
+    Generated {
+        /// User or group.
+        kind: Kind,
+        /// `main`, or the name of a distinct person.
+        person: String,
+        /// Attributes changed (SCIM path -> template value).
+        set: IndexMap<String, Value>,
+        /// Top-level attributes left out.
+        remove: Vec<String>,
+    },
 }
 
 impl Body {
@@ -97,13 +109,33 @@ impl Body {
     pub fn json_for(&self, dialect: Option<Dialect>) -> Option<&Value> {
         match self {
             Body::Json(v) => Some(v),
-            Body::Raw(_) => None,
+            Body::Raw(_) | Body::Generated { .. } => None,
             Body::PerDialect(all) => {
                 let d = dialect.unwrap_or(Dialect::Legacy);
                 all.iter().find(|(x, _)| *x == d).map(|(_, v)| v)
             }
         }
     }
+}
+
+/// Which resource a generated body creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A user (`POST /Users`).
+    User,
+    /// A group (`POST /Groups`).
+    Group,
+}
+
+/// A checked membership verification (see `members` in the suite format).
+#[derive(Clone, Debug)]
+pub struct CheckedMembers {
+    /// The group id template.
+    pub group: String,
+    /// Member id templates the group must have, exactly.
+    pub exactly: Option<Vec<String>>,
+    /// Member id templates the group must not have.
+    pub absent: Vec<String>,
 }
 
 /// A checked step: method known, path relative, expectations typed.
@@ -135,6 +167,12 @@ pub struct CheckedStep {
     pub expects: Vec<Expect>,
     /// Captures: variable -> JSON pointer.
     pub capture: IndexMap<String, String>,
+    /// The trial whose subject this preparation step is (`users::create`), if it is one.
+    pub setup: Option<String>,
+    /// The trial a non-2xx answer to this read-back blocks on, if any.
+    pub blocked_by: Option<String>,
+    /// A membership verification, if this is one.
+    pub members: Option<CheckedMembers>,
 }
 
 /// A checked entry, ready to plan.
@@ -405,27 +443,69 @@ fn check_step(
     known: &mut HashSet<String>,
     at: &dyn Fn(&str) -> String,
 ) -> Result<CheckedStep, FieldError> {
-    let method = step.method.to_ascii_uppercase();
+    let mut step = step;
+    for (field, value) in [("setup", &step.setup), ("blocked_by", &step.blocked_by)] {
+        if let Some(v) = value {
+            check_trial_ref(v).map_err(|m| (at(field), m))?;
+        }
+    }
+    let members = match step.members.take() {
+        None => None,
+        Some(m) => {
+            if step.method.is_some() || step.path.is_some() || step.body.is_some() {
+                return Err((
+                    at("members"),
+                    "a `members` step is its own request (GET Groups/<group>): give no method, path or body".into(),
+                ));
+            }
+            check_refs(&at("members.group"), references(&m.group), known)?;
+            for (i, id) in m.exactly.iter().flatten().enumerate() {
+                check_refs(&at(&format!("members.exactly[{i}]")), references(id), known)?;
+            }
+            for (i, id) in m.absent.iter().enumerate() {
+                check_refs(&at(&format!("members.absent[{i}]")), references(id), known)?;
+            }
+            if m.exactly.is_none() && m.absent.is_empty() {
+                return Err((
+                    at("members"),
+                    "give `exactly` (the members the group must have) or `absent` (or both)".into(),
+                ));
+            }
+            step.method = Some("GET".into());
+            step.path = Some(format!("Groups/{}", m.group));
+            step.expect.splice(0..0, members_expectations(&m));
+            Some(CheckedMembers {
+                group: m.group,
+                exactly: m.exactly,
+                absent: m.absent,
+            })
+        }
+    };
+    let (Some(method), Some(path)) = (step.method.clone(), step.path.clone()) else {
+        let missing = if step.method.is_none() { "method" } else { "path" };
+        return Err((
+            at(""),
+            format!("missing field `{missing}` (every step needs `method` and `path`, or is a `members` step)"),
+        ));
+    };
+    let method = method.to_ascii_uppercase();
     if !METHODS.contains(&method.as_str()) {
         return Err((
             at("method"),
-            format!("`{}` is not one of {}", step.method, METHODS.join(", ")),
+            format!("`{method}` is not one of {}", METHODS.join(", ")),
         ));
     }
-    if step.path.starts_with('/') || step.path.contains("://") {
+    if path.starts_with('/') || path.contains("://") {
         return Err((
             at("path"),
-            format!(
-                "`{}` must be relative to the target URL (no leading `/`)",
-                step.path
-            ),
+            format!("`{path}` must be relative to the target URL (no leading `/`)"),
         ));
     }
     for (name, tpl) in &step.vars {
         check_refs(&at(&format!("vars.{name}")), references(tpl), known)?;
         known.insert(name.clone());
     }
-    check_refs(&at("path"), references(&step.path), known)?;
+    check_refs(&at("path"), references(&path), known)?;
     for (k, v) in &step.query {
         check_refs(&at(&format!("query.{k}")), references(v), known)?;
     }
@@ -435,9 +515,50 @@ fn check_step(
     let body = match step.body {
         None => None,
         Some(spec) => {
-            let body = match (spec.json, spec.file, spec.raw) {
-                (Some(j), None, None) => Body::Json(j),
-                (None, Some(f), None) if f.contains("{{dialect}}") => {
+            let generated = match (spec.user, spec.group) {
+                (Some(p), None) => Some((Kind::User, p)),
+                (None, Some(p)) => Some((Kind::Group, p)),
+                (None, None) => None,
+                (Some(_), Some(_)) => {
+                    return Err((at("body"), "give `user` or `group`, not both".into()))
+                }
+            };
+            if generated.is_none() && (!spec.set.is_empty() || !spec.remove.is_empty()) {
+                return Err((
+                    at("body"),
+                    "`set` and `remove` change a profile body: give `user` or `group`".into(),
+                ));
+            }
+            let body = match (spec.json, spec.file, spec.raw, generated) {
+                (None, None, None, Some((kind, person))) => {
+                    if person.is_empty()
+                        || !person
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    {
+                        return Err((
+                            at("body"),
+                            format!("person `{person}` must be `main` or a name of a-z, 0-9, _"),
+                        ));
+                    }
+                    if person != "main" {
+                        let exported: &[&str] = match kind {
+                            Kind::User => &["user", "email", "external_id", "match"],
+                            Kind::Group => &["group", "group_external_id", "match"],
+                        };
+                        for v in exported {
+                            known.insert(format!("{person}_{v}"));
+                        }
+                    }
+                    Body::Generated {
+                        kind,
+                        person,
+                        set: spec.set,
+                        remove: spec.remove,
+                    }
+                }
+                (Some(j), None, None, None) => Body::Json(j),
+                (None, Some(f), None, None) if f.contains("{{dialect}}") => {
                     let only: Vec<Dialect> = step
                         .only
                         .map(|d| vec![d])
@@ -458,14 +579,14 @@ fn check_step(
                     }
                     Body::PerDialect(all)
                 }
-                (None, Some(f), None) => {
+                (None, Some(f), None, None) => {
                     Body::Json(read_fixture(fixtures, &f).map_err(|m| (at("body.file"), m))?)
                 }
-                (None, None, Some(r)) => Body::Raw(r),
+                (None, None, Some(r), None) => Body::Raw(r),
                 _ => {
                     return Err((
                         at("body"),
-                        "give exactly one of `json`, `file` or `raw`".into(),
+                        "give exactly one of `json`, `file`, `raw`, `user` or `group`".into(),
                     ))
                 }
             };
@@ -475,6 +596,11 @@ fn check_step(
                 Body::PerDialect(all) => all
                     .iter()
                     .map(|(_, v)| json_references(v))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.concat()),
+                Body::Generated { set, .. } => set
+                    .values()
+                    .map(json_references)
                     .collect::<Result<Vec<_>, _>>()
                     .map(|v| v.concat()),
             };
@@ -523,7 +649,10 @@ fn check_step(
         line,
         method,
         vars: step.vars,
-        path: step.path,
+        path,
+        setup: step.setup,
+        blocked_by: step.blocked_by,
+        members,
         query: step.query,
         headers: step.headers,
         body,
@@ -539,6 +668,12 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     let severity = s.severity.unwrap_or(Severity::Entra);
     let when_status = s.when_status.as_ref().map(|w| w.to_vec());
     let entra_if = s.entra_if.clone();
+    let (only_if, unless) = (s.only_if.clone(), s.unless.clone());
+    for (field, cap) in [("only_if", &only_if), ("unless", &unless)] {
+        if let Some(cap) = cap {
+            check_need(cap).map_err(|m| (field.to_string(), m))?;
+        }
+    }
     if let Some(cap) = &entra_if {
         check_need(cap).map_err(|m| ("entra_if".to_string(), m))?;
         if s.severity == Some(Severity::Rfc) {
@@ -571,6 +706,8 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
             severity,
             when_status,
             entra_if,
+            only_if,
+            unless,
             why,
         });
     }
@@ -655,6 +792,8 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
         severity,
         when_status,
         entra_if,
+        only_if,
+        unless,
         why,
     })
 }
@@ -677,6 +816,48 @@ fn predicate_count(s: &ExpectSpec) -> usize {
     .iter()
     .filter(|b| **b)
     .count()
+}
+
+/// `users::create`: a trial of some suite, named `<suite>::<entry>`.
+fn check_trial_ref(s: &str) -> Result<(), String> {
+    let kebab = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    match s.split_once("::") {
+        Some((suite, entry)) if kebab(suite) && kebab(entry) => Ok(()),
+        _ => Err(format!("`{s}` is not a trial name `<suite>::<entry>`")),
+    }
+}
+
+/// The expectations of a `members` step: the group is readable, its member values are exactly
+/// these, and none of those.
+fn members_expectations(m: &super::model::MembersSpec) -> Vec<ExpectSpec> {
+    let mut out = vec![ExpectSpec {
+        status: Some(super::model::OneOrMany::One(200)),
+        why: Some("the group must be readable by id".into()),
+        ..ExpectSpec::default()
+    }];
+    if let Some(ids) = &m.exactly {
+        out.push(ExpectSpec {
+            pointer: Some("/members".into()),
+            each: Some("/value".into()),
+            set_equals: Some(ids.iter().cloned().map(Value::String).collect()),
+            why: m.why.clone(),
+            ..ExpectSpec::default()
+        });
+    }
+    for id in &m.absent {
+        out.push(ExpectSpec {
+            pointer: Some("/members".into()),
+            each: Some("/value".into()),
+            not_contains: Some(Value::String(id.clone())),
+            why: m.why.clone(),
+            ..ExpectSpec::default()
+        });
+    }
+    out
 }
 
 fn read_fixture(fixtures: &Tree, file: &str) -> Result<Value, String> {

@@ -53,14 +53,17 @@ pub struct Entry {
 pub struct Step {
     /// A short name shown in failure messages.
     pub name: String,
-    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
-    pub method: String,
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (a `members` step implies `GET`).
+    #[serde(default)]
+    pub method: Option<String>,
     /// Variables set just before this step renders (templates), e.g. a different `member`
     /// for each of several creates from one fixture.
     #[serde(default)]
     pub vars: IndexMap<String, String>,
-    /// Path relative to the target URL, e.g. `Users/{{user_id}}` (no leading slash).
-    pub path: String,
+    /// Path relative to the target URL, e.g. `Users/{{user_id}}` (no leading slash; a
+    /// `members` step implies `Groups/<group>`).
+    #[serde(default)]
+    pub path: Option<String>,
     /// Query parameters in order; values are templates, encoded as Entra encodes them.
     #[serde(default)]
     pub query: IndexMap<String, String>,
@@ -79,12 +82,44 @@ pub struct Step {
     /// Run this step even after an earlier step failed (e.g. a final delete).
     #[serde(default)]
     pub always: bool,
+    /// This step only prepares the trial's subject; the trial named here
+    /// (`<suite>::<entry>`) is the one whose subject it is. If the endpoint refuses it (a
+    /// non-2xx status, an unmet expectation, a missing capture) a generated body is retried in
+    /// the profile's tolerant form; if that fails too, the trial ends blocked by that trial.
+    #[serde(default)]
+    pub setup: Option<String>,
+    /// A read-back whose non-2xx status is another trial's subject (`users::get-by-id`): the
+    /// trial ends blocked by it instead of failing; the body's expectations are this trial's.
+    #[serde(default)]
+    pub blocked_by: Option<String>,
+    /// Verify a group's membership: GET the group and compare `members`; when the endpoint does
+    /// not return members, ask it by filter (`id eq "<group>" and members[value eq "<user>"]`),
+    /// and when it supports neither, report the check as not verifiable (a warning).
+    #[serde(default)]
+    pub members: Option<MembersSpec>,
     /// What the response must satisfy.
     #[serde(default)]
     pub expect: Vec<ExpectSpec>,
     /// Variables to take from the response body: name -> JSON pointer.
     #[serde(default)]
     pub capture: IndexMap<String, String>,
+}
+
+/// A membership check: the group, the members it must have exactly, those it must not have.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembersSpec {
+    /// The group id (a template, e.g. `{{group_id}}`).
+    pub group: String,
+    /// The member ids the group must have, exactly (templates).
+    #[serde(default)]
+    pub exactly: Option<Vec<String>>,
+    /// Member ids the group must not have (templates).
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// Why it matters, printed with a failure.
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// Credentials sent with a step.
@@ -100,7 +135,7 @@ pub enum AuthMode {
     Wrong,
 }
 
-/// A request body: exactly one of `json`, `file` or `raw`.
+/// A request body: exactly one of `json`, `file`, `raw`, `user` or `group`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BodySpec {
@@ -113,6 +148,23 @@ pub struct BodySpec {
     /// A literal body sent as is (for malformed-input checks).
     #[serde(default)]
     pub raw: Option<String>,
+    /// The create body the vendor's profile makes Entra send for a user: `main` is the trial's
+    /// own user (`{{user}}`, `{{email}}`...), any other name a distinct, run-unique person whose
+    /// values are exported as `{{<name>_user}}`, `{{<name>_email}}`, `{{<name>_external_id}}`
+    /// and `{{<name>_match}}` (the match filter on its matching attribute).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The same for a group (`main` is `{{group}}`; others export `{{<name>_group}}`).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// With `user`/`group`: attributes changed from the profile's body, by SCIM path
+    /// (`userName`, `name.givenName`, `emails[type eq "work"].value`, extension URN paths);
+    /// values are templates. Only what the trial's subject needs.
+    #[serde(default)]
+    pub set: IndexMap<String, Value>,
+    /// With `user`/`group`: top-level attributes left out of the profile's body.
+    #[serde(default)]
+    pub remove: Vec<String>,
 }
 
 /// One expectation as written: a subject (`status`, `header` or `pointer`), one predicate, and
@@ -183,6 +235,13 @@ pub struct ExpectSpec {
     /// has it (Entra really sends the request for that vendor) and `rfc` otherwise.
     #[serde(default)]
     pub entra_if: Option<String>,
+    /// Evaluate only for vendors whose profile has this capability
+    /// (`option:delete-deactivates`).
+    #[serde(default)]
+    pub only_if: Option<String>,
+    /// Evaluate only for vendors whose profile lacks this capability.
+    #[serde(default)]
+    pub unless: Option<String>,
     /// Why it matters, printed with a failure.
     #[serde(default)]
     pub why: Option<String>,

@@ -20,11 +20,23 @@ pub const PROFILE_VARS: &[&str] = &[
     "role1",
     "role2",
     "role3",
+    "user_values",
+    "group_values",
+    "roles_1",
+    "roles_12",
+    "roles_123",
+    "op_add",
+    "op_replace",
+    "op_remove",
 ];
 
 /// Variables drawn from the Entra source objects (`src_user_<attr>`, `src_group_<attr>`): any
 /// name with this prefix is accepted by the loader.
 pub const SOURCE_VAR_PREFIX: &str = "src_";
+
+/// Profile options a capability can name (`option:<name>`): what a vendor's guide says it does
+/// differently from Entra's defaults.
+pub const OPTIONS: &[&str] = &["split-roles", "delete-deactivates"];
 
 /// Checks a capability name as vendor profiles provide them: `groups`, `roles:<function>`,
 /// `user:<attribute>`, `group:<attribute>`, `match:users:<attribute>`, `match:groups:<attribute>`.
@@ -32,6 +44,7 @@ pub fn check_need(need: &str) -> Result<(), String> {
     let ok = match need.split_once(':') {
         None => need == "groups",
         Some(("roles", f)) => ROLE_FUNCTIONS.contains(&f),
+        Some(("option", o)) => OPTIONS.contains(&o),
         Some(("user" | "group", attr)) => !attr.is_empty(),
         Some(("match", rest)) => rest
             .split_once(':')
@@ -42,8 +55,9 @@ pub fn check_need(need: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{need}` is not a capability: groups, roles:<{}>, user:<attribute>, group:<attribute>, match:users:<attribute>, match:groups:<attribute>",
-            ROLE_FUNCTIONS.join("|")
+            "`{need}` is not a capability: groups, roles:<{}>, option:<{}>, user:<attribute>, group:<attribute>, match:users:<attribute>, match:groups:<attribute>",
+            ROLE_FUNCTIONS.join("|"),
+            OPTIONS.join("|")
         ))
     }
 }

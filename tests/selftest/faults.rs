@@ -16,7 +16,7 @@ use scim_conformance::core::files::Tree;
 use scim_conformance::core::secret::{Redactor, Secret};
 use scim_conformance::exec::{run_trial, Context, Ledger};
 use scim_conformance::http::{ClientConfig, ScimClient, Target};
-use scim_conformance::outcome::{FindingKind, TrialOutcome};
+use scim_conformance::outcome::{FindingKind, TrialOutcome, Verdict};
 use scim_conformance::plan::{plan, Planned};
 use scim_conformance::profile::VendorProfile;
 use scim_conformance::report::text;
@@ -91,7 +91,7 @@ fn foreign_state(dump: &Value, ids: &[(String, String)]) -> Value {
     Value::Object(out)
 }
 
-fn run_with(fault: Option<Fault>) -> Run {
+fn run_with(faults: &[Fault]) -> Run {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -99,7 +99,7 @@ fn run_with(fault: Option<Fault>) -> Run {
     rt.block_on(async {
         let token = format!("selftest-{}", uuid::Uuid::new_v4().simple());
         let mut config = ServerConfig::new(token.clone());
-        config.faults = fault.into_iter().collect();
+        config.faults = faults.iter().copied().collect();
         let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
         let server = server::spawn(config, addr)
             .await
@@ -124,6 +124,7 @@ fn run_with(fault: Option<Fault>) -> Run {
             ledger: Arc::new(Ledger::new()),
             redactor: Redactor::new([token]),
             abort: Default::default(),
+            health: Default::default(),
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();
@@ -166,27 +167,68 @@ fn run_with(fault: Option<Fault>) -> Run {
 }
 
 /// One lazily computed run per server configuration.
-type RunCache = Mutex<HashMap<Option<Fault>, Arc<OnceLock<Arc<Run>>>>>;
+type RunCache = Mutex<HashMap<Vec<Fault>, Arc<OnceLock<Arc<Run>>>>>;
 
 /// Each configuration is run once and shared by every trial that needs it.
-fn run_cached(fault: Option<Fault>) -> Arc<Run> {
+fn run_cached(faults: &[Fault]) -> Arc<Run> {
+    let mut key = faults.to_vec();
+    key.sort();
     static CACHE: OnceLock<RunCache> = OnceLock::new();
     let cell = {
         let mut map = CACHE
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        map.entry(fault).or_default().clone()
+        map.entry(key.clone()).or_default().clone()
     };
-    cell.get_or_init(|| Arc::new(run_with(fault))).clone()
+    cell.get_or_init(|| Arc::new(run_with(&key))).clone()
 }
 
-/// The fault table: which trials must catch each fault, and what their message must say.
+/// The verdict of an outcome at this strictness.
+fn verdict(o: &TrialOutcome, strict: bool) -> Verdict {
+    let mut o = o.clone();
+    o.settle(strict);
+    o.verdict
+}
+
+/// The fault table: which trials must catch each fault, what their message must say, and which
+/// other trials the same defect may also fail or block (other subjects it breaks).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Expected {
     caught_by: Vec<String>,
     says: String,
+    #[serde(default)]
+    also: Vec<String>,
+}
+
+/// Pairs of defects where one used to mask the other: both must be reported, each by its own
+/// trials, and nothing else may fail or be blocked by anything but them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pairs {
+    pair: Vec<Pair>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pair {
+    faults: Vec<String>,
+}
+
+fn pairs() -> Result<Vec<Vec<Fault>>, String> {
+    let path = package_dir().join("fixtures/selftest/pairs.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let p: Pairs = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    p.pair
+        .into_iter()
+        .map(|p| {
+            p.faults
+                .iter()
+                .map(|f| f.parse::<Fault>().map_err(|e| e.to_string()))
+                .collect()
+        })
+        .collect()
 }
 
 fn table() -> Result<BTreeMap<String, Expected>, String> {
@@ -222,7 +264,7 @@ fn common_invariants(run: &Run) -> Result<(), String> {
 }
 
 fn baseline() -> Result<(), Failed> {
-    let run = run_cached(None);
+    let run = run_cached(&[]);
     common_invariants(&run)?;
     let problems: Vec<String> = run
         .outcomes
@@ -246,41 +288,80 @@ fn baseline() -> Result<(), Failed> {
     Ok(())
 }
 
-fn fault_caught(fault: Fault) -> Result<(), Failed> {
+/// Checks a run with `faults` on: each fault's `caught_by` trials fail saying what it says, and
+/// every other trial that fails or is blocked is accounted for by one of the faults' rows
+/// (`caught_by` or `also`) — a defect is reported where it belongs, never by a trial it merely
+/// got in the way of.
+fn caught(faults: &[Fault]) -> Result<(), Failed> {
     let table = table()?;
-    let expected = table.get(fault.name()).ok_or_else(|| {
-        format!(
-            "fault `{}` has no row in fixtures/selftest/faults.toml",
-            fault.name()
-        )
-    })?;
-    let run = run_cached(Some(fault));
+    let run = run_cached(faults);
     common_invariants(&run)?;
-    let mut missing = Vec::new();
-    for name in &expected.caught_by {
-        let hit = run
-            .outcomes
-            .iter()
-            .find(|o| o.name == format!("entra-default::{name}"));
-        match hit {
-            None => missing.push(format!("{name}: no such trial")),
-            Some(o) if !o.failed(true) => missing.push(format!("{name}: passed despite the fault")),
-            Some(o) if !message(o, true).contains(&expected.says) => missing.push(format!(
-                "{name}: failed, but its message does not say `{}`:\n{}",
-                expected.says,
-                message(o, true)
-            )),
-            Some(_) => {}
+    let mut allowed = BTreeSet::new();
+    let mut problems = Vec::new();
+    for fault in faults {
+        let expected = table.get(fault.name()).ok_or_else(|| {
+            format!(
+                "fault `{}` has no row in fixtures/selftest/faults.toml",
+                fault.name()
+            )
+        })?;
+        allowed.extend(expected.caught_by.iter().chain(&expected.also).cloned());
+        for name in &expected.caught_by {
+            let hit = run
+                .outcomes
+                .iter()
+                .find(|o| o.name == format!("entra-default::{name}"));
+            match hit {
+                None => problems.push(format!("{name}: no such trial")),
+                Some(o) if verdict(o, true) != Verdict::Failed => problems.push(format!(
+                    "{name}: {} despite `{}`\n{}",
+                    verdict(o, true).name(),
+                    fault.name(),
+                    message(o, true)
+                )),
+                Some(o) if !message(o, true).contains(&expected.says) => problems.push(format!(
+                    "{name}: failed, but its message does not say `{}`:\n{}",
+                    expected.says,
+                    message(o, true)
+                )),
+                Some(_) => {}
+            }
         }
     }
-    if missing.is_empty() {
+    for o in &run.outcomes {
+        let short = o.name.trim_start_matches("entra-default::").to_string();
+        match verdict(o, true) {
+            Verdict::Failed if !allowed.contains(&short) => problems.push(format!(
+                "{short} fails too, but no row of the fault(s) lists it (a defect reported by a trial it only got in the way of? if it is another subject the same defect breaks, add it to `also`):\n{}",
+                message(o, true)
+            )),
+            Verdict::Blocked => {
+                let by = o
+                    .blocked
+                    .as_ref()
+                    .map(|b| b.by.trim_start_matches("entra-default::").to_string())
+                    .unwrap_or_default();
+                if !allowed.contains(&by) {
+                    problems.push(format!(
+                        "{short} is blocked by {by}, which no row of the fault(s) lists:\n{}",
+                        message(o, true)
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
         Ok(())
     } else {
+        let names: Vec<String> = faults
+            .iter()
+            .map(|f| format!("`{}` ({})", f.name(), f.describe()))
+            .collect();
         Err(format!(
-            "fault `{}` ({}) not caught as expected:\n{}",
-            fault.name(),
-            fault.describe(),
-            missing.join("\n")
+            "{} not caught as expected:\n{}",
+            names.join(" + "),
+            problems.join("\n\n")
         )
         .into())
     }
@@ -307,7 +388,7 @@ fn all_expectations() -> BTreeMap<(String, String, usize, usize), String> {
 fn coverage() -> Result<(), Failed> {
     let mut failed: BTreeSet<(String, String, usize, usize)> = BTreeSet::new();
     for fault in Fault::ALL {
-        let run = run_cached(Some(*fault));
+        let run = run_cached(&[*fault]);
         for o in &run.outcomes {
             for f in &o.findings {
                 if let (FindingKind::Expectation, Some((step, _)), Some(ex)) =
@@ -315,6 +396,10 @@ fn coverage() -> Result<(), Failed> {
                 {
                     failed.insert((o.suite.clone(), o.entry.clone(), *step, ex));
                 }
+            }
+            // A precondition proves itself by blocking the trial.
+            if let Some((step, Some(ex))) = o.blocked.as_ref().and_then(|b| b.at) {
+                failed.insert((o.suite.clone(), o.entry.clone(), step, ex));
             }
         }
     }
@@ -338,7 +423,7 @@ fn coverage() -> Result<(), Failed> {
 /// A behaviour Entra works with: the default run passes (warnings allowed), and nothing is left
 /// behind or touched that should not be.
 fn tolerated_stays_green(fault: Fault) -> Result<(), Failed> {
-    let run = run_cached(Some(fault));
+    let run = run_cached(&[fault]);
     common_invariants(&run)?;
     let failing: Vec<String> = run
         .outcomes
@@ -386,12 +471,21 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("suites::every-expectation-fails-under-some-fault", coverage),
         Trial::test("suites::fault-table-names-real-faults", table_is_complete),
     ];
+    match pairs() {
+        Ok(pairs) => {
+            for pair in pairs {
+                let name = pair.iter().map(|f| f.name()).collect::<Vec<_>>().join("+");
+                t.push(Trial::test(format!("pair::{name}"), move || caught(&pair)));
+            }
+        }
+        Err(e) => t.push(Trial::test("pair::table", move || Err(e.into()))),
+    }
     for fault in Fault::ALL {
         let f = *fault;
         match f.category() {
             FaultCategory::Defect => t
                 .push(Trial::test(format!("fault::{}", f.name()), move || {
-                    fault_caught(f)
+                    caught(&[f])
                 })),
             FaultCategory::Tolerated => t
                 .push(Trial::test(format!("tolerated::{}", f.name()), move || {

@@ -106,6 +106,7 @@ async fn run_entry(
         ledger: ledger.clone(),
         redactor,
         abort: Arc::new(Abort::default()),
+        health: Arc::default(),
     };
     let spec = TrialSpec {
         name: "entry".into(),
@@ -114,6 +115,7 @@ async fn run_entry(
         default_dialect: scim_conformance::core::dialect::Dialect::Legacy,
         seq: 0,
         profile: Arc::new(profile),
+        refs: Arc::default(),
     };
     Ok((run_trial(&ctx, &spec).await, ledger))
 }
