@@ -171,7 +171,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
                 return Err(method_not_allowed(method, path, "GET"));
             }
             let docs = if is(ep, "Schemas") {
-                discovery::schemas(&base, cfg.groups_served())
+                discovery::schemas(&base, cfg.groups_served(), faults)
             } else {
                 discovery::resource_types(&base, cfg.groups_served())
             };
@@ -558,11 +558,16 @@ impl Ctx<'_> {
                 }
             }
         };
-        let start_index = self.positive("startIndex")?.unwrap_or(1).max(1);
-        let count = self
-            .positive("count")?
-            .unwrap_or(MAX_RESULTS)
-            .min(MAX_RESULTS);
+        let (start_index, count) = if self.has(Fault::PaginationIgnored) {
+            (1, usize::MAX)
+        } else {
+            (
+                self.positive("startIndex")?.unwrap_or(1).max(1),
+                self.positive("count")?
+                    .unwrap_or(MAX_RESULTS)
+                    .min(MAX_RESULTS),
+            )
+        };
         let opts = MatchOptions {
             case_exact_everything: self.has(Fault::FilterCaseSensitive),
             non_ascii_never_matches: self.has(Fault::FilterNonAsciiBroken),
@@ -622,6 +627,21 @@ impl Ctx<'_> {
             match self.kind {
                 ResourceKind::User => refusals::check_user_create(&body, self.faults())?,
                 ResourceKind::Group => refusals::check_group_create(&body, self.faults())?,
+            }
+            if self.kind == ResourceKind::User && self.has(Fault::CreateDropsAttributes) {
+                body.retain(|k, _| {
+                    ["userName", "active", "emails", "externalId", "schemas"]
+                        .iter()
+                        .any(|kept| kept.eq_ignore_ascii_case(k))
+                });
+            }
+            if self.kind == ResourceKind::User
+                && self.has(Fault::RecreateConflict)
+                && store.was_retired(self.kind, &Value::Object(body.clone()))
+            {
+                return Err(ScimError::Uniqueness(
+                    "this userName belonged to a deleted user and cannot be reused".into(),
+                ));
             }
             if self.kind == ResourceKind::User && self.has(Fault::UsernameLowercased) {
                 if let Some(Value::String(u)) = body.get_mut("userName") {
@@ -701,10 +721,12 @@ impl Ctx<'_> {
         let ops = patch::parse_patch_body(&body, self.faults())?;
         let committed = {
             let mut store = self.state.store();
-            let current = store
-                .get(self.kind, id)
-                .map(|e| e.resource.clone())
-                .ok_or_else(|| not_found(self.kind, id))?;
+            let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) else {
+                if self.has(Fault::UnknownId200) {
+                    return Ok(scim_response(StatusCode::OK, None, self.faults()));
+                }
+                return Err(not_found(self.kind, id));
+            };
             let patched = {
                 let lookup = |member: &str| store.member_info(member);
                 let ctx = PatchContext {
@@ -754,6 +776,9 @@ impl Ctx<'_> {
         } else {
             store.delete(self.kind, id)
         };
+        if !existed && self.has(Fault::UnknownId200) {
+            return Ok(scim_response(StatusCode::NO_CONTENT, None, self.faults()));
+        }
         if !existed {
             return Err(self.unknown_id(id));
         }

@@ -82,6 +82,8 @@ pub struct MemberInfo {
 pub struct Store {
     users: Vec<Entry>,
     groups: Vec<Entry>,
+    /// Lower-cased unique values (userName / displayName) of deleted resources, per kind.
+    retired: std::collections::HashSet<(ResourceKind, String)>,
 }
 
 fn unique_value(kind: ResourceKind, resource: &Value) -> Option<String> {
@@ -274,13 +276,20 @@ impl Store {
         Ok(entry.resource.clone())
     }
 
+    /// True if a deleted resource of `kind` had the unique value `resource` has (any case).
+    pub fn was_retired(&self, kind: ResourceKind, resource: &Value) -> bool {
+        unique_value(kind, resource).is_some_and(|v| self.retired.contains(&(kind, v)))
+    }
+
     /// Deletes a resource and drops it from every group's members; false if it did not exist.
     pub fn delete(&mut self, kind: ResourceKind, id: &str) -> bool {
         let list = self.entries_mut(kind);
-        let before = list.len();
-        list.retain(|e| e.id != id);
-        if list.len() == before {
+        let Some(pos) = list.iter().position(|e| e.id == id) else {
             return false;
+        };
+        let gone = list.remove(pos);
+        if let Some(v) = unique_value(kind, &gone.resource) {
+            self.retired.insert((kind, v));
         }
         for group in &mut self.groups {
             if let Some(Value::Array(members)) = group

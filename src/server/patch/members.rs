@@ -22,7 +22,13 @@ pub(super) fn patch_members(
             if ctx.has(Fault::MemberAddFirstOnly) {
                 items.truncate(1);
             }
-            push_unique(&mut list, items);
+            if ctx.has(Fault::MembersAddAsReplace) {
+                list = items;
+            } else if ctx.has(Fault::MemberReaddDuplicates) {
+                list.extend(items);
+            } else {
+                push_unique(&mut list, items);
+            }
         }
         OpKind::Replace => {
             list = normalize_members(need_value(value, "members")?, ctx.member_info)?;

@@ -4,6 +4,7 @@
 mod faults;
 mod lifecycle;
 pub(super) mod props;
+mod replay;
 mod socket;
 mod switches;
 
