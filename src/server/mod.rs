@@ -11,7 +11,9 @@ pub mod filter;
 pub mod normalize;
 pub mod oauth;
 pub mod patch;
+pub mod projection;
 pub mod refusals;
+mod resources;
 mod routes;
 pub mod store;
 #[cfg(test)]
