@@ -218,6 +218,8 @@ faults! {
         "A userName once used stays reserved after its user is deleted: re-creating it answers 409.";
     MemberReaddDuplicates = "member-readd-duplicates", Defect,
         "Adding a member already present lists it twice.";
+    LostMemberUpdates = "lost-member-updates", Load,
+        "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }
 
 impl Fault {

@@ -10,16 +10,20 @@ use crate::server::patch::{self, PatchContext};
 use crate::server::projection::Projection;
 use crate::server::refusals;
 use crate::server::routes::{method_not_allowed, ok_json, Query};
-use crate::server::store::{not_found, ResourceKind, Store};
+use crate::server::store::{not_found, Entry, ResourceKind, Store};
 use crate::server::util::{get_ci, key_ci, remove_ci};
 use crate::server::{AppState, ServerConfig};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Largest page a list answers with (ServiceProviderConfig `filter.maxResults`).
 const MAX_RESULTS: usize = 200;
+/// How long a member PATCH under `lost-member-updates` holds its stale copy of the list.
+const LOST_UPDATE_WINDOW: Duration = Duration::from_millis(2);
 
 /// Everything a resource handler needs.
 pub(super) struct Ctx<'a> {
@@ -231,27 +235,30 @@ impl Ctx<'_> {
         };
         let hide_disabled =
             filtering && self.kind == ResourceKind::User && self.has(Fault::DisabledHidden);
-        let matched: Vec<Value> = {
+        let lag = self.cfg().filter_lag;
+        let now = Instant::now();
+        // Read-after-write lag: a resource younger than `filter_lag` is not yet visible to filters.
+        let settled = |e: &Entry| !filtering || now.duration_since(e.created_at) >= lag;
+        let (total, page) = {
             let store = self.state.store();
-            store
-                .entries(self.kind)
+            let matched: Vec<&Entry> = store
+                .query(self.kind, parsed.as_ref(), &opts)
+                .matches
+                .into_iter()
+                .filter(|e| settled(e))
+                .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
+                .collect();
+            if filtering && matched.is_empty() && self.has(Fault::FilterEmpty404) {
+                return Err(ScimError::NotFound("no resource matches the filter".into()));
+            }
+            let page: Vec<Value> = matched
                 .iter()
-                .map(|e| &e.resource)
-                .filter(|r| parsed.as_ref().is_none_or(|f| filter::matches(r, f, &opts)))
-                .filter(|r| !(hide_disabled && is_disabled(r)))
-                .cloned()
-                .collect()
+                .skip(start_index - 1)
+                .take(count)
+                .map(|e| self.render(&e.resource))
+                .collect();
+            (matched.len(), page)
         };
-        if filtering && matched.is_empty() && self.has(Fault::FilterEmpty404) {
-            return Err(ScimError::NotFound("no resource matches the filter".into()));
-        }
-        let total = matched.len();
-        let page: Vec<Value> = matched
-            .iter()
-            .skip(start_index - 1)
-            .take(count)
-            .map(|r| self.render(r))
-            .collect();
         let mut body = Map::new();
         body.insert("schemas".into(), json!([LIST_RESPONSE_SCHEMA]));
         if !self.has(Fault::ListTotalMissing) {
@@ -374,8 +381,65 @@ impl Ctx<'_> {
         ))
     }
 
-    pub(super) fn patch(&self, id: &str, body: Value) -> Result<Response, ScimError> {
+    pub(super) async fn patch(&self, id: &str, body: Value) -> Result<Response, ScimError> {
         let ops = patch::parse_patch_body(&body, self.faults())?;
+        if self.kind == ResourceKind::Group {
+            if let Some(edits) = self.plan_member_edits(id, &ops)? {
+                return self.edit_members(id, &edits).await;
+            }
+        }
+        self.patch_resource(id, &ops)
+    }
+
+    /// The member edits `ops` amount to when every op targets `members` of an existing group.
+    fn plan_member_edits(
+        &self,
+        id: &str,
+        ops: &[patch::PatchOperation],
+    ) -> Result<Option<Vec<patch::MemberEdit>>, ScimError> {
+        let store = self.state.store();
+        if store.get(self.kind, id).is_none() {
+            return Ok(None);
+        }
+        let lookup = |member: &str| store.member_info(member);
+        let ctx = PatchContext {
+            kind: self.kind,
+            faults: self.faults(),
+            member_info: &lookup,
+        };
+        patch::plan_member_edits(ops, &ctx)
+    }
+
+    /// Applies member edits to the stored list in place; under `lost-member-updates` the list is
+    /// read, the task yields, and the edited copy is written back over whatever happened meanwhile.
+    async fn edit_members(
+        &self,
+        id: &str,
+        edits: &[patch::MemberEdit],
+    ) -> Result<Response, ScimError> {
+        if self.has(Fault::LostMemberUpdates) {
+            let stale = self.state.store().members(id);
+            let mut members = stale.ok_or_else(|| not_found(self.kind, id))?;
+            tokio::task::yield_now().await;
+            tokio::time::sleep(LOST_UPDATE_WINDOW).await;
+            patch::apply_member_edits(&mut members, edits);
+            self.state
+                .store()
+                .edit_members(id, |list| *list = members)?;
+        } else {
+            self.state
+                .store()
+                .edit_members(id, |list| patch::apply_member_edits(list, edits))?;
+        }
+        Ok(scim_response(StatusCode::NO_CONTENT, None, self.faults()))
+    }
+
+    /// PATCH through a patched copy of the whole resource (every op but member-only PATCHes).
+    fn patch_resource(
+        &self,
+        id: &str,
+        ops: &[patch::PatchOperation],
+    ) -> Result<Response, ScimError> {
         let committed = {
             let mut store = self.state.store();
             let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) else {
@@ -391,7 +455,7 @@ impl Ctx<'_> {
                     faults: self.faults(),
                     member_info: &lookup,
                 };
-                patch::apply_patch(&current, &ops, &ctx)?
+                patch::apply_patch(&current, ops, &ctx)?
             };
             let reenabling =
                 self.kind == ResourceKind::User && is_disabled(&current) && !is_disabled(&patched);

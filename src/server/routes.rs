@@ -20,6 +20,9 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Entry point for every request (the router's fallback).
 pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    if let Err(e) = state.governor().admit(state.config()) {
+        return e.to_response(&state.config().faults);
+    }
     let delay = state.config().delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -214,7 +217,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
                 (None, _) => Err(method_not_allowed(method, path, "GET, POST")),
                 (Some(id), Method::GET) => ctx.get(id),
                 (Some(id), Method::PUT) => ctx.replace(id, read_json(body).await?),
-                (Some(id), Method::PATCH) => ctx.patch(id, read_json(body).await?),
+                (Some(id), Method::PATCH) => ctx.patch(id, read_json(body).await?).await,
                 (Some(id), Method::DELETE) => ctx.delete(id),
                 (Some(_), _) => Err(method_not_allowed(method, path, "GET, PUT, PATCH, DELETE")),
             }

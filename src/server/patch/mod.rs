@@ -13,5 +13,6 @@ mod tests;
 mod value_path;
 
 pub use apply::{apply_patch, PatchContext};
+pub use members::{apply_member_edits, plan_member_edits, MemberEdit};
 pub use path::PatchPath;
 pub use request::{parse_patch_body, OpKind, PatchOperation};

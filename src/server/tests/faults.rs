@@ -15,6 +15,9 @@ async fn observe(fault: Fault, api: &Api) -> Value {
     if let Some(v) = super::replay::observe(fault, api).await {
         return v;
     }
+    if let Some(v) = super::load::observe(fault, api).await {
+        return v;
+    }
     Value::Null
 }
 
@@ -467,6 +470,7 @@ fn families_cover_every_fault() {
         LATER,
         super::switches::FAMILY,
         super::replay::FAMILY,
+        super::load::FAMILY,
     ]
     .concat();
     assert_eq!(all.len(), Fault::ALL.len());

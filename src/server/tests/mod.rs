@@ -3,6 +3,7 @@
 
 mod faults;
 mod lifecycle;
+mod load;
 pub(super) mod props;
 mod replay;
 mod socket;
