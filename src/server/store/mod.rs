@@ -75,11 +75,11 @@ impl Table {
         self.by_seq.get(self.seq_of.get(id)?)
     }
 
-    fn insert(&mut self, seq: u64, entry: Entry) {
+    fn insert(&mut self, seq: u64, entry: Entry) -> &Entry {
         self.index.insert(seq, &entry.resource);
         self.members.insert(seq, &entry.resource);
         self.seq_of.insert(entry.id.clone(), seq);
-        self.by_seq.insert(seq, entry);
+        self.by_seq.entry(seq).or_insert(entry)
     }
 
     fn remove(&mut self, id: &str) -> Option<Entry> {
@@ -299,8 +299,7 @@ impl Store {
         let resource = assemble(&id, body, meta(kind, &now, &now, &location, 1));
         let seq = self.next_seq;
         self.next_seq += 1;
-        let table = self.table_mut(kind);
-        table.insert(
+        self.table_mut(kind).insert(
             seq,
             Entry {
                 id,
@@ -308,8 +307,7 @@ impl Store {
                 resource,
                 created_at: Instant::now(),
             },
-        );
-        &table.by_seq[&seq]
+        )
     }
 
     /// Stores a new resource built from `body` (client `id`/`meta` dropped); `location_base` is the
