@@ -442,23 +442,24 @@ impl Ctx<'_> {
     ) -> Result<Response, ScimError> {
         let committed = {
             let mut store = self.state.store();
-            let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) else {
-                if self.has(Fault::UnknownId200) {
-                    return Ok(scim_response(StatusCode::OK, None, self.faults()));
-                }
-                return Err(not_found(self.kind, id));
-            };
-            let patched = {
+            let (patched, was_disabled) = {
+                let Some(current) = store.get(self.kind, id) else {
+                    if self.has(Fault::UnknownId200) {
+                        return Ok(scim_response(StatusCode::OK, None, self.faults()));
+                    }
+                    return Err(not_found(self.kind, id));
+                };
                 let lookup = |member: &str| store.member_info(member);
                 let ctx = PatchContext {
                     kind: self.kind,
                     faults: self.faults(),
                     member_info: &lookup,
                 };
-                patch::apply_patch(&current, ops, &ctx)?
+                let patched = patch::apply_patch(&current.resource, ops, &ctx)?;
+                (patched, is_disabled(&current.resource))
             };
             let reenabling =
-                self.kind == ResourceKind::User && is_disabled(&current) && !is_disabled(&patched);
+                self.kind == ResourceKind::User && was_disabled && !is_disabled(&patched);
             let patched = if reenabling && self.has(Fault::ReenableRejected) {
                 return Err(ScimError::InvalidValue(
                     "a deactivated user cannot be re-activated".into(),
