@@ -239,3 +239,22 @@ async fn error_share_fails_a_seeded_fraction_of_requests() {
     assert_eq!((r.status, r.json()["status"].clone()), (500, json!("500")));
     assert_eq!(api.dump()["Users"], json!([]));
 }
+
+#[tokio::test(start_paused = true)]
+async fn load_behaviours_are_off_by_default_and_delay_waits() {
+    let cfg = ServerConfig::new(TOKEN);
+    assert_eq!(
+        (
+            cfg.rate_limit,
+            cfg.filter_lag,
+            cfg.error_share,
+            cfg.seed,
+            cfg.delay
+        ),
+        (None, Duration::ZERO, 0.0, 0, Duration::ZERO)
+    );
+    let api = Api::with_config(config(|c| c.delay = Duration::from_secs(3))).await;
+    let started = tokio::time::Instant::now();
+    assert_eq!(api.get("Users").await.status, 200);
+    assert!(started.elapsed() >= Duration::from_secs(3));
+}
