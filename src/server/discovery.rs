@@ -4,7 +4,9 @@ use crate::core::scim::{
     ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, RESOURCE_TYPE_SCHEMA,
     SCHEMA_SCHEMA, SPC_SCHEMA, USER_SCHEMA,
 };
+use crate::server::faults::Fault;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// The ServiceProviderConfig document; `base` is the absolute base URL without trailing slash.
 pub fn service_provider_config(base: &str) -> Value {
@@ -48,15 +50,29 @@ fn complex(name: &str, multi: bool, subs: Vec<Value>) -> Value {
     })
 }
 
-fn typed_multi(name: &str) -> Value {
+/// A `type` sub-attribute offering `values` (Entra maps `emails[type eq "work"].value` from these).
+fn type_of(values: &[&str]) -> Value {
+    let mut t = string("type");
+    if !values.is_empty() {
+        t["canonicalValues"] = json!(values);
+    }
+    t
+}
+
+fn primary() -> Value {
+    simple("primary", "boolean", false, false, "none")
+}
+
+/// A multi-valued `value`/`display`/`type`/`primary` attribute; `types` are the canonical types.
+fn typed_multi(name: &str, types: &[&str]) -> Value {
     complex(
         name,
         true,
         vec![
             string("value"),
             string("display"),
-            string("type"),
-            simple("primary", "boolean", false, false, "none"),
+            type_of(types),
+            primary(),
         ],
     )
 }
@@ -70,8 +86,10 @@ fn schema(id: &str, name: &str, attributes: Vec<Value>, base: &str) -> Value {
     })
 }
 
-/// The schema definitions served by /Schemas (Group only when groups are served).
-pub fn schemas(base: &str, groups: bool) -> Vec<Value> {
+/// The schema definitions served by /Schemas (Group only when groups are served): every
+/// attribute Entra's default mapping and the vendor profiles write; `schemas-missing-attribute`
+/// leaves out `title` and `addresses`.
+pub fn schemas(base: &str, groups: bool, faults: &BTreeSet<Fault>) -> Vec<Value> {
     let user = schema(
         USER_SCHEMA,
         "User",
@@ -98,8 +116,8 @@ pub fn schemas(base: &str, groups: bool) -> Vec<Value> {
             string("timezone"),
             simple("active", "boolean", false, false, "none"),
             simple("externalId", "string", false, true, "none"),
-            typed_multi("emails"),
-            typed_multi("phoneNumbers"),
+            typed_multi("emails", &["work", "home", "other"]),
+            typed_multi("phoneNumbers", &["work", "mobile", "fax", "home", "other"]),
             complex(
                 "addresses",
                 true,
@@ -110,14 +128,23 @@ pub fn schemas(base: &str, groups: bool) -> Vec<Value> {
                     string("region"),
                     string("postalCode"),
                     string("country"),
-                    string("type"),
-                    simple("primary", "boolean", false, false, "none"),
+                    type_of(&["work", "home", "other"]),
+                    primary(),
                 ],
             ),
-            typed_multi("roles"),
+            typed_multi("roles", &[]),
         ],
         base,
     );
+    let user = if faults.contains(&Fault::SchemasMissingAttribute) {
+        let mut user = user;
+        if let Some(attrs) = user["attributes"].as_array_mut() {
+            attrs.retain(|a| a["name"] != json!("title") && a["name"] != json!("addresses"));
+        }
+        user
+    } else {
+        user
+    };
     let enterprise = schema(
         ENTERPRISE_USER_SCHEMA,
         "EnterpriseUser",
@@ -199,6 +226,96 @@ pub fn list_of(resources: Vec<Value>) -> Value {
 mod tests {
     use super::*;
 
+    /// Flattens schemas the way Microsoft's gallery validation does (Schema_Discoverability_Test):
+    /// typed multi-valued attributes become `name[type eq "<canonical>"].sub`, other multi-valued
+    /// ones `name[primary eq "True"].sub`, complex ones `name.sub`, extension attributes
+    /// `<urn>:name`; manager and members stay whole. Lower-cased.
+    fn discoverable(docs: &[Value]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for doc in docs {
+            let id = doc["id"].as_str().unwrap_or_default();
+            let core = id == USER_SCHEMA || id == GROUP_SCHEMA;
+            for a in doc["attributes"].as_array().into_iter().flatten() {
+                let name = a["name"].as_str().unwrap_or_default();
+                if !core {
+                    out.insert(format!("{id}:{name}").to_lowercase());
+                    continue;
+                }
+                let subs: Vec<&Value> = a["subAttributes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let sub_name = |s: &Value| s["name"].as_str().unwrap_or_default().to_string();
+                if name == "manager" || name == "members" || subs.is_empty() {
+                    out.insert(name.to_lowercase());
+                } else if a["multiValued"] == json!(true) {
+                    let types: Vec<String> = subs
+                        .iter()
+                        .find(|s| s["name"] == json!("type"))
+                        .and_then(|t| t["canonicalValues"].as_array())
+                        .map(|v| {
+                            v.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for s in &subs {
+                        let sn = sub_name(s);
+                        if types.is_empty() && sn != "primary" {
+                            out.insert(format!(r#"{name}[primary eq "true"].{sn}"#).to_lowercase());
+                        }
+                        if sn == "type" || sn == "primary" {
+                            continue;
+                        }
+                        for t in &types {
+                            out.insert(format!(r#"{name}[type eq "{t}"].{sn}"#).to_lowercase());
+                        }
+                    }
+                } else {
+                    for s in subs {
+                        out.insert(format!("{name}.{}", sub_name(s)).to_lowercase());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every target attribute of Entra's default mapping and of the vendor profiles.
+    const MAPPED: &[&str] = &[
+        "userName",
+        "active",
+        "displayName",
+        "title",
+        r#"emails[type eq "work"].value"#,
+        "preferredLanguage",
+        "name.givenName",
+        "name.familyName",
+        "name.formatted",
+        r#"addresses[type eq "work"].formatted"#,
+        r#"addresses[type eq "work"].streetAddress"#,
+        r#"addresses[type eq "work"].locality"#,
+        r#"addresses[type eq "work"].region"#,
+        r#"addresses[type eq "work"].postalCode"#,
+        r#"addresses[type eq "work"].country"#,
+        r#"phoneNumbers[type eq "work"].value"#,
+        r#"phoneNumbers[type eq "mobile"].value"#,
+        r#"phoneNumbers[type eq "fax"].value"#,
+        "externalId",
+        r#"roles[primary eq "True"].value"#,
+        r#"roles[primary eq "True"].display"#,
+        r#"roles[primary eq "True"].type"#,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division",
+        "members",
+    ];
+
     #[test]
     fn documents_are_consistent() {
         let spc = service_provider_config("http://h/scim");
@@ -207,13 +324,46 @@ mod tests {
             spc["authenticationSchemes"][0]["type"],
             json!("oauthbearertoken")
         );
-        assert_eq!(schemas("", true).len(), 3);
-        assert_eq!(schemas("", false).len(), 2);
+        let none = BTreeSet::new();
+        assert_eq!(schemas("", true, &none).len(), 3);
+        assert_eq!(schemas("", false, &none).len(), 2);
         let rts = resource_types("http://h", true);
         assert_eq!(
             rts[0]["schemaExtensions"][0]["schema"],
             json!(ENTERPRISE_USER_SCHEMA)
         );
         assert_eq!(list_of(rts)["totalResults"], json!(2));
+    }
+
+    #[test]
+    fn every_mapped_attribute_is_discoverable() {
+        let found = discoverable(&schemas("", true, &BTreeSet::new()));
+        let missing: Vec<&&str> = MAPPED
+            .iter()
+            .filter(|m| !found.contains(&m.to_lowercase()))
+            .collect();
+        assert!(missing.is_empty(), "{missing:?} not in {found:#?}");
+        for group_attr in ["displayname", "externalid", "members"] {
+            assert!(found.contains(group_attr));
+        }
+        let user = &schemas("", true, &BTreeSet::new())[0];
+        let emails = user["attributes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["name"] == json!("emails")))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            emails["subAttributes"][2]["canonicalValues"],
+            json!(["work", "home", "other"])
+        );
+    }
+
+    #[test]
+    fn schemas_missing_attribute_leaves_out_title_and_addresses() {
+        let faulty: BTreeSet<Fault> = [Fault::SchemasMissingAttribute].into();
+        let found = discoverable(&schemas("", true, &faulty));
+        assert!(!found.contains("title"));
+        assert!(!found.iter().any(|a| a.starts_with("addresses")));
+        assert!(found.contains("displayname"));
     }
 }

@@ -52,6 +52,14 @@ pub enum ScimError {
     /// 413: request body too large.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 429: over the rate limit; `Retry-After` says when to come back.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// Human-readable detail.
+        detail: String,
+        /// How long to wait (sent in whole seconds, rounded up).
+        retry_after: std::time::Duration,
+    },
     /// 500: should not happen.
     #[error("{0}")]
     Internal(String),
@@ -66,6 +74,7 @@ impl ScimError {
             ScimError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ScimError::Uniqueness(_) => StatusCode::CONFLICT,
             ScimError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ScimError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ScimError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ScimError::InvalidFilter(_)
             | ScimError::InvalidPath(_)
@@ -129,6 +138,11 @@ impl ScimError {
             ScimError::MethodNotAllowed { allow, .. } => {
                 resp.headers_mut()
                     .insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            ScimError::TooManyRequests { retry_after, .. } => {
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             _ => {}
         }

@@ -192,6 +192,34 @@ faults! {
         "A filter value containing an apostrophe, a plus sign or a non-ASCII letter answers 400 invalidFilter.";
     EmailRequired = "email-required", Tolerated,
         "A User create whose userName is not an email address must carry a work email, else 400 invalidValue.";
+    MembersAddAsReplace = "members-add-as-replace", Defect,
+        "A member Add replaces all members with the ones added.";
+    CreateDropsAttributes = "create-drops-attributes", Defect,
+        "POST /Users keeps only userName, active, emails, externalId and schemas; every other attribute is dropped.";
+    FilteredReplaceAppends = "filtered-replace-appends", Defect,
+        "A replace on a value-filtered path such as emails[type eq \"work\"].value appends a new element instead of updating the match.";
+    RoleDisplayDropped = "role-display-dropped", Defect,
+        "roles are stored with their value only: display, displayName, type and primary are dropped.";
+    UsernameImmutable = "username-immutable", Defect,
+        "A PATCH replacing userName answers 200 and changes nothing.";
+    ManagerReplaceIgnored = "manager-replace-ignored", Defect,
+        "Setting a different manager when one is already set is accepted and ignored.";
+    ManagerClearIgnored = "manager-clear-ignored", Defect,
+        "Every form of manager removal (replace with \"\", {\"value\": \"\"}, null, or remove) is accepted and ignored.";
+    NullUpdateIgnored = "null-update-ignored", Defect,
+        "A replace with \"\" or null is accepted and ignored instead of clearing the attribute.";
+    PaginationIgnored = "pagination-ignored", Defect,
+        "startIndex and count are ignored: every match on one page, startIndex 1.";
+    SchemasMissingAttribute = "schemas-missing-attribute", Defect,
+        "/Schemas omits the User attributes title and addresses.";
+    UnknownId200 = "unknown-id-200", Defect,
+        "PATCH of an unknown id answers 200 and DELETE of an unknown id 204 instead of 404.";
+    RecreateConflict = "recreate-conflict", Defect,
+        "A userName once used stays reserved after its user is deleted: re-creating it answers 409.";
+    MemberReaddDuplicates = "member-readd-duplicates", Defect,
+        "Adding a member already present lists it twice.";
+    LostMemberUpdates = "lost-member-updates", Load,
+        "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }
 
 impl Fault {

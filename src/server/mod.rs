@@ -8,10 +8,13 @@ pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod load;
 pub mod normalize;
 pub mod oauth;
 pub mod patch;
+pub mod projection;
 pub mod refusals;
+mod resources;
 mod routes;
 pub mod store;
 #[cfg(test)]
@@ -19,7 +22,8 @@ mod tests;
 pub mod util;
 
 pub use error::ScimError;
-pub use faults::Fault;
+pub use faults::{Fault, FaultCategory};
+pub use load::RateLimit;
 pub use store::ResourceKind;
 
 use std::collections::BTreeSet;
@@ -28,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How the reference server behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     /// Bearer token required on every route.
     pub token: String,
@@ -47,6 +51,16 @@ pub struct ServerConfig {
     /// Act as an OAuth 2.0 token endpoint at `/oauth2/token` (client credentials); issued
     /// access tokens are accepted besides `token`.
     pub oauth: Option<oauth::OAuthConfig>,
+    /// A token bucket over all requests; over it, 429 with `Retry-After` (default none).
+    pub rate_limit: Option<RateLimit>,
+    /// Read-after-write lag: a resource created less than this long ago is invisible to filters
+    /// (still visible by id). Default zero.
+    pub filter_lag: std::time::Duration,
+    /// This fraction (0.0 to 1.0) of requests answers 500 without being handled, the same
+    /// requests for the same `seed`. Default 0.0.
+    pub error_share: f64,
+    /// Seed for `error_share` (default 0).
+    pub seed: u64,
 }
 
 impl ServerConfig {
@@ -61,6 +75,10 @@ impl ServerConfig {
             required_group_attributes: vec!["displayName".into()],
             delay: std::time::Duration::ZERO,
             oauth: None,
+            rate_limit: None,
+            filter_lag: std::time::Duration::ZERO,
+            error_share: 0.0,
+            seed: 0,
         }
     }
 
@@ -92,6 +110,7 @@ struct Inner {
     fallback_origin: String,
     store: Mutex<store::Store>,
     issuer: oauth::Issuer,
+    governor: load::Governor,
 }
 
 /// Shared server state (configuration and store); cheap to clone.
@@ -114,6 +133,7 @@ impl AppState {
                 fallback_origin,
                 store: Mutex::new(store::Store::new()),
                 issuer: oauth::Issuer::default(),
+                governor: load::Governor::default(),
             }),
         }
     }
@@ -131,6 +151,10 @@ impl AppState {
     /// The normalised base path (`""` or `/x/y`).
     pub fn base_path(&self) -> &str {
         &self.inner.base_path
+    }
+
+    fn governor(&self) -> &load::Governor {
+        &self.inner.governor
     }
 
     fn fallback_origin(&self) -> &str {

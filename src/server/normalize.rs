@@ -273,8 +273,21 @@ pub fn normalize_new_user(
             res.insert(k, Value::Array(roles));
         }
     }
+    if faults.contains(&Fault::RoleDisplayDropped) {
+        drop_role_details(res);
+    }
     coerce_primary(res);
     normalize_manager_in(res)
+}
+
+/// Keeps only `value` in each role (`role-display-dropped`: display, displayName, type and
+/// primary are lost).
+pub fn drop_role_details(res: &mut Map<String, Value>) {
+    if let Some(Value::Array(items)) = key_ci(res, "roles").and_then(|k| res.get_mut(&k)) {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            item.retain(|k, _| k.eq_ignore_ascii_case("value"));
+        }
+    }
 }
 
 #[cfg(test)]

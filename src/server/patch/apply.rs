@@ -1,16 +1,19 @@
 //! Applying parsed PATCH operations to a copy of a stored resource: paths, path-less values,
-//! value filters, the enterprise extension, with the fault hooks that change each.
+//! sub-attributes, the enterprise extension, clearing ("" or null on replace), with the fault
+//! hooks that change each. Value-filtered paths, members, roles and manager have their own
+//! modules.
 
+use super::manager::set_manager;
 use super::members::patch_members;
 use super::path::PatchPath;
 use super::request::{OpKind, PatchOperation};
 use super::roles::patch_roles;
+use super::value_path::patch_value_path;
 use crate::core::scim::ENTERPRISE_USER_SCHEMA;
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
-use crate::server::filter::{self, Filter, MatchOptions};
 use crate::server::normalize::{
-    coerce_active, coerce_primary, normalize_manager, normalize_manager_in, push_unique, same_item,
+    coerce_active, coerce_primary, drop_role_details, normalize_manager_in, push_unique, same_item,
 };
 use crate::server::store::{MemberInfo, ResourceKind};
 use crate::server::util::{canonical_name, ensure_schema, key_ci, remove_ci};
@@ -50,8 +53,42 @@ pub fn apply_patch(
     if ctx.kind == ResourceKind::User {
         coerce_primary(&mut res);
         normalize_manager_in(&mut res)?;
+        drop_empty_extension(&mut res, ENTERPRISE_USER_SCHEMA);
+        if ctx.has(Fault::RoleDisplayDropped) {
+            drop_role_details(&mut res);
+        }
     }
     Ok(Value::Object(res))
+}
+
+/// True for the values that clear an attribute: null always, `""` on replace.
+pub(super) fn is_clear(op: OpKind, v: &Value) -> bool {
+    v.is_null() || (op == OpKind::Replace && v.as_str() == Some(""))
+}
+
+/// `v` without the sub-attributes a replace would clear (`null-update-ignored`).
+fn without_clears(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(_, v)| !is_clear(OpKind::Replace, v))
+                .map(|(k, v)| (k.clone(), without_clears(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Removes the extension object `urn` (and its schema URN) when PATCH left it empty.
+fn drop_empty_extension(res: &mut Map<String, Value>, urn: &str) {
+    let empty = key_ci(res, urn)
+        .and_then(|k| res.get(&k))
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty);
+    if empty {
+        remove_ci(res, urn);
+        remove_schema(res, urn);
+    }
 }
 
 fn is_plain_active(path: &str) -> bool {
@@ -143,6 +180,17 @@ fn apply_at(
     value: Option<&Value>,
     ctx: &PatchContext<'_>,
 ) -> Result<(), ScimError> {
+    let stripped;
+    let value = match value {
+        Some(v) if op == OpKind::Replace && ctx.has(Fault::NullUpdateIgnored) => {
+            if is_clear(op, v) {
+                return Ok(());
+            }
+            stripped = without_clears(v);
+            Some(&stripped)
+        }
+        other => other,
+    };
     if let Some(urn) = known_extension(path) {
         if ctx.kind != ResourceKind::User {
             return Err(ScimError::InvalidPath(format!(
@@ -152,7 +200,7 @@ fn apply_at(
         if ctx.has(Fault::ExtensionIgnored) {
             return Ok(());
         }
-        if op == OpKind::Remove {
+        if op == OpKind::Remove || value.is_some_and(|v| is_clear(op, v)) {
             remove_ci(res, urn);
             remove_schema(res, urn);
             return Ok(());
@@ -188,6 +236,15 @@ fn apply_at(
     if is_core && is_user && attr_l == "roles" && ctx.has(Fault::RolesDropped) {
         return Ok(());
     }
+    if is_core
+        && is_user
+        && attr_l == "username"
+        && op != OpKind::Remove
+        && ctx.has(Fault::UsernameImmutable)
+    {
+        return Ok(());
+    }
+    let is_manager = pp.is_enterprise() && attr_l == "manager";
     let container: &mut Map<String, Value> = match &pp.urn {
         None => res,
         Some(urn) => {
@@ -209,8 +266,8 @@ fn apply_at(
         (None, None) => {
             if is_core && is_user && attr_l == "active" {
                 set_active(container, key, op, value, ctx)
-            } else if pp.is_enterprise() && attr_l == "manager" {
-                set_manager(container, key, op, value)
+            } else if is_manager {
+                set_manager(container, key, op, value, ctx)
             } else if is_core && !is_user && attr_l == "members" {
                 patch_members(container, key, op, value, ctx)
             } else if is_core && is_user && attr_l == "roles" {
@@ -218,6 +275,9 @@ fn apply_at(
             } else {
                 patch_whole(container, key, op, value)
             }
+        }
+        (None, Some(sub)) if is_manager && sub.eq_ignore_ascii_case("value") => {
+            set_manager(container, key, op, value, ctx)
         }
         (None, Some(sub)) => patch_sub(container, key, sub, op, value),
         (Some(filter), sub) => {
@@ -271,28 +331,6 @@ fn set_active(
     Ok(())
 }
 
-fn set_manager(
-    container: &mut Map<String, Value>,
-    key: String,
-    op: OpKind,
-    value: Option<&Value>,
-) -> Result<(), ScimError> {
-    let new = if op == OpKind::Remove {
-        None
-    } else {
-        normalize_manager(value)?
-    };
-    match new {
-        Some(m) => {
-            container.insert(key, m);
-        }
-        None => {
-            container.shift_remove(&key);
-        }
-    }
-    Ok(())
-}
-
 pub(super) fn existing_list(container: &Map<String, Value>, key: &str) -> Vec<Value> {
     match container.get(key) {
         Some(Value::Array(a)) => a.clone(),
@@ -301,15 +339,22 @@ pub(super) fn existing_list(container: &Map<String, Value>, key: &str) -> Vec<Va
     }
 }
 
-/// Merges `new` into `existing` sub-attribute by sub-attribute (null removes).
-fn merge(existing: &mut Map<String, Value>, new: &Map<String, Value>) {
+/// Merges `new` into `existing` sub-attribute by sub-attribute; a clearing value (see
+/// [`is_clear`]) removes the sub-attribute, and an object left empty is removed.
+pub(super) fn merge(existing: &mut Map<String, Value>, new: &Map<String, Value>, op: OpKind) {
     for (k, v) in new {
-        let ek = key_ci(existing, k).unwrap_or_else(|| k.clone());
+        let ek = key_ci(existing, k).unwrap_or_else(|| canonical_name(k));
+        if is_clear(op, v) {
+            existing.shift_remove(&ek);
+            continue;
+        }
         match (existing.get_mut(&ek), v) {
-            (_, Value::Null) => {
-                existing.shift_remove(&ek);
+            (Some(Value::Object(e)), Value::Object(n)) => {
+                merge(e, n, op);
+                if e.is_empty() {
+                    existing.shift_remove(&ek);
+                }
             }
-            (Some(Value::Object(e)), Value::Object(n)) => merge(e, n),
             _ => {
                 existing.insert(ek, v.clone());
             }
@@ -342,7 +387,7 @@ fn patch_whole(
         return Ok(());
     }
     let v = need_value(value, &key)?;
-    if v.is_null() {
+    if is_clear(op, v) {
         container.shift_remove(&key);
         return Ok(());
     }
@@ -353,7 +398,12 @@ fn patch_whole(
         (Some(Value::Array(items)), Value::Object(_), OpKind::Add) => {
             push_unique(items, vec![v.clone()]);
         }
-        (Some(Value::Object(existing)), Value::Object(new), _) => merge(existing, new),
+        (Some(Value::Object(existing)), Value::Object(new), _) => {
+            merge(existing, new, op);
+            if existing.is_empty() {
+                container.shift_remove(&key);
+            }
+        }
         _ => {
             container.insert(key, v.clone());
         }
@@ -361,7 +411,8 @@ fn patch_whole(
     Ok(())
 }
 
-fn set_sub(obj: &mut Map<String, Value>, sub: &str, v: &Value) {
+/// Sets (or, for null, removes) sub-attribute `sub` of `obj`.
+pub(super) fn set_sub(obj: &mut Map<String, Value>, sub: &str, v: &Value) {
     let k = key_ci(obj, sub).unwrap_or_else(|| canonical_name(sub));
     if v.is_null() {
         obj.shift_remove(&k);
@@ -377,7 +428,7 @@ fn patch_sub(
     op: OpKind,
     value: Option<&Value>,
 ) -> Result<(), ScimError> {
-    if op == OpKind::Remove {
+    if op == OpKind::Remove || value.is_some_and(|v| is_clear(op, v)) {
         match container.get_mut(&key) {
             Some(Value::Object(o)) => {
                 remove_ci(o, sub);
@@ -390,6 +441,10 @@ fn patch_sub(
                     if let Value::Object(o) = it {
                         remove_ci(o, sub);
                     }
+                }
+                items.retain(|it| !is_hollow(it));
+                if items.is_empty() {
+                    container.shift_remove(&key);
                 }
             }
             _ => {}
@@ -423,89 +478,13 @@ fn patch_sub(
     Ok(())
 }
 
-fn patch_value_path(
-    container: &mut Map<String, Value>,
-    key: String,
-    filter: &Filter,
-    sub: Option<&str>,
-    op: OpKind,
-    value: Option<&Value>,
-    ctx: &PatchContext<'_>,
-) -> Result<(), ScimError> {
-    let opts = MatchOptions::default();
-    let mut list = existing_list(container, &key);
-    let hits: Vec<usize> = list
-        .iter()
-        .enumerate()
-        .filter(|(_, el)| filter::matches_element(el, &key, filter, &opts))
-        .map(|(i, _)| i)
-        .collect();
-    match op {
-        OpKind::Remove => {
-            match sub {
-                None => {
-                    let mut i = 0;
-                    list.retain(|_| {
-                        i += 1;
-                        !hits.contains(&(i - 1))
-                    });
-                }
-                Some(s) => {
-                    for &i in &hits {
-                        if let Some(Value::Object(o)) = list.get_mut(i) {
-                            remove_ci(o, s);
-                        }
-                    }
-                }
-            }
-            if hits.is_empty() {
-                return Ok(());
-            }
-        }
-        OpKind::Add | OpKind::Replace => {
-            let v = need_value(value, &key)?;
-            if hits.is_empty() {
-                if ctx.has(Fault::FilteredPathNoCreate) {
-                    return Ok(());
-                }
-                let mut el = filter::template(filter).ok_or_else(|| {
-                    ScimError::NoTarget(format!(
-                        "no `{key}` element matches the path filter and it does not describe one to create"
-                    ))
-                })?;
-                match (sub, v) {
-                    (Some(s), _) => set_sub(&mut el, s, v),
-                    (None, Value::Object(o)) => merge(&mut el, o),
-                    (None, other) => {
-                        return Err(ScimError::InvalidValue(format!(
-                            "a value-filtered `{key}` path without a sub-attribute needs an object value, not {other}"
-                        )))
-                    }
-                }
-                list.push(Value::Object(el));
-            } else {
-                for &i in &hits {
-                    let Some(Value::Object(o)) = list.get_mut(i) else {
-                        continue;
-                    };
-                    match (sub, v) {
-                        (Some(s), _) => set_sub(o, s, v),
-                        (None, Value::Object(n)) if op == OpKind::Add => merge(o, n),
-                        (None, Value::Object(n)) => *o = n.clone(),
-                        (None, other) => {
-                            return Err(ScimError::InvalidValue(format!(
-                                "a value-filtered `{key}` path without a sub-attribute needs an object value, not {other}"
-                            )))
-                        }
-                    }
-                }
-            }
-        }
+/// True for a multi-valued item with nothing left but `type` / `primary` (or nothing at all).
+pub(super) fn is_hollow(item: &Value) -> bool {
+    match item {
+        Value::Object(o) => o
+            .keys()
+            .all(|k| k.eq_ignore_ascii_case("type") || k.eq_ignore_ascii_case("primary")),
+        Value::Null => true,
+        _ => false,
     }
-    if list.is_empty() && !key.eq_ignore_ascii_case("members") {
-        container.shift_remove(&key);
-    } else {
-        container.insert(key, Value::Array(list));
-    }
-    Ok(())
 }

@@ -12,6 +12,12 @@ async fn observe(fault: Fault, api: &Api) -> Value {
     if let Some(v) = super::switches::observe(fault, api).await {
         return v;
     }
+    if let Some(v) = super::replay::observe(fault, api).await {
+        return v;
+    }
+    if let Some(v) = super::load::observe(fault, api).await {
+        return v;
+    }
     Value::Null
 }
 
@@ -463,6 +469,8 @@ fn families_cover_every_fault() {
         DELETE_GROUPS,
         LATER,
         super::switches::FAMILY,
+        super::replay::FAMILY,
+        super::load::FAMILY,
     ]
     .concat();
     assert_eq!(all.len(), Fault::ALL.len());

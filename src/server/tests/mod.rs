@@ -3,7 +3,9 @@
 
 mod faults;
 mod lifecycle;
+mod load;
 pub(super) mod props;
+mod replay;
 mod socket;
 mod switches;
 

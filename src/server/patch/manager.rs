@@ -1,0 +1,44 @@
+//! PATCH of the enterprise `manager`: set with Add or Replace (bare id, `{"value": id}` or
+//! `[{"value": id}]`), change, clear (Replace `""`, `{"value": ""}`, null, or Remove);
+//! `manager-replace-ignored` and `manager-clear-ignored` change it.
+
+use super::apply::PatchContext;
+use super::request::OpKind;
+use crate::server::error::ScimError;
+use crate::server::faults::Fault;
+use crate::server::normalize::normalize_manager;
+use serde_json::{Map, Value};
+
+/// Applies one operation on `manager` (or `manager.value`) in the extension `container`.
+pub(super) fn set_manager(
+    container: &mut Map<String, Value>,
+    key: String,
+    op: OpKind,
+    value: Option<&Value>,
+    ctx: &PatchContext<'_>,
+) -> Result<(), ScimError> {
+    let new = if op == OpKind::Remove {
+        None
+    } else {
+        normalize_manager(value)?
+    };
+    let current = normalize_manager(container.get(&key)).ok().flatten();
+    match new {
+        Some(m) => {
+            let changes = current
+                .as_ref()
+                .is_some_and(|c| c.get("value") != m.get("value"));
+            if changes && ctx.has(Fault::ManagerReplaceIgnored) {
+                return Ok(());
+            }
+            container.insert(key, m);
+        }
+        None => {
+            if ctx.has(Fault::ManagerClearIgnored) {
+                return Ok(());
+            }
+            container.shift_remove(&key);
+        }
+    }
+    Ok(())
+}
