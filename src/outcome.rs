@@ -278,8 +278,9 @@ pub struct Blocked {
     pub by: String,
     /// The defect in one line.
     pub reason: String,
-    /// The step (0-based) and, when one did, the expectation index that blocked.
-    pub at: Option<(usize, Option<usize>)>,
+    /// The step (0-based) and the expectation indices whose failure blocked (empty when a status
+    /// or a missing capture did).
+    pub at: Option<(usize, Vec<usize>)>,
 }
 
 /// The defect a failing trial comes down to, for grouping failures.

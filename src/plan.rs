@@ -120,7 +120,12 @@ pub fn plan(
                 let refs = e
                     .steps
                     .iter()
-                    .flat_map(|s| s.setup.iter().chain(s.blocked_by.iter()))
+                    .flat_map(|s| {
+                        s.setup
+                            .iter()
+                            .chain(s.blocked_by.iter())
+                            .chain(s.expects.iter().filter_map(|e| e.blocks.as_ref()))
+                    })
                     .map(|r| (r.clone(), resolve(suites, vendor, r, effective)))
                     .collect();
                 out.push(Planned::Trial(TrialSpec {

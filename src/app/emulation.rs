@@ -10,6 +10,7 @@ pub fn emulation(profile: &VendorProfile, token: &str) -> ServerConfig {
     let mut c = ServerConfig::new(token);
     c.base_path = profile.base_path();
     c.groups_enabled = profile.groups.provisioned;
+    c.delete_deactivates = profile.delete_deactivates;
     c.required_user_attributes = profile.users.required.clone();
     c.required_group_attributes = if profile.groups.provisioned {
         profile.groups.required.clone()

@@ -65,8 +65,23 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
     }
     run.cleanup().await;
     run.out.duration = started.elapsed();
+    // One last pass, so no text a finding carries can hold a secret the target echoed.
+    let r = &ctx.redactor;
+    for f in &mut run.out.findings {
+        f.summary = r.scrub(&f.summary);
+        f.expected = f.expected.as_deref().map(|t| r.scrub(t));
+        f.actual = f.actual.as_deref().map(|t| r.scrub(t));
+        f.notes = f.notes.iter().map(|n| r.scrub(n)).collect();
+    }
+    if let Some(b) = &mut run.out.blocked {
+        b.reason = r.scrub(&b.reason);
+    }
     run.out
 }
+
+/// A generated person behind a body, its kind, and the trial's changes to it: what a setup
+/// step needs to retry in the tolerant form.
+type Fallback = (Kind, Person, Vec<(String, Value)>, Vec<String>);
 
 /// One trial in progress.
 struct TrialRun<'a> {
@@ -84,7 +99,7 @@ struct TrialRun<'a> {
 struct Rendered {
     request: Request,
     /// The generated person behind the body, its kind and its customization.
-    person: Option<(Kind, Person, Vec<(String, Value)>, Vec<String>)>,
+    person: Option<Fallback>,
 }
 
 fn kind_key(kind: Kind) -> &'static str {
@@ -133,7 +148,7 @@ impl TrialRun<'_> {
 
     /// Ends the trial blocked by the trial `reference` resolves to (at a step and expectation,
     /// when one caused it).
-    fn block(&mut self, reference: &str, reason: String, at: Option<(usize, Option<usize>)>) {
+    fn block(&mut self, reference: &str, reason: String, at: Option<(usize, Vec<usize>)>) {
         let by = self
             .spec
             .refs
@@ -258,9 +273,9 @@ impl TrialRun<'_> {
             Ok(response) => {
                 self.ctx.health.answered();
                 // Recorded before anything else: the sweep must see every creation.
-                if let Some(problem) = track(self.ctx, &request, response, &self.spec.name).await
-                {
-                    let mut f = self.finding(FindingKind::Cleanup, at, problem);
+                if let Some(problem) = track(self.ctx, &request, response, &self.spec.name).await {
+                    // An answer the harness cannot clean up after is this trial's problem.
+                    let mut f = self.finding(FindingKind::Setup, at, problem);
                     f.exchange = Some(self.out.exchanges.len());
                     self.push(f);
                 }
@@ -329,7 +344,11 @@ impl TrialRun<'_> {
         let index = self.exchange(at, Phase::Step, &request, &result);
         if let Some(by) = &step.blocked_by {
             if let Some(reason) = unreadable(&request, &response, &self.ctx.target) {
-                self.block(by, reason, Some((i, status_expect(step))));
+                self.block(
+                    by,
+                    reason,
+                    Some((i, status_expect(step).into_iter().collect())),
+                );
                 return false;
             }
         }
@@ -339,6 +358,27 @@ impl TrialRun<'_> {
                 .await;
         }
         let (findings, ok) = self.check(at, step, &response, index).await;
+        let blocking: Vec<(String, usize, String)> = findings
+            .iter()
+            .filter(|f| f.fails(false))
+            .filter_map(|f| {
+                let e = step
+                    .expects
+                    .iter()
+                    .find(|e| Some(e.index) == f.location.expect)?;
+                let by = e.blocks.clone()?;
+                let what = match (&f.expected, &f.actual) {
+                    (Some(x), Some(a)) => format!("expected {x}, got {a}"),
+                    _ => f.summary.clone(),
+                };
+                Some((by, e.index, what))
+            })
+            .collect();
+        if let Some((by, _, what)) = blocking.first() {
+            let indices = blocking.iter().map(|(_, i, _)| *i).collect();
+            self.block(by, what.clone(), Some((i, indices)));
+            return false;
+        }
         self.out.findings.extend(findings);
         ok && self.capture(at, step, &response, index, true)
     }
@@ -353,10 +393,12 @@ impl TrialRun<'_> {
         request: Request,
         response: Response,
         index: usize,
-        fallback: Option<(Kind, Person, Vec<(String, Value)>, Vec<String>)>,
+        fallback: Option<Fallback>,
     ) -> bool {
         let i = at.map(|(i, _)| i).unwrap_or_default();
-        let refusal = self.setup_refusal(at, step, &request, &response, index).await;
+        let refusal = self
+            .setup_refusal(at, step, &request, &response, index)
+            .await;
         let Some((refusal, expect)) = refusal else {
             return self.capture(at, step, &response, index, false);
         };
@@ -431,11 +473,11 @@ impl TrialRun<'_> {
         request: &Request,
         response: &Response,
         index: usize,
-    ) -> Option<(String, Option<usize>)> {
+    ) -> Option<(String, Vec<usize>)> {
         if !(200..300).contains(&response.status) {
             return Some((
                 answered(request, response, &self.ctx.target),
-                status_expect(step),
+                status_expect(step).into_iter().collect(),
             ));
         }
         let (findings, _) = self.check(at, step, response, index).await;
@@ -444,7 +486,12 @@ impl TrialRun<'_> {
                 (Some(e), Some(a)) => format!("expected {e}, got {a}"),
                 _ => f.summary.clone(),
             };
-            return Some((what, f.location.expect));
+            let failed = findings
+                .iter()
+                .filter(|f| f.fails(false))
+                .filter_map(|f| f.location.expect)
+                .collect();
+            return Some((what, failed));
         }
         // Notes (not verifiable, read by filter) of a setup step are kept; they fail nothing.
         self.out
@@ -464,7 +511,7 @@ impl TrialRun<'_> {
                         response.status,
                         name
                     ),
-                    None,
+                    Vec::new(),
                 ));
             }
         }
@@ -530,7 +577,16 @@ impl TrialRun<'_> {
             if is_members && skip_members {
                 continue;
             }
-            let evaluated = if is_members { &subject } else { response };
+            let split_roles = matches!(&e.subject, Subject::Pointer { pointer, each: Some(each) } if pointer == "/roles" && each == "/value");
+            let split;
+            let evaluated = match (&self.spec.profile.role_split, split_roles) {
+                (Some(sep), true) => {
+                    split = split_role_values(response, sep);
+                    &split
+                }
+                _ if is_members => &subject,
+                _ => response,
+            };
             if let Some(m) = e.evaluate(evaluated, &self.vars) {
                 let mut f = self.finding(FindingKind::Expectation, at, subject_name(&e.subject));
                 f.severity = e.severity_for(|cap| self.caps.contains(cap));
@@ -577,7 +633,9 @@ impl TrialRun<'_> {
                         let mut f = self.finding(
                             FindingKind::Setup,
                             at,
-                            format!("cannot capture `{name}`: {pointer} is absent from the response"),
+                            format!(
+                                "cannot capture `{name}`: {pointer} is absent from the response"
+                            ),
                         );
                         f.exchange = Some(index);
                         self.push(f);
@@ -769,7 +827,9 @@ fn request_label(r: &Request, target: &crate::http::Target) -> String {
     format!(
         "{} {}",
         r.method,
-        target.relative(&r.url).unwrap_or_else(|| r.url.path().into())
+        target
+            .relative(&r.url)
+            .unwrap_or_else(|| r.url.path().into())
     )
 }
 
@@ -805,7 +865,10 @@ fn unreadable(r: &Request, response: &Response, target: &crate::http::Target) ->
         return None;
     }
     let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
-    let found = response.json().ok().and_then(|b| b.get("id").map(crate::suite::template::as_text));
+    let found = response
+        .json()
+        .ok()
+        .and_then(|b| b.get("id").map(crate::suite::template::as_text));
     match found {
         Some(f) if f == id => None,
         Some(f) => Some(format!("GET {rel} answered the resource {f:?}, not {id:?}")),
@@ -814,6 +877,36 @@ fn unreadable(r: &Request, response: &Response, target: &crate::http::Target) ->
             response.status
         )),
     }
+}
+
+/// The response with its role values split the way the vendor's guide says one value holds
+/// several roles (`Uploader,Authorizer`), first occurrence kept: an endpoint may echo the value
+/// as sent or store the roles apart, and both are right.
+fn split_role_values(response: &Response, sep: &str) -> Response {
+    let Ok(body) = response.json() else {
+        return response.clone();
+    };
+    let mut body = body.clone();
+    if let Some(Value::Array(roles)) = body.get("roles") {
+        let mut parts: Vec<String> = Vec::new();
+        for r in roles {
+            let v = r
+                .get("value")
+                .map(crate::suite::template::as_text)
+                .unwrap_or_default();
+            for p in v.split(sep).map(str::trim).filter(|p| !p.is_empty()) {
+                if !parts.iter().any(|x| x == p) {
+                    parts.push(p.to_string());
+                }
+            }
+        }
+        body["roles"] = Value::Array(parts.into_iter().map(|p| json!({ "value": p })).collect());
+    }
+    Response::for_test(
+        response.status,
+        &[("content-type", "application/scim+json")],
+        &body.to_string(),
+    )
 }
 
 /// The index of the step's status expectation, if it has one.

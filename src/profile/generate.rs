@@ -73,8 +73,16 @@ impl VendorProfile {
             vars.set(name, Value::Array(self.stored_roles(upto)));
         }
         let legacy = dialect.unwrap_or(Dialect::Legacy) == Dialect::Legacy;
-        for (var, op) in [("op_add", "Add"), ("op_replace", "Replace"), ("op_remove", "Remove")] {
-            let op = if legacy { op.to_string() } else { op.to_lowercase() };
+        for (var, op) in [
+            ("op_add", "Add"),
+            ("op_replace", "Replace"),
+            ("op_remove", "Remove"),
+        ] {
+            let op = if legacy {
+                op.to_string()
+            } else {
+                op.to_lowercase()
+            };
             vars.set(var, Value::String(op));
         }
 
@@ -95,7 +103,10 @@ impl VendorProfile {
             vars.set("user_match", Value::String(filter_eq(attr, &v)));
         }
         vars.set("user_create", user.body);
-        vars.set("user_values", Value::Object(user.values.into_iter().collect()));
+        vars.set(
+            "user_values",
+            Value::Object(user.values.into_iter().collect()),
+        );
 
         // Entra's Test Connection probes /Groups whether or not groups are provisioned; without
         // a group mapping it filters on its default, displayName.
@@ -152,10 +163,7 @@ impl VendorProfile {
             return Err("the profile provisions no groups".into());
         }
         let mut local = vars.clone();
-        let tag = vars
-            .get("tag")
-            .map(as_text)
-            .unwrap_or_default();
+        let tag = vars.get("tag").map(as_text).unwrap_or_default();
         local.set("tag", Value::String(format!("{tag}-{name}")));
         let prefix = format!("src_{name}_");
         let src = match kind {
@@ -184,7 +192,10 @@ impl VendorProfile {
                 ("email", r#"emails[type eq "work"].value"#),
                 ("external_id", "externalId"),
             ],
-            Kind::Group => &[("group", "displayName"), ("group_external_id", "externalId")],
+            Kind::Group => &[
+                ("group", "displayName"),
+                ("group_external_id", "externalId"),
+            ],
         };
         for (var, target) in exports {
             if let Some(v) = person.values.get(*target) {
@@ -228,7 +239,11 @@ impl VendorProfile {
                 &self.users.required,
                 &["userName", "externalId", "active"],
             ),
-            Kind::Group => (GROUP_SCHEMA, &self.groups.required, &["displayName", "externalId"]),
+            Kind::Group => (
+                GROUP_SCHEMA,
+                &self.groups.required,
+                &["displayName", "externalId"],
+            ),
         };
         let mut body = Map::new();
         body.insert("schemas".into(), json!([schema]));

@@ -210,7 +210,10 @@ pub fn load_file(
         ));
     }
     if parsed.roles.split.as_deref() == Some("") {
-        return Err(err("roles.split", "an empty separator splits nothing".into()));
+        return Err(err(
+            "roles.split",
+            "an empty separator splits nothing".into(),
+        ));
     }
     Ok(VendorProfile {
         file,

@@ -176,6 +176,16 @@ faults! {
         "Setting active true on a disabled user is accepted and ignored.";
     PathlessRejected = "pathless-rejected", Defect,
         "An add/replace without a path answers 400 noTarget.";
+    ListRequiresFilter = "list-requires-filter", Defect,
+        "GET /Users or /Groups without a filter answers 400 (a server that cannot page through its resources).";
+    FilterApostropheBroken = "filter-apostrophe-broken", Defect,
+        "Filter values containing an apostrophe never match.";
+    GroupRenameIgnored = "group-rename-ignored", Defect,
+        "A PATCH of a group's displayName answers 204 and keeps the old name.";
+    FilterIndexStale = "filter-index-stale", Defect,
+        "Filters also find resources by the values they had before their last change, and deleted resources (a stale index).";
+    FilterExcludesDisabled = "filter-excludes-disabled", Defect,
+        "Filters leave out users with active=false (GET by id still finds them).";
     ErrorScimTypeMissing = "error-scimtype-missing", Defect,
         "Error bodies never carry scimType.";
     GroupUrnRefused = "group-urn-refused", Defect,

@@ -2,7 +2,7 @@
 
 use crate::core::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
 use crate::server::error::ScimError;
-use crate::server::store::ResourceKind;
+use crate::server::kind::ResourceKind;
 use crate::server::util::{canonical_name, get_ci, parse_bool_str};
 use serde_json::{Map, Value};
 
@@ -588,6 +588,8 @@ pub struct MatchOptions {
     pub case_exact_everything: bool,
     /// Values containing non-ASCII characters never match (`filter-non-ascii-broken`).
     pub non_ascii_never_matches: bool,
+    /// Values containing an apostrophe never match (`filter-apostrophe-broken`).
+    pub apostrophe_never_matches: bool,
 }
 
 /// True if `resource` satisfies `filter`.
@@ -723,6 +725,9 @@ fn compare(
     opts: &MatchOptions,
 ) -> bool {
     if opts.non_ascii_never_matches && expected.as_str().is_some_and(|s| !s.is_ascii()) {
+        return false;
+    }
+    if opts.apostrophe_never_matches && expected.as_str().is_some_and(|s| s.contains('\'')) {
         return false;
     }
     let actual = match actual {

@@ -8,12 +8,14 @@ pub mod discovery;
 pub mod error;
 pub mod faults;
 pub mod filter;
+pub mod kind;
 pub mod load;
 pub mod normalize;
 pub mod oauth;
 pub mod patch;
 pub mod projection;
 pub mod refusals;
+mod request;
 mod resources;
 mod routes;
 pub mod store;
@@ -59,6 +61,9 @@ pub struct ServerConfig {
     /// This fraction (0.0 to 1.0) of requests answers 500 without being handled, the same
     /// requests for the same `seed`. Default 0.0.
     pub error_share: f64,
+    /// A DELETE of a user deactivates it (`active` false) instead of removing it, as some
+    /// vendors' guides say (a vendor emulation switch, not a fault). Default off.
+    pub delete_deactivates: bool,
     /// Seed for `error_share` (default 0).
     pub seed: u64,
 }
@@ -78,6 +83,7 @@ impl ServerConfig {
             rate_limit: None,
             filter_lag: std::time::Duration::ZERO,
             error_share: 0.0,
+            delete_deactivates: false,
             seed: 0,
         }
     }

@@ -9,7 +9,7 @@ use crate::server::normalize;
 use crate::server::patch::{self, PatchContext};
 use crate::server::projection::Projection;
 use crate::server::refusals;
-use crate::server::routes::{method_not_allowed, ok_json, Query};
+use crate::server::request::{method_not_allowed, ok_json, Query};
 use crate::server::store::{not_found, Entry, ResourceKind, Store};
 use crate::server::util::{get_ci, key_ci, remove_ci};
 use crate::server::{AppState, ServerConfig};
@@ -197,6 +197,11 @@ impl Ctx<'_> {
             })
         };
         let filtering = raw_filter.is_some();
+        if !filtering && self.has(Fault::ListRequiresFilter) {
+            return Err(ScimError::InvalidFilter(
+                "listing without a filter is not supported".into(),
+            ));
+        }
         if filtering && self.has(Fault::FilterUnsupported) {
             return Err(ScimError::InvalidFilter(
                 "filtering is not supported".into(),
@@ -232,22 +237,33 @@ impl Ctx<'_> {
         let opts = MatchOptions {
             case_exact_everything: self.has(Fault::FilterCaseSensitive),
             non_ascii_never_matches: self.has(Fault::FilterNonAsciiBroken),
+            apostrophe_never_matches: self.has(Fault::FilterApostropheBroken),
         };
-        let hide_disabled =
-            filtering && self.kind == ResourceKind::User && self.has(Fault::DisabledHidden);
+        let hide_disabled = filtering
+            && self.kind == ResourceKind::User
+            && (self.has(Fault::DisabledHidden) || self.has(Fault::FilterExcludesDisabled));
         let lag = self.cfg().filter_lag;
         let now = Instant::now();
         // Read-after-write lag: a resource younger than `filter_lag` is not yet visible to filters.
         let settled = |e: &Entry| !filtering || now.duration_since(e.created_at) >= lag;
         let (total, page) = {
             let store = self.state.store();
-            let matched: Vec<&Entry> = store
+            let mut matched: Vec<&Value> = store
                 .query(self.kind, parsed.as_ref(), &opts)
                 .matches
                 .into_iter()
                 .filter(|e| settled(e))
                 .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
+                .map(|e| &e.resource)
                 .collect();
+            if let (Some(f), true) = (&parsed, self.has(Fault::FilterIndexStale)) {
+                for old in store.stale(self.kind) {
+                    let seen = matched.iter().any(|m| m.get("id") == old.get("id"));
+                    if !seen && filter::matches(old, f, &opts) {
+                        matched.push(old);
+                    }
+                }
+            }
             if filtering && matched.is_empty() && self.has(Fault::FilterEmpty404) {
                 return Err(ScimError::NotFound("no resource matches the filter".into()));
             }
@@ -255,7 +271,7 @@ impl Ctx<'_> {
                 .iter()
                 .skip(start_index - 1)
                 .take(count)
-                .map(|e| self.render(&e.resource))
+                .map(|r| self.render(r))
                 .collect();
             (matched.len(), page)
         };
@@ -455,9 +471,21 @@ impl Ctx<'_> {
                     faults: self.faults(),
                     member_info: &lookup,
                 };
-                let patched = patch::apply_patch(&current.resource, ops, &ctx)?;
+                let mut patched = patch::apply_patch(&current.resource, ops, &ctx)?;
+                if self.kind == ResourceKind::Group && self.has(Fault::GroupRenameIgnored) {
+                    if let (Value::Object(p), Some(old)) =
+                        (&mut patched, current.resource.get("displayName"))
+                    {
+                        p.insert("displayName".into(), old.clone());
+                    }
+                }
                 (patched, is_disabled(&current.resource))
             };
+            if self.has(Fault::FilterIndexStale) {
+                if let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) {
+                    store.remember_stale(self.kind, current);
+                }
+            }
             let reenabling =
                 self.kind == ResourceKind::User && was_disabled && !is_disabled(&patched);
             let patched = if reenabling && self.has(Fault::ReenableRejected) {
@@ -493,8 +521,26 @@ impl Ctx<'_> {
             return Err(method_not_allowed(&Method::DELETE, id, "GET, PATCH, PUT"));
         }
         let mut store = self.state.store();
+        let deactivate = self.kind == ResourceKind::User && self.state.config().delete_deactivates;
         let existed = if self.has(Fault::DeleteNoop) {
             store.get(self.kind, id).is_some()
+        } else if self.has(Fault::FilterIndexStale) {
+            if let Some(old) = store.get(self.kind, id).map(|e| e.resource.clone()) {
+                store.remember_stale(self.kind, old);
+            }
+            store.delete(self.kind, id)
+        } else if deactivate {
+            // The vendor's guide: a user removed in Entra is set to inactive, not deleted.
+            match store.get(self.kind, id).map(|e| e.resource.clone()) {
+                Some(mut user) => {
+                    if let Value::Object(m) = &mut user {
+                        m.insert("active".into(), Value::Bool(false));
+                    }
+                    store.commit(self.kind, id, user, false)?;
+                    true
+                }
+                None => false,
+            }
         } else {
             store.delete(self.kind, id)
         };

@@ -3,8 +3,9 @@
 
 use crate::core::scim::LIST_RESPONSE_SCHEMA;
 use crate::server::discovery;
-use crate::server::error::{scim_response, ScimError};
+use crate::server::error::ScimError;
 use crate::server::faults::Fault;
+use crate::server::request::{method_not_allowed, ok_json, Query};
 use crate::server::resources::Ctx;
 use crate::server::store::ResourceKind;
 use crate::server::{AppState, ServerConfig};
@@ -13,7 +14,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 /// Largest accepted request body.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -30,30 +30,6 @@ pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Res
     match handle(&state, req).await {
         Ok(resp) => resp,
         Err(e) => e.to_response(&state.config().faults),
-    }
-}
-
-/// Decoded query parameters (form decoding: `+` is a space, `%2B` a plus).
-pub(super) struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(raw: Option<&str>) -> Self {
-        Query(
-            raw.map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default(),
-        )
-    }
-
-    /// The first value of parameter `name` (any case).
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -109,19 +85,6 @@ fn location_base(state: &AppState, headers: &HeaderMap) -> String {
     match host {
         Some(h) => format!("{proto}://{h}{}", state.base_path()),
         None => format!("{}{}", state.fallback_origin(), state.base_path()),
-    }
-}
-
-/// A JSON response with the SCIM content type.
-pub(super) fn ok_json(status: StatusCode, body: &Value, faults: &BTreeSet<Fault>) -> Response {
-    scim_response(status, Some(body), faults)
-}
-
-/// 405 naming the methods `path` allows.
-pub(super) fn method_not_allowed(method: &Method, path: &str, allow: &'static str) -> ScimError {
-    ScimError::MethodNotAllowed {
-        detail: format!("{method} is not supported on {path}"),
-        allow,
     }
 }
 

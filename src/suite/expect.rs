@@ -181,6 +181,8 @@ pub struct Expect {
     pub only_if: Option<String>,
     /// Evaluated only for vendors without this capability.
     pub unless: Option<String>,
+    /// The trial a failure of this precondition blocks on, if it is one.
+    pub blocks: Option<String>,
     /// Why it matters (printed with failures).
     pub why: Option<String>,
 }
@@ -446,6 +448,7 @@ mod tests {
             entra_if: None,
             only_if: None,
             unless: None,
+            blocks: None,
             why: None,
         }
     }

@@ -473,7 +473,8 @@ fn check_step(
             }
             step.method = Some("GET".into());
             step.path = Some(format!("Groups/{}", m.group));
-            step.expect.splice(0..0, members_expectations(&m));
+            step.expect
+                .splice(0..0, members_expectations(&m, step.blocked_by.is_none()));
             Some(CheckedMembers {
                 group: m.group,
                 exactly: m.exactly,
@@ -482,7 +483,11 @@ fn check_step(
         }
     };
     let (Some(method), Some(path)) = (step.method.clone(), step.path.clone()) else {
-        let missing = if step.method.is_none() { "method" } else { "path" };
+        let missing = if step.method.is_none() {
+            "method"
+        } else {
+            "path"
+        };
         return Err((
             at(""),
             format!("missing field `{missing}` (every step needs `method` and `path`, or is a `members` step)"),
@@ -669,6 +674,10 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     let when_status = s.when_status.as_ref().map(|w| w.to_vec());
     let entra_if = s.entra_if.clone();
     let (only_if, unless) = (s.only_if.clone(), s.unless.clone());
+    let blocks = s.blocks.clone();
+    if let Some(b) = &blocks {
+        check_trial_ref(b).map_err(|m| ("blocks".to_string(), m))?;
+    }
     for (field, cap) in [("only_if", &only_if), ("unless", &unless)] {
         if let Some(cap) = cap {
             check_need(cap).map_err(|m| (field.to_string(), m))?;
@@ -708,6 +717,7 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
             entra_if,
             only_if,
             unless,
+            blocks,
             why,
         });
     }
@@ -794,6 +804,7 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
         entra_if,
         only_if,
         unless,
+        blocks,
         why,
     })
 }
@@ -833,12 +844,17 @@ fn check_trial_ref(s: &str) -> Result<(), String> {
 
 /// The expectations of a `members` step: the group is readable, its member values are exactly
 /// these, and none of those.
-fn members_expectations(m: &super::model::MembersSpec) -> Vec<ExpectSpec> {
-    let mut out = vec![ExpectSpec {
-        status: Some(super::model::OneOrMany::One(200)),
-        why: Some("the group must be readable by id".into()),
-        ..ExpectSpec::default()
-    }];
+/// (The status is only an expectation of its own when no `blocked_by` already makes a readable
+/// group the step's precondition.)
+fn members_expectations(m: &super::model::MembersSpec, with_status: bool) -> Vec<ExpectSpec> {
+    let mut out = Vec::new();
+    if with_status {
+        out.push(ExpectSpec {
+            status: Some(super::model::OneOrMany::One(200)),
+            why: Some("the group must be readable by id".into()),
+            ..ExpectSpec::default()
+        });
+    }
     if let Some(ids) = &m.exactly {
         out.push(ExpectSpec {
             pointer: Some("/members".into()),

@@ -242,6 +242,10 @@ pub struct ExpectSpec {
     /// Evaluate only for vendors whose profile lacks this capability.
     #[serde(default)]
     pub unless: Option<String>,
+    /// A precondition: when it fails, the trial is blocked by this trial (`<suite>::<entry>`,
+    /// whose subject the failure is) instead of failing.
+    #[serde(default)]
+    pub blocks: Option<String>,
     /// Why it matters, printed with a failure.
     #[serde(default)]
     pub why: Option<String>,

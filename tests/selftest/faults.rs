@@ -44,14 +44,18 @@ fn suites() -> Vec<Suite> {
     .expect("the package's suites directory is readable")
 }
 
-/// The entra-default profile: every Entra feature (all three role functions), both dialects.
-fn baseline_profile() -> Arc<VendorProfile> {
+/// The baseline vendor: entra-default has every Entra feature (all three role functions) and
+/// both dialects.
+const BASELINE: &str = "entra-default";
+
+/// A vendor's profile.
+fn profile(vendor: &str) -> Arc<VendorProfile> {
     let profiles = profiles().expect("profiles load");
     Arc::new(
         profiles
             .into_iter()
-            .find(|p| p.id() == "entra-default")
-            .expect("entra-default profile exists"),
+            .find(|p| p.id() == vendor)
+            .unwrap_or_else(|| panic!("profile {vendor} exists")),
     )
 }
 
@@ -91,14 +95,19 @@ fn foreign_state(dump: &Value, ids: &[(String, String)]) -> Value {
     Value::Object(out)
 }
 
-fn run_with(faults: &[Fault]) -> Run {
+fn run_with(vendor: &str, faults: &[Fault]) -> Run {
+    let profile = profile(vendor);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     rt.block_on(async {
         let token = format!("selftest-{}", uuid::Uuid::new_v4().simple());
-        let mut config = ServerConfig::new(token.clone());
+        let mut config = if vendor == BASELINE {
+            ServerConfig::new(token.clone())
+        } else {
+            scim_conformance::app::emulation::emulation(&profile, &token)
+        };
         config.faults = faults.iter().copied().collect();
         let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
         let server = server::spawn(config, addr)
@@ -128,13 +137,15 @@ fn run_with(faults: &[Fault]) -> Run {
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();
-        for p in plan(&suites(), &baseline_profile(), DialectChoice::Both, 0) {
+        for p in plan(&suites(), &profile, DialectChoice::Both, 0) {
             match p {
                 Planned::Trial(t) => specs.push(t),
                 Planned::Broken { error, .. } => broken.push(error.to_string()),
-                Planned::Ignored { name, reason } => {
+                // The baseline profile has every capability: nothing may be ignored for it.
+                Planned::Ignored { name, reason } if vendor == BASELINE => {
                     broken.push(format!("{name} ignored: {reason}"))
                 }
+                Planned::Ignored { .. } => {}
             }
         }
         let mut outcomes = Vec::new();
@@ -166,13 +177,19 @@ fn run_with(faults: &[Fault]) -> Run {
     })
 }
 
-/// One lazily computed run per server configuration.
-type RunCache = Mutex<HashMap<Vec<Fault>, Arc<OnceLock<Arc<Run>>>>>;
+/// One lazily computed run per vendor and server configuration.
+type RunCache = Mutex<HashMap<(String, Vec<Fault>), Arc<OnceLock<Arc<Run>>>>>;
 
 /// Each configuration is run once and shared by every trial that needs it.
 fn run_cached(faults: &[Fault]) -> Arc<Run> {
+    run_vendor(BASELINE, faults)
+}
+
+/// [`run_cached`] for another vendor's emulation.
+fn run_vendor(vendor: &str, faults: &[Fault]) -> Arc<Run> {
     let mut key = faults.to_vec();
     key.sort();
+    let key = (vendor.to_string(), key);
     static CACHE: OnceLock<RunCache> = OnceLock::new();
     let cell = {
         let mut map = CACHE
@@ -181,7 +198,8 @@ fn run_cached(faults: &[Fault]) -> Arc<Run> {
             .unwrap_or_else(|p| p.into_inner());
         map.entry(key.clone()).or_default().clone()
     };
-    cell.get_or_init(|| Arc::new(run_with(&key))).clone()
+    cell.get_or_init(|| Arc::new(run_with(&key.0, &key.1)))
+        .clone()
 }
 
 /// The verdict of an outcome at this strictness.
@@ -203,11 +221,83 @@ struct Expected {
 }
 
 /// Pairs of defects where one used to mask the other: both must be reported, each by its own
-/// trials, and nothing else may fail or be blocked by anything but them.
+/// trials, and nothing else may fail or be blocked by anything but them. And runs against other
+/// vendors' emulations, for the checks only their profile options switch on.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Pairs {
     pair: Vec<Pair>,
+    #[serde(default)]
+    vendor: Vec<VendorRun>,
+}
+
+/// A defect run against a vendor's emulation: these trials must fail saying this.
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct VendorRun {
+    vendor: String,
+    faults: Vec<String>,
+    caught_by: Vec<String>,
+    says: String,
+}
+
+fn vendor_runs() -> Result<Vec<VendorRun>, String> {
+    let path = package_dir().join("fixtures/selftest/pairs.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let p: Pairs = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(p.vendor)
+}
+
+fn parse_faults(names: &[String]) -> Result<Vec<Fault>, String> {
+    names
+        .iter()
+        .map(|f| f.parse::<Fault>().map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// A vendor run: the clean emulation passes everything; with the faults on, the named trials
+/// fail saying what the row says.
+fn vendor_caught(v: VendorRun) -> Result<(), Failed> {
+    let clean = run_vendor(&v.vendor, &[]);
+    common_invariants(&clean)?;
+    let failing: Vec<String> = clean
+        .outcomes
+        .iter()
+        .filter(|o| verdict(o, false) != Verdict::Passed)
+        .map(|o| format!("[{}]\n{}", o.name, message(o, false)))
+        .collect();
+    if !failing.is_empty() {
+        return Err(format!(
+            "the {} emulation must pass:\n{}",
+            v.vendor,
+            failing.join("\n\n")
+        )
+        .into());
+    }
+    let run = run_vendor(&v.vendor, &parse_faults(&v.faults)?);
+    common_invariants(&run)?;
+    let mut problems = Vec::new();
+    for name in &v.caught_by {
+        let full = format!("{}::{name}", v.vendor);
+        match run.outcomes.iter().find(|o| o.name == full) {
+            None => problems.push(format!("{full}: no such trial")),
+            Some(o) if verdict(o, true) != Verdict::Failed => problems.push(format!(
+                "{full}: {} despite the fault",
+                verdict(o, true).name()
+            )),
+            Some(o) if !message(o, true).contains(&v.says) => problems.push(format!(
+                "{full}: its message does not say `{}`:\n{}",
+                v.says,
+                message(o, true)
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n\n").into())
+    }
 }
 
 #[derive(Deserialize)]
@@ -387,8 +477,11 @@ fn all_expectations() -> BTreeMap<(String, String, usize, usize), String> {
 
 fn coverage() -> Result<(), Failed> {
     let mut failed: BTreeSet<(String, String, usize, usize)> = BTreeSet::new();
-    for fault in Fault::ALL {
-        let run = run_cached(&[*fault]);
+    let mut runs: Vec<Arc<Run>> = Fault::ALL.iter().map(|f| run_cached(&[*f])).collect();
+    for v in vendor_runs()? {
+        runs.push(run_vendor(&v.vendor, &parse_faults(&v.faults)?));
+    }
+    for run in runs {
         for o in &run.outcomes {
             for f in &o.findings {
                 if let (FindingKind::Expectation, Some((step, _)), Some(ex)) =
@@ -398,8 +491,10 @@ fn coverage() -> Result<(), Failed> {
                 }
             }
             // A precondition proves itself by blocking the trial.
-            if let Some((step, Some(ex))) = o.blocked.as_ref().and_then(|b| b.at) {
-                failed.insert((o.suite.clone(), o.entry.clone(), step, ex));
+            if let Some((step, indices)) = o.blocked.as_ref().and_then(|b| b.at.clone()) {
+                for ex in indices {
+                    failed.insert((o.suite.clone(), o.entry.clone(), step, ex));
+                }
             }
         }
     }
@@ -471,6 +566,15 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("suites::every-expectation-fails-under-some-fault", coverage),
         Trial::test("suites::fault-table-names-real-faults", table_is_complete),
     ];
+    match vendor_runs() {
+        Ok(runs) => {
+            for v in runs {
+                let name = format!("vendor::{}+{}", v.vendor, v.faults.join("+"));
+                t.push(Trial::test(name, move || vendor_caught(v)));
+            }
+        }
+        Err(e) => t.push(Trial::test("vendor::table", move || Err(e.into()))),
+    }
     match pairs() {
         Ok(pairs) => {
             for pair in pairs {

@@ -1,8 +1,8 @@
 //! Attribute indexes of one resource table: the `eq` filters Entra sends (userName, externalId,
 //! displayName, id) are answered by lookup, and uniqueness is checked without a scan.
 
-use super::kind::ResourceKind;
 use crate::server::filter::{CompareOp, Filter};
+use crate::server::kind::ResourceKind;
 use crate::server::util::get_ci;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};

@@ -5,9 +5,8 @@
 //! filters and uniqueness checks touch only the resources they name.
 
 mod index;
-mod kind;
 
-pub use kind::ResourceKind;
+pub use crate::server::kind::ResourceKind;
 
 use crate::server::error::ScimError;
 use crate::server::filter::{self, Filter, MatchOptions};
@@ -112,6 +111,9 @@ pub struct Store {
     next_seq: u64,
     /// Lower-cased unique values (userName / displayName) of deleted resources, per kind.
     retired: HashSet<(ResourceKind, String)>,
+    /// Earlier versions of changed or deleted resources that a stale filter index still finds
+    /// (`filter-index-stale` only).
+    stale: Vec<(ResourceKind, Value)>,
 }
 
 impl Default for Store {
@@ -179,7 +181,21 @@ impl Store {
             groups: Table::new(ResourceKind::Group),
             next_seq: 0,
             retired: HashSet::new(),
+            stale: Vec::new(),
         }
+    }
+
+    /// Remembers a resource as it was before a change or a delete, for a stale filter index.
+    pub fn remember_stale(&mut self, kind: ResourceKind, resource: Value) {
+        self.stale.push((kind, resource));
+    }
+
+    /// Earlier versions remembered by [`Store::remember_stale`], oldest first.
+    pub fn stale(&self, kind: ResourceKind) -> impl Iterator<Item = &Value> {
+        self.stale
+            .iter()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, v)| v)
     }
 
     fn table(&self, kind: ResourceKind) -> &Table {

@@ -471,6 +471,7 @@ fn families_cover_every_fault() {
         super::switches::FAMILY,
         super::replay::FAMILY,
         super::load::FAMILY,
+        super::isolation::FAMILY,
     ]
     .concat();
     assert_eq!(all.len(), Fault::ALL.len());

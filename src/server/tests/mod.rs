@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot` (no sockets), except one socket smoke test of [`spawn`].
 
 mod faults;
+mod isolation;
 mod lifecycle;
 mod load;
 pub(super) mod props;

@@ -1,0 +1,103 @@
+//! Faults that let the self-tests prove the harness's isolation checks (the specific defect is
+//! reported by its own trial, not hidden behind a precondition): each changes what a client
+//! observes versus the correct server.
+
+use serde_json::{json, Value};
+
+use super::Api;
+use crate::server::Fault;
+
+/// The faults of this family.
+pub(super) const FAMILY: &[Fault] = &[
+    Fault::ListRequiresFilter,
+    Fault::FilterApostropheBroken,
+    Fault::GroupRenameIgnored,
+    Fault::FilterIndexStale,
+    Fault::FilterExcludesDisabled,
+];
+
+async fn observe(fault: Fault, api: &Api) -> Value {
+    match fault {
+        Fault::ListRequiresFilter => json!(api.get("Users?startIndex=1&count=1").await.status),
+        Fault::FilterApostropheBroken => {
+            api.user("o'brien@x.io").await;
+            api.filter("Users", r#"userName eq "o'brien@x.io""#)
+                .await
+                .json()["totalResults"]
+                .clone()
+        }
+        Fault::GroupRenameIgnored => {
+            let id = api
+                .group(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Old"}))
+                .await;
+            api.patch(
+                &format!("Groups/{id}"),
+                json!([{"op": "Replace", "path": "displayName", "value": "New"}]),
+            )
+            .await;
+            api.get(&format!("Groups/{id}")).await.json()["displayName"].clone()
+        }
+        Fault::FilterIndexStale => {
+            let id = api
+                .group(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Old"}))
+                .await;
+            api.patch(
+                &format!("Groups/{id}"),
+                json!([{"op": "Replace", "path": "displayName", "value": "New"}]),
+            )
+            .await;
+            let gone = api.user("gone@x.io").await;
+            api.call("DELETE", &format!("Users/{gone}"), None).await;
+            json!([
+                api.filter("Groups", r#"displayName eq "Old""#).await.json()["totalResults"],
+                api.filter("Users", r#"userName eq "gone@x.io""#)
+                    .await
+                    .json()["totalResults"],
+            ])
+        }
+        Fault::FilterExcludesDisabled => {
+            let id = api.user("off@x.io").await;
+            api.patch(
+                &format!("Users/{id}"),
+                json!([{"op": "replace", "path": "active", "value": false}]),
+            )
+            .await;
+            json!([
+                api.filter("Users", r#"userName eq "off@x.io""#)
+                    .await
+                    .json()["totalResults"],
+                api.get(&format!("Users/{id}")).await.status,
+            ])
+        }
+        _ => Value::Null,
+    }
+}
+
+#[tokio::test]
+async fn every_fault_changes_what_a_client_sees() {
+    for &fault in FAMILY {
+        let good = observe(fault, &Api::start(&[]).await).await;
+        let bad = observe(fault, &Api::start(&[fault]).await).await;
+        assert_ne!(
+            good, bad,
+            "fault {fault} did not change behaviour (observed {good})"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_deactivating_vendor_keeps_deleted_users_inactive() {
+    let mut cfg = crate::server::ServerConfig::new(super::TOKEN);
+    cfg.delete_deactivates = true;
+    let api = Api::with_config(cfg).await;
+    let id = api.user("kept@x.io").await;
+    assert_eq!(
+        api.call("DELETE", &format!("Users/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    let r = api.get(&format!("Users/{id}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["active"], json!(false));
+}
