@@ -240,16 +240,240 @@ fn unreachable_target() -> Result<(), Failed> {
         Duration::from_secs(60),
     )?;
     expect(
-        out.code == Some(101),
-        "an unreachable target fails the run",
+        out.code == Some(3),
+        "an unreachable target fails the preflight (exit 3)",
         &out,
     )?;
     expect(
-        out.stdout.contains("transport error: could not connect"),
-        "a readable transport reason",
+        out.stderr
+            .contains("connection refused: nothing listens at 127.0.0.1:1"),
+        "a readable reason and fix",
+        &out,
+    )?;
+    expect(
+        out.all().matches("could not connect").count() == 1 && !out.stdout.contains("test "),
+        "one reason, not one per trial; no trial runs",
         &out,
     )?;
     expect(!out.all().contains("panicked"), "never a panic", &out)
+}
+
+/// Runs `check` against `url` (with `extra` flags and the token) and expects the preflight to
+/// fail with exit 3 and a message containing `says`, once.
+fn preflight_fails(url: &str, extra: &[&str], token: &str, says: &str) -> Result<(), Failed> {
+    let started = Instant::now();
+    let mut args = vec!["check", "--target-url", url, "--snapshots", "off"];
+    args.extend_from_slice(extra);
+    let out = run(&args, &[("SCIM_TOKEN", token)], Duration::from_secs(60))?;
+    expect(
+        out.code == Some(3),
+        "the preflight fails with exit code 3",
+        &out,
+    )?;
+    expect(
+        out.stderr.contains(says),
+        &format!("the reason says `{says}`"),
+        &out,
+    )?;
+    expect(
+        out.stderr
+            .matches("preflight (Entra's Test Connection) failed")
+            .count()
+            == 1
+            && !out.stdout.contains("test "),
+        "one paragraph; no trial runs",
+        &out,
+    )?;
+    expect(
+        !out.all().contains(token) && !out.all().contains("panicked"),
+        "no token, no panic",
+        &out,
+    )?;
+    expect(
+        started.elapsed() < Duration::from_secs(15),
+        "done in under 15 s",
+        &out,
+    )
+}
+
+fn preflight_cases() -> Vec<Trial> {
+    vec![
+        Trial::test("cli::preflight-wrong-token", || {
+            let server = serve("the-right-token-1111", &[])?;
+            preflight_fails(
+                &server.url,
+                &[],
+                "the-wrong-token-2222",
+                "401 with the token from SCIM_TOKEN",
+            )
+        }),
+        Trial::test("cli::preflight-base-path-missing", || {
+            let server = serve("preflight-token-3333", &[])?;
+            let root = server
+                .url
+                .trim_end_matches('/')
+                .trim_end_matches("scim")
+                .to_string();
+            preflight_fails(
+                &root,
+                &[],
+                "preflight-token-3333",
+                "the base URL probably lacks its SCIM path",
+            )
+        }),
+        Trial::test("cli::preflight-html-login-page", || {
+            let url = common::raw_http_server(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 38\r\nConnection: close\r\n\r\n<html><body>Please log in</body></html>",
+            )?;
+            preflight_fails(
+                &url,
+                &[],
+                "preflight-token-4444",
+                "an HTML page with status 200: a login page or a proxy",
+            )
+        }),
+        Trial::test("cli::preflight-tls-wrong-host", || {
+            let url = common::tls_server("wrong-host")?;
+            let ca = common::package_dir().join("fixtures/tls/ca.pem");
+            preflight_fails(
+                &url,
+                &["--ca-cert", &ca.to_string_lossy()],
+                "preflight-token-5555",
+                "TLS: the certificate is for another host",
+            )
+        }),
+        Trial::test("cli::preflight-black-hole", || {
+            let url = common::black_hole()?;
+            preflight_fails(
+                &url,
+                &["--timeout", "2"],
+                "preflight-token-6666",
+                "no answer within 2s",
+            )
+        }),
+    ]
+}
+
+fn compliant_run_against_its_own_baseline() -> Result<(), Failed> {
+    let server = serve("compliant-token-9999", &[])?;
+    let flagged = format!("{}?aadOptscim062020", server.url);
+    let dir = temp_dir("compliant-baseline");
+    let dir_arg = dir.to_string_lossy().to_string();
+    let env = [("SCIM_TOKEN", "compliant-token-9999"), ("CI", "")];
+    let record = run(
+        &[
+            "check",
+            "--target-url",
+            &flagged,
+            "--snapshots",
+            "record",
+            "--snapshot-dir",
+            &dir_arg,
+        ],
+        &env,
+        Duration::from_secs(120),
+    )?;
+    expect(
+        record.code == Some(0),
+        "recording a compliant baseline passes",
+        &record,
+    )?;
+    let check = run(
+        &[
+            "check",
+            "--target-url",
+            &flagged,
+            "--snapshot-dir",
+            &dir_arg,
+        ],
+        &[("SCIM_TOKEN", "compliant-token-9999"), ("CI", "true")],
+        Duration::from_secs(120),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let check = check?;
+    expect(
+        check.code == Some(0) && check.stderr.contains("snapshots check"),
+        "a compliant-only run passes against its own baseline",
+        &check,
+    )
+}
+
+fn dead_target_blocks_the_rest() -> Result<(), Failed> {
+    // The preflight is answered, then the target never answers again.
+    let url = common::dies_after(1)?;
+    let started = Instant::now();
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            &url,
+            "--snapshots",
+            "off",
+            "--timeout",
+            "2",
+        ],
+        &[("SCIM_TOKEN", "dead-target-token-8888")],
+        Duration::from_secs(120),
+    )?;
+    let elapsed = started.elapsed();
+    expect(out.code == Some(101), "the run fails", &out)?;
+    expect(
+        out.stdout
+            .contains("not tested: blocked by the target — it stopped answering"),
+        "the remaining trials are blocked by the dead target",
+        &out,
+    )?;
+    expect(
+        out.stdout.matches("transport error: timed out").count() <= 6,
+        "only the first few requests wait out their timeout",
+        &out,
+    )?;
+    expect(
+        elapsed < Duration::from_secs(40),
+        &format!("finished in {elapsed:?}: a small multiple of --timeout"),
+        &out,
+    )
+}
+
+fn zero_trials_exit_4() -> Result<(), Failed> {
+    let server = serve("zero-token-7777", &[])?;
+    let empty = temp_dir("no-suites");
+    std::fs::create_dir_all(&empty).map_err(|e| e.to_string())?;
+    let empty_arg = empty.to_string_lossy().to_string();
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (vec!["check", "--vendor", ""], vec![], "no vendor selected"),
+        (vec!["check", "--vendor", ","], vec![], "no vendor selected"),
+        (
+            vec!["check"],
+            vec![("SCIM_VENDOR", "")],
+            "no vendor selected",
+        ),
+        (
+            vec!["check", "--suites", &empty_arg],
+            vec![],
+            "no suite files",
+        ),
+        (
+            vec!["check", "--target-url", &server.url, "zenkit::users"],
+            vec![("SCIM_TOKEN", "zero-token-7777")],
+            "zenkit is not a selected vendor",
+        ),
+        (
+            vec!["check", "no-such-trial"],
+            vec![],
+            "matched no runnable trial",
+        ),
+    ];
+    for (args, env, says) in cases {
+        let out = run(&args, &env, Duration::from_secs(60))?;
+        expect(
+            out.code == Some(4) && out.stderr.contains(says),
+            &format!("`{}` runs no trial: exit 4 saying `{says}`", args.join(" ")),
+            &out,
+        )?;
+    }
+    let _ = std::fs::remove_dir_all(&empty);
+    Ok(())
 }
 
 fn malformed_suite() -> Result<(), Failed> {
@@ -317,8 +541,8 @@ fn canary_token_never_printed() -> Result<(), Failed> {
         Duration::from_secs(120),
     )?;
     expect(
-        out.code == Some(101),
-        "a wrong token makes trials fail",
+        out.code == Some(3) && out.stderr.contains("401 with the token from SCIM_TOKEN"),
+        "a wrong token fails the preflight with its reason",
         &out,
     )?;
     expect(
@@ -904,6 +1128,15 @@ fn main() -> std::process::ExitCode {
             broken_server_fails_with_named_defect,
         ),
         Trial::test("cli::unreachable-target", unreachable_target),
+        Trial::test("cli::zero-trials-exit-4", zero_trials_exit_4),
+        Trial::test(
+            "cli::dead-target-blocks-the-rest",
+            dead_target_blocks_the_rest,
+        ),
+        Trial::test(
+            "cli::compliant-run-against-its-own-baseline",
+            compliant_run_against_its_own_baseline,
+        ),
         Trial::test("cli::malformed-suite", malformed_suite),
         Trial::test("cli::list", list),
         Trial::test(
@@ -940,5 +1173,7 @@ fn main() -> std::process::ExitCode {
             strict_turns_rfc_warnings_into_failures,
         ),
     ];
+    let mut trials = trials;
+    trials.extend(preflight_cases());
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }

@@ -6,6 +6,8 @@
 mod architecture;
 #[path = "common/mod.rs"]
 mod common;
+#[path = "selftest/dialects.rs"]
+mod dialects;
 #[path = "selftest/faults.rs"]
 mod faults;
 #[path = "selftest/lint.rs"]
@@ -23,6 +25,7 @@ fn main() -> std::process::ExitCode {
     }
     let mut trials = Vec::new();
     trials.extend(architecture::trials());
+    trials.extend(dialects::trials());
     trials.extend(faults::trials());
     trials.extend(lint::trials());
     trials.extend(transport::trials());

@@ -18,6 +18,7 @@ use crate::core::dialect::DialectChoice;
 use crate::core::files::{display_path, Tree};
 use crate::core::naming::RunId;
 use crate::core::secret::{Redactor, Secret};
+use crate::exec::preflight::preflight;
 use crate::exec::sweep::Sweep;
 use crate::exec::{Abort, Context, Ledger};
 use crate::http::oauth::OAuth;
@@ -58,6 +59,7 @@ pub struct Prepared {
     banner: String,
     warnings: Vec<String>,
     started: (SystemTime, Instant),
+    known_vendors: Vec<String>,
 }
 
 /// The HTTP client settings the transport flags ask for.
@@ -68,6 +70,7 @@ pub fn client_config(args: &TransportArgs) -> ClientConfig {
         retry_budget: Duration::from_secs(args.retry_budget),
         ca_cert: args.ca_cert.clone(),
         insecure: args.insecure,
+        user_agent: args.user_agent.clone(),
         ..ClientConfig::default()
     }
 }
@@ -184,11 +187,23 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
     let all = profile::load_all(&fixtures)?;
     let t = &args.transport;
     let wanted: Vec<String> = if !args.vendor.is_empty() {
-        args.vendor
+        let mut w: Vec<String> = Vec::new();
+        for v in args
+            .vendor
             .iter()
-            .map(|v| v.trim().to_string())
+            .map(|v| v.trim())
             .filter(|v| !v.is_empty())
-            .collect()
+        {
+            if !w.iter().any(|x| x == v) {
+                w.push(v.to_string());
+            }
+        }
+        if w.is_empty() {
+            return Err(AppError::NoTrials(
+                "no vendor selected: --vendor (or SCIM_VENDOR) names none; give a profile name, e.g. --vendor entra-default".into(),
+            ));
+        }
+        w
     } else if t.target_url.is_some() {
         vec!["entra-default".to_string()]
     } else {
@@ -209,6 +224,12 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
     }
     let client = ScimClient::new(client_config(t))?;
     let suites = load_dir(&suites_tree, &fixtures)?;
+    if suites.is_empty() {
+        return Err(AppError::NoTrials(format!(
+            "no suite files (*.toml) in {}",
+            suites_tree.shown("")
+        )));
+    }
     let ledger = Arc::new(Ledger::new());
     let abort = Arc::new(Abort::default());
     let redactor = Redactor::new(t.token.clone());
@@ -340,6 +361,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         banner,
         warnings,
         started,
+        known_vendors: all.iter().map(|p| p.id().to_string()).collect(),
     })
 }
 
@@ -416,13 +438,87 @@ pub fn main(cli: TestCli) -> ExitCode {
     super::exit(run(cli))
 }
 
+impl Prepared {
+    /// Entra's Test Connection against every vendor's target; every failure, one paragraph
+    /// each.
+    pub fn preflight(&self) -> Result<(), AppError> {
+        let failures: Vec<_> = self
+            .vendors
+            .iter()
+            .filter_map(|v| {
+                let attr = v.profile.users.matching.first()?;
+                self.shared
+                    .rt
+                    .block_on(preflight(&v.ctx, v.profile.id(), attr))
+                    .err()
+            })
+            .collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Preflight(failures))
+        }
+    }
+
+    /// Why a run whose libtest filter matched no runnable trial ran nothing, in one line.
+    fn nothing_ran(&self, args: &libtest_mimic::Arguments) -> String {
+        let Some(filter) = &args.filter else {
+            return "no trial ran: every planned trial is ignored for the selected vendors".into();
+        };
+        let first = filter.split("::").next().unwrap_or_default();
+        let selected: Vec<&str> = self.vendors.iter().map(|v| v.profile.id()).collect();
+        if filter.contains("::")
+            && !selected.contains(&first)
+            && self.known_vendors.iter().any(|k| k == first)
+        {
+            return format!(
+                "`{filter}` matched nothing: {first} is not a selected vendor (the run has {}); add --vendor {first}",
+                selected.join(", ")
+            );
+        }
+        format!("no trial ran: the filter `{filter}` matched no runnable trial (--list shows the names)")
+    }
+}
+
+/// Whether libtest would run a trial of this name under these arguments.
+fn selected(args: &libtest_mimic::Arguments, name: &str, kind: &str) -> bool {
+    let trial = Trial::test(name, || Ok(())).with_kind(kind);
+    !args.is_filtered_out(&trial)
+}
+
 /// Prepares, runs, sweeps and summarises.
 pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
     let prepared = prepare(&cli.harness)?;
+    let trials = prepared.trials();
+    if !cli.libtest.list {
+        let runnable = trials
+            .iter()
+            .filter(|t| !cli.libtest.is_filtered_out(t) && !cli.libtest.is_ignored(t))
+            .count();
+        if runnable == 0 {
+            return Err(AppError::NoTrials(prepared.nothing_ran(&cli.libtest)));
+        }
+        eprintln!("{}", prepared.banner());
+        prepared.preflight()?;
+    }
     let on_stop: signals::OnStop = {
         let ledger = prepared.sweep.ledger.clone();
         let run_id = prepared.run_id.to_string();
-        Box::new(move |_| eprintln!("{}", text::cleanup(&run_id, &ledger.summary())))
+        let outcomes = prepared.shared.outcomes.clone();
+        let planned = prepared
+            .vendors
+            .iter()
+            .flat_map(|v| v.planned.iter())
+            .filter(|p| matches!(p, Planned::Trial(_)))
+            .count();
+        Box::new(move |_| {
+            let done = outcomes.lock().map(|o| o.len()).unwrap_or(0);
+            eprintln!(
+                "interrupted: {} of {planned} trial(s) not run\n{}",
+                planned.saturating_sub(done),
+                text::cleanup(&run_id, &ledger.summary())
+            )
+        })
     };
     signals::watch(
         &prepared.shared.rt,
@@ -431,10 +527,7 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         prepared.timeout,
         on_stop,
     )?;
-    if !cli.libtest.list {
-        eprintln!("{}", prepared.banner());
-    }
-    let conclusion = libtest_mimic::run(&cli.libtest, prepared.trials());
+    let conclusion = libtest_mimic::run(&cli.libtest, trials);
     if prepared.abort.stopped() {
         // The signal handler is sweeping and will exit with the signal's code; its work is
         // bounded by the request timeouts.
@@ -444,14 +537,34 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         }
         return Ok(ExitCode::from(EXIT_SIGINT));
     }
-    let summary = prepared.finish();
+    let nothing_ran = (!cli.libtest.list && conclusion.num_passed + conclusion.num_failed == 0)
+        .then(|| prepared.nothing_ran(&cli.libtest));
+    let mut summary = prepared.finish();
+    // Ignored trials outside the name filter are not part of this run.
+    summary
+        .trials
+        .retain(|t| t.ignored.is_none() || selected(&cli.libtest, &t.name, "ignored"));
     if cli.libtest.format == Some(libtest_mimic::FormatSetting::Json) {
         println!("{}", crate::report::events::summary_event(&summary));
     }
-    let text = text::summary(&summary);
-    if !text.is_empty() {
-        eprintln!("\n{text}");
+    let shown_ignored: Vec<&TrialOutcome> = summary
+        .trials
+        .iter()
+        .filter(|t| t.ignored.is_some() && selected(&cli.libtest, &t.name, "ignored"))
+        .collect();
+    if cli.libtest.list {
+        if let Some(text) = text::ignored(&shown_ignored, cli.harness.show_ignored) {
+            eprintln!("\n{text}");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
+    if let Some(why) = nothing_ran {
+        return Err(AppError::NoTrials(why));
+    }
+    eprintln!(
+        "\n{}",
+        text::summary(&summary, &shown_ignored, cli.harness.show_ignored)
+    );
     let clean = summary.cleanup.left_behind.is_empty();
     if !clean && !conclusion.has_failed() {
         eprintln!("error: the run left resources behind on the target (see above)");

@@ -15,6 +15,7 @@ pub mod signals;
 use std::process::ExitCode;
 
 use crate::core::files::FilesError;
+use crate::exec::preflight::PreflightFailure;
 use crate::http::{ClientError, TargetError};
 use crate::profile::ProfileError;
 
@@ -22,6 +23,11 @@ use crate::profile::ProfileError;
 pub const EXIT_OK: u8 = 0;
 /// Exit code: a usage or configuration error (bad flag, bad suite folder, bad profile).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the preflight (Entra's Test Connection) failed: the target cannot be tested.
+pub const EXIT_PREFLIGHT: u8 = 3;
+/// Exit code: the run would execute no trial (empty vendor list, no suites, a filter matching
+/// nothing).
+pub const EXIT_NO_TRIALS: u8 = 4;
 /// Exit code: a trial failed or was blocked, or the run left resources behind.
 pub const EXIT_FAILED: u8 = 101;
 /// Exit code: interrupted by SIGINT.
@@ -47,6 +53,12 @@ pub enum AppError {
     /// An HTTP client that cannot be built (bad CA file...).
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// A target cannot be tested at all (one paragraph per target).
+    #[error("{}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n"))]
+    Preflight(Vec<PreflightFailure>),
+    /// The run would execute no trial, and why.
+    #[error("{0}")]
+    NoTrials(String),
     /// The machine refused something the harness needs (runtime, socket, signal handler).
     #[error("{what}: {source}")]
     System {
@@ -62,6 +74,8 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::System { .. } => 1,
+            AppError::Preflight(_) => EXIT_PREFLIGHT,
+            AppError::NoTrials(_) => EXIT_NO_TRIALS,
             _ => EXIT_USAGE,
         }
     }

@@ -691,7 +691,9 @@ impl TrialRun<'_> {
             .target
             .url(&path, &query)
             .map_err(|e| format!("path `{path}`: {e}"))?;
-        let mut headers: Vec<(String, String)> = Vec::new();
+        // As Microsoft's gallery validation sends it on every request.
+        let mut headers: Vec<(String, String)> =
+            vec![("Accept".into(), "application/scim+json".into())];
         let mut person = None;
         let body = match &step.body {
             None => None,

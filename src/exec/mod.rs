@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod lookup;
 pub mod members;
 pub mod ownership;
+pub mod preflight;
 pub mod record;
 pub mod sweep;
 

@@ -29,6 +29,8 @@ pub struct ClientConfig {
     pub ca_cert: Option<PathBuf>,
     /// Accept any server certificate (only when asked; a warning is printed).
     pub insecure: bool,
+    /// The `User-Agent` header to send; `None` sends none. Default none.
+    pub user_agent: Option<String>,
 }
 
 impl Default for ClientConfig {
@@ -40,6 +42,7 @@ impl Default for ClientConfig {
             retry_budget: Duration::from_secs(60),
             ca_cert: None,
             insecure: false,
+            user_agent: None,
         }
     }
 }
@@ -216,6 +219,9 @@ pub enum TransportError {
 #[derive(Clone, Debug)]
 pub struct ScimClient {
     http: reqwest::Client,
+    /// The same settings without any proxy: loopback targets (the embedded servers) are never
+    /// proxied, whatever HTTP_PROXY says.
+    direct: reqwest::Client,
     config: ClientConfig,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
@@ -237,15 +243,34 @@ pub enum ClientError {
 }
 
 impl ScimClient {
-    /// Builds a client (rustls with the ring provider; proxies from the standard env vars).
+    /// Builds a client (rustls with the ring provider; proxies from the standard env vars,
+    /// except for loopback targets).
     pub fn new(config: ClientConfig) -> Result<ScimClient, ClientError> {
         // Ignore the error: another client in this process may have installed it already.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = Self::builder(&config)?
+            .build()
+            .map_err(|e| ClientError::Build(error_chain(&e)))?;
+        let direct = Self::builder(&config)?
+            .no_proxy()
+            .build()
+            .map_err(|e| ClientError::Build(error_chain(&e)))?;
+        Ok(ScimClient {
+            http,
+            direct,
+            config,
+            stop: Default::default(),
+        })
+    }
+
+    fn builder(config: &ClientConfig) -> Result<reqwest::ClientBuilder, ClientError> {
         let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("scim-conformance/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none());
+        if let Some(ua) = &config.user_agent {
+            builder = builder.user_agent(ua.clone());
+        }
         if let Some(path) = &config.ca_cert {
             let pem = std::fs::read(path).map_err(|e| ClientError::CaCert {
                 path: path.clone(),
@@ -261,14 +286,7 @@ impl ScimClient {
         if config.insecure {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
-        let http = builder
-            .build()
-            .map_err(|e| ClientError::Build(error_chain(&e)))?;
-        Ok(ScimClient {
-            http,
-            config,
-            stop: Default::default(),
-        })
+        Ok(builder)
     }
 
     /// The configuration in force.
@@ -325,7 +343,14 @@ impl ScimClient {
     async fn send_once(&self, request: &Request) -> Result<Response, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|e| TransportError::Other(e.to_string()))?;
-        let mut rb = self.http.request(method, request.url.clone());
+        let loopback = match request.url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        let http = if loopback { &self.direct } else { &self.http };
+        let mut rb = http.request(method, request.url.clone());
         if let Some(token) = &request.bearer {
             rb = rb.header("Authorization", format!("Bearer {}", token.expose()));
         }

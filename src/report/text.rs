@@ -208,21 +208,50 @@ pub fn cleanup(run_id: &str, c: &CleanupSummary) -> String {
     s
 }
 
-/// The end-of-run summary for stderr: ignored trials, warnings, throttling, cleanup.
-pub fn summary(run: &RunSummary) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let ignored: Vec<String> = run
-        .trials
-        .iter()
-        .filter_map(|t| t.ignored.as_ref().map(|r| format!("  {}: {r}", t.name)))
-        .collect();
-    if !ignored.is_empty() {
-        out.push(format!(
-            "ignored ({}; the vendor profile does not send what they test):\n{}",
-            ignored.len(),
-            ignored.join("\n")
-        ));
+/// The ignored trials: a count per vendor and reason, or every trial with its reason (`full`).
+pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
+    if trials.is_empty() {
+        return None;
     }
+    let mut out = format!(
+        "ignored ({}; the vendor profiles do not send what they test{}):",
+        trials.len(),
+        if full {
+            ""
+        } else {
+            "; --show-ignored lists them"
+        }
+    );
+    if full {
+        for t in trials {
+            let _ = write!(
+                out,
+                "\n  {}: {}",
+                t.name,
+                t.ignored.as_deref().unwrap_or("")
+            );
+        }
+        return Some(out);
+    }
+    let mut groups: Vec<(String, String, usize)> = Vec::new();
+    for t in trials {
+        let reason = t.ignored.clone().unwrap_or_default();
+        match groups
+            .iter_mut()
+            .find(|(v, r, _)| *v == t.vendor && *r == reason)
+        {
+            Some(g) => g.2 += 1,
+            None => groups.push((t.vendor.clone(), reason, 1)),
+        }
+    }
+    for (_, reason, n) in groups {
+        let _ = write!(out, "\n  {n} × {reason}");
+    }
+    Some(out)
+}
+
+/// Warnings of passing trials (rfc findings, unverifiable checks) and throttling waited out.
+pub fn warnings(run: &RunSummary) -> Option<String> {
     let mut warnings: Vec<String> = Vec::new();
     for t in run.trials.iter().filter(|t| t.verdict == Verdict::Passed) {
         for f in t.warnings(run.strict) {
@@ -242,15 +271,139 @@ pub fn summary(run: &RunSummary) -> String {
             }
         }
     }
-    if !warnings.is_empty() {
-        out.push(format!(
-            "warnings ({}: rfc findings Entra tolerates, which --strict fails on, and throttling waited out):\n{}",
+    (!warnings.is_empty()).then(|| {
+        format!(
+            "warnings ({}: checks Entra tolerates, which --strict fails on, checks the endpoint gives no way to verify, and throttling waited out):\n{}",
             warnings.len(),
             warnings.join("\n\n")
-        ));
+        )
+    })
+}
+
+/// The failures grouped by root cause, and the verdict line:
+/// `verdict: FAILED — 14 of 49 trials did not pass: 3 root causes, 9 blocked`.
+pub fn verdict(run: &RunSummary) -> String {
+    let ran: Vec<&TrialOutcome> = run
+        .trials
+        .iter()
+        .filter(|t| t.verdict != Verdict::Ignored)
+        .collect();
+    let failed: Vec<&TrialOutcome> = ran
+        .iter()
+        .copied()
+        .filter(|t| t.verdict == Verdict::Failed)
+        .collect();
+    let blocked: Vec<&TrialOutcome> = ran
+        .iter()
+        .copied()
+        .filter(|t| t.verdict == Verdict::Blocked)
+        .collect();
+    let ignored = run.trials.len() - ran.len();
+    if failed.is_empty() && blocked.is_empty() {
+        let warned = ran
+            .iter()
+            .filter(|t| t.warnings(run.strict).next().is_some())
+            .count();
+        return format!(
+            "verdict: PASSED — {} trial(s) passed{}{}",
+            ran.len(),
+            if warned > 0 {
+                format!(" ({warned} with warnings)")
+            } else {
+                String::new()
+            },
+            if ignored > 0 {
+                format!(", {ignored} ignored")
+            } else {
+                String::new()
+            }
+        );
     }
+    // Failures with the same defect summary are one root cause; blocked trials count under
+    // the trial that blocks them.
+    let mut causes: Vec<(String, Vec<String>, usize)> = Vec::new();
+    for t in &failed {
+        let summary = t
+            .root_cause(run.strict)
+            .map(|r| r.summary)
+            .unwrap_or_default();
+        match causes.iter_mut().find(|(s, _, _)| *s == summary) {
+            Some(c) => c.1.push(t.name.clone()),
+            None => causes.push((summary, vec![t.name.clone()], 0)),
+        }
+    }
+    let mut outside = Vec::new();
+    for t in &blocked {
+        let by = t.blocked.as_ref().map(|b| b.by.clone()).unwrap_or_default();
+        match causes.iter_mut().find(|(_, names, _)| names.contains(&by)) {
+            Some(c) => c.2 += 1,
+            None => outside.push((
+                by,
+                t.blocked
+                    .as_ref()
+                    .map(|b| b.reason.clone())
+                    .unwrap_or_default(),
+            )),
+        }
+    }
+    let mut out = format!(
+        "verdict: FAILED — {} of {} trial(s) did not pass: {} root cause(s){}{}",
+        failed.len() + blocked.len(),
+        ran.len(),
+        causes.len() + usize::from(!outside.is_empty()),
+        if blocked.is_empty() {
+            String::new()
+        } else {
+            format!(", {} blocked", blocked.len())
+        },
+        if ignored > 0 {
+            format!(", {ignored} ignored")
+        } else {
+            String::new()
+        }
+    );
+    for (summary, names, blocks) in &causes {
+        let first = names.first().cloned().unwrap_or_default();
+        let more = if names.len() > 1 {
+            format!(
+                " (and {} more trial(s) failing the same way)",
+                names.len() - 1
+            )
+        } else {
+            String::new()
+        };
+        let blocks = if *blocks > 0 {
+            format!("; blocks {blocks}")
+        } else {
+            String::new()
+        };
+        let _ = write!(out, "\n  {first}{more}: {}{blocks}", trim(summary, 200));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (by, reason) in &outside {
+        if seen.contains(&by.as_str()) {
+            continue;
+        }
+        seen.push(by);
+        let n = outside.iter().filter(|(b, _)| b == by).count();
+        let _ = write!(
+            out,
+            "\n  blocked by {by} ({n} trial(s)): {}",
+            trim(reason, 200)
+        );
+    }
+    out
+}
+
+/// The end-of-run summary for stderr: ignored trials (those `shown`), warnings, throttling,
+/// cleanup, and the verdict with the failures' root causes.
+pub fn summary(run: &RunSummary, shown_ignored: &[&TrialOutcome], full_ignored: bool) -> String {
+    let mut out: Vec<String> = Vec::new();
+    out.extend(ignored(shown_ignored, full_ignored));
+    out.extend(warnings(run));
     if run.cleanup.created > 0 || !run.cleanup.left_behind.is_empty() {
         out.push(cleanup(&run.run_id, &run.cleanup));
     }
+    out.push(verdict(run));
     out.join("\n\n")
 }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::core::dialect::Dialect;
 use crate::exec::{run_trial, Context};
@@ -12,6 +12,19 @@ use crate::outcome::{FindingKind, SnapshotResult, TrialOutcome};
 use crate::plan::{Planned, TrialSpec};
 use crate::report::text;
 use crate::snapshot::{self, Store};
+
+/// How a trial the run was interrupted before (or during) shows in libtest's output.
+pub const NOT_RUN: &str = "not run: interrupted";
+
+/// Whether an interrupted trial found nothing but the interruption (its unsent steps): then it
+/// counts as not run rather than failed. A defect found before the interrupt still fails it.
+fn interrupted_only(outcome: &mut TrialOutcome, strict: bool) -> bool {
+    outcome
+        .findings
+        .retain(|f| !(f.kind == FindingKind::Transport && f.summary.contains("interrupted")));
+    outcome.settle(strict);
+    !outcome.verdict.fails_run()
+}
 
 /// What every trial of a run shares besides its vendor's context.
 pub struct Shared {
@@ -67,22 +80,26 @@ pub fn trials(shared: &Shared, ctx: &Arc<Context>, planned: &[Planned]) -> Vec<T
             }
             Planned::Ignored { name, reason } => {
                 let r = reason.clone();
-                Trial::ignorable_test(name.clone(), move || {
-                    Ok(libtest_mimic::Completion::ignored_with(r))
-                })
-                .with_ignored_flag(true)
-                .with_kind("ignored")
+                Trial::ignorable_test(name.clone(), move || Ok(Completion::ignored_with(r)))
+                    .with_ignored_flag(true)
+                    .with_kind("ignored")
             }
             Planned::Trial(spec) => {
                 let (rt, ctx, spec) = (shared.rt.clone(), ctx.clone(), spec.clone());
                 let (strict, store, outcomes) =
                     (shared.strict, shared.store.clone(), shared.outcomes.clone());
-                Trial::test(spec.name.clone(), move || {
-                    let outcome = rt.block_on(run_one(&ctx, &spec, strict, &store));
+                Trial::ignorable_test(spec.name.clone(), move || {
+                    if ctx.abort.stopped() {
+                        return Ok(Completion::ignored_with(NOT_RUN));
+                    }
+                    let mut outcome = rt.block_on(run_one(&ctx, &spec, strict, &store));
+                    if ctx.abort.stopped() && interrupted_only(&mut outcome, strict) {
+                        return Ok(Completion::ignored_with(NOT_RUN));
+                    }
                     let result = if outcome.verdict.fails_run() {
                         Err(Failed::from(text::trial_message(&outcome, strict)))
                     } else {
-                        Ok(())
+                        Ok(Completion::Completed)
                     };
                     if let Ok(mut all) = outcomes.lock() {
                         all.push(outcome);

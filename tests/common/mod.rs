@@ -2,7 +2,9 @@
 //! them, a runtime, the package's profiles.
 #![allow(dead_code)]
 
+use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use scim_conformance::core::files::Tree;
 use scim_conformance::outcome::TrialOutcome;
@@ -31,4 +33,116 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 /// Every vendor profile of the package.
 pub fn profiles() -> Result<Vec<VendorProfile>, String> {
     scim_conformance::profile::load_all(&fixtures()).map_err(|e| e.to_string())
+}
+
+/// A TLS server on 127.0.0.1 presenting `fixtures/tls/<cert>.pem`, answering every request
+/// with an empty ListResponse; returns its `https://.../scim` URL.
+pub fn tls_server(cert: &str) -> Result<String, String> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = package_dir().join("fixtures/tls");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.join(format!("{cert}.pem")))
+            .map_err(|e| e.to_string())?
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+    let key =
+        PrivateKeyDer::from_pem_file(dir.join(format!("{cert}.key"))).map_err(|e| e.to_string())?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| e.to_string())?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                    let mut buf = [0u8; 8192];
+                    let _ = tls.read(&mut buf).await;
+                    let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}).to_string();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(reply.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+    });
+    Ok(format!("https://127.0.0.1:{}/scim", addr.port()))
+}
+
+/// A plain HTTP server on 127.0.0.1 that answers every request with `reply` (raw HTTP bytes);
+/// returns its `http://.../scim` URL.
+pub fn raw_http_server(reply: &'static [u8]) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(reply);
+            let _ = stream.flush();
+        }
+    });
+    Ok(format!("http://{addr}/scim"))
+}
+
+/// A server that accepts connections and never answers; returns its URL.
+pub fn black_hole() -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    Ok(format!("http://{addr}/scim"))
+}
+
+/// A server that answers the first `answered` requests with an empty ListResponse and then
+/// accepts connections without ever answering (a target that dies mid-run); returns its URL.
+pub fn dies_after(answered: usize) -> Result<String, String> {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let mut n = 0;
+        for mut stream in listener.incoming().flatten() {
+            if n < answered {
+                n += 1;
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf);
+                let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+            } else {
+                held.push(stream);
+            }
+        }
+    });
+    Ok(format!("http://{addr}/scim"))
 }

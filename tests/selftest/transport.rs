@@ -19,7 +19,7 @@ use scim_conformance::http::{ClientConfig, ScimClient, Target};
 use scim_conformance::outcome::{FindingKind, TrialOutcome};
 use scim_conformance::plan::TrialSpec;
 
-use crate::common::{fixtures, message, package_dir, profiles};
+use crate::common::{fixtures, message, package_dir, profiles, tls_server};
 use scim_conformance::server::oauth::OAuthConfig;
 use scim_conformance::server::{self, RunningServer, ServerConfig};
 use scim_conformance::suite::load::parse_str;
@@ -772,60 +772,7 @@ pub fn trials() -> Vec<Trial> {
         .collect()
 }
 
-/// A TLS server on 127.0.0.1 presenting `fixtures/tls/<cert>.pem`, answering every request with
-/// an empty ListResponse; runs until the process ends.
-fn tls_server(cert: &str) -> Result<String, String> {
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let dir = package_dir().join("fixtures/tls");
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(dir.join(format!("{cert}.pem")))
-            .map_err(|e| e.to_string())?
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
-    let key =
-        PrivateKeyDer::from_pem_file(dir.join(format!("{cert}.key"))).map_err(|e| e.to_string())?;
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| e.to_string())?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
-            while let Ok((tcp, _)) = listener.accept().await {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                    let mut buf = [0u8; 8192];
-                    let _ = tls.read(&mut buf).await;
-                    let body = list_json().to_string();
-                    let reply = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = tls.write_all(reply.as_bytes()).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        });
-    });
-    Ok(format!("https://127.0.0.1:{}/scim", addr.port()))
-}
-
+/// The test CA that signed the fixtures' certificates.
 fn ca() -> Option<std::path::PathBuf> {
     Some(package_dir().join("fixtures/tls/ca.pem"))
 }
