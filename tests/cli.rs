@@ -440,7 +440,8 @@ fn zero_trials_exit_4() -> Result<(), Failed> {
     let empty = temp_dir("no-suites");
     std::fs::create_dir_all(&empty).map_err(|e| e.to_string())?;
     let empty_arg = empty.to_string_lossy().to_string();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec!["check", "--vendor", ""], vec![], "no vendor selected"),
         (vec!["check", "--vendor", ","], vec![], "no vendor selected"),
         (
