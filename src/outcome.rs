@@ -126,19 +126,19 @@ pub struct Finding {
 
 impl Finding {
     /// Whether this finding fails the trial: everything but `rfc` expectations (unless
-    /// `strict`), deviations, unverifiable checks, and cleanup problems (what a run leaves
+    /// `fail_on`), deviations, unverifiable checks, and cleanup problems (what a run leaves
     /// behind fails the run as a whole, once, not every trial that met the same defect).
-    pub fn fails(&self, strict: bool) -> bool {
+    pub fn fails(&self, fail_on: Severity) -> bool {
         match self.kind {
             FindingKind::Deviation | FindingKind::Unverifiable | FindingKind::Cleanup => false,
-            FindingKind::Expectation => self.severity.fails(strict),
+            FindingKind::Expectation => self.severity.fails(fail_on),
             _ => true,
         }
     }
 
     /// Whether this finding is a warning: shown, but not failing.
-    pub fn is_warning(&self, strict: bool) -> bool {
-        !self.fails(strict) && self.kind != FindingKind::Deviation
+    pub fn is_warning(&self, fail_on: Severity) -> bool {
+        !self.fails(fail_on) && self.kind != FindingKind::Deviation
     }
 }
 
@@ -357,27 +357,27 @@ impl TrialOutcome {
     }
 
     /// Whether the findings or the snapshot fail the trial.
-    pub fn failed(&self, strict: bool) -> bool {
-        self.findings.iter().any(|f| f.fails(strict)) || self.snapshot.fails()
+    pub fn failed(&self, fail_on: Severity) -> bool {
+        self.findings.iter().any(|f| f.fails(fail_on)) || self.snapshot.fails()
     }
 
     /// Findings that fail the trial.
-    pub fn failures(&self, strict: bool) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.fails(strict))
+    pub fn failures(&self, fail_on: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.fails(fail_on))
     }
 
-    /// Findings shown as warnings (rfc findings when not strict, unverifiable checks).
-    pub fn warnings(&self, strict: bool) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(move |f| f.is_warning(strict))
+    /// Findings shown as warnings (rfc findings when not fail_on, unverifiable checks).
+    pub fn warnings(&self, fail_on: Severity) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.is_warning(fail_on))
     }
 
     /// Sets the verdict from what was found.
-    pub fn settle(&mut self, strict: bool) {
+    pub fn settle(&mut self, fail_on: Severity) {
         self.verdict = if self.ignored.is_some() {
             Verdict::Ignored
         } else if self.blocked.is_some() {
             Verdict::Blocked
-        } else if self.failed(strict) {
+        } else if self.failed(fail_on) {
             Verdict::Failed
         } else {
             Verdict::Passed
@@ -385,14 +385,14 @@ impl TrialOutcome {
     }
 
     /// The defect this trial comes down to, when it fails the run.
-    pub fn root_cause(&self, strict: bool) -> Option<RootCause> {
+    pub fn root_cause(&self, fail_on: Severity) -> Option<RootCause> {
         match self.verdict {
             Verdict::Blocked => self.blocked.as_ref().map(|b| RootCause {
                 trial: b.by.clone(),
                 summary: b.reason.clone(),
             }),
             Verdict::Failed => {
-                let summary = match self.failures(strict).next() {
+                let summary = match self.failures(fail_on).next() {
                     Some(f) => match (&f.expected, &f.actual) {
                         (Some(e), Some(a)) => format!("expected {e}, got {a}"),
                         _ => f.summary.clone(),
@@ -454,8 +454,8 @@ pub struct RunSummary {
     pub duration: Duration,
     /// The vendors run, with their targets.
     pub vendors: Vec<VendorRun>,
-    /// `--strict`.
-    pub strict: bool,
+    /// `--fail_on`.
+    pub fail_on: Severity,
     /// Every trial's outcome, in plan order.
     pub trials: Vec<TrialOutcome>,
     /// Run-level warnings (`--insecure`, a short token...).

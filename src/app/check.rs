@@ -350,7 +350,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         vendors,
         shared: Shared {
             rt,
-            strict: args.strict,
+            fail_on: args.fail_on(),
             store: Arc::new(store),
             outcomes: Arc::default(),
         },
@@ -394,7 +394,7 @@ impl Prepared {
                     Planned::Ignored { name, reason } => {
                         let mut o = TrialOutcome::new(name);
                         o.ignored = Some(reason.clone());
-                        o.settle(self.shared.strict);
+                        o.settle(self.shared.fail_on);
                         trials.push(o);
                     }
                     _ => {
@@ -411,7 +411,7 @@ impl Prepared {
             started: self.started.0,
             duration: self.started.1.elapsed(),
             vendors: self.vendors.iter().map(|v| v.run.clone()).collect(),
-            strict: self.shared.strict,
+            fail_on: self.shared.fail_on,
             trials,
             warnings: self.warnings.clone(),
             cleanup: self.sweep.ledger.summary(),

@@ -13,6 +13,7 @@ use crate::core::naming::RunId;
 use crate::core::secret::Secret;
 use crate::http::oauth::ClientAuth;
 use crate::snapshot::SnapshotMode;
+use crate::suite::expect::Severity;
 
 /// How to reach and authenticate to a target: shared by `check`, `cleanup` and the test
 /// binaries, so the commands cannot drift apart.
@@ -85,9 +86,15 @@ pub struct HarnessArgs {
     #[command(flatten)]
     pub transport: TransportArgs,
 
-    /// Fail trials on `rfc`-severity findings too (by default they are warnings).
+    /// Fail trials on every finding: the same as `--fail-on rfc`.
     #[arg(long)]
     pub strict: bool,
+
+    /// The least severe level of check that fails a trial: `entra` (Entra provisioning breaks;
+    /// the default), `gallery` (also what Microsoft's gallery validation rejects) or `rfc` (also
+    /// RFC 7643/7644 MUSTs Entra tolerates). Checks below the level are warnings.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub fail_on: Option<Severity>,
 
     /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: the vendor
     /// profile's `dialect` (both for entra-default, legacy for the vendor guides), or compliant
@@ -226,6 +233,22 @@ pub fn parse_secret(s: &str) -> Result<Secret, String> {
         return Err("the token is empty".into());
     }
     Ok(Secret::new(s))
+}
+
+fn parse_level(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+impl HarnessArgs {
+    /// The level of check that fails a trial: `--strict` is `rfc`, else `--fail-on`, else
+    /// `entra`.
+    pub fn fail_on(&self) -> Severity {
+        if self.strict {
+            Severity::Rfc
+        } else {
+            self.fail_on.unwrap_or(Severity::Entra)
+        }
+    }
 }
 
 fn parse_dialect(s: &str) -> Result<DialectChoice, String> {

@@ -360,7 +360,7 @@ impl TrialRun<'_> {
         let (findings, ok) = self.check(at, step, &response, index).await;
         let blocking: Vec<(String, usize, String)> = findings
             .iter()
-            .filter(|f| f.fails(false))
+            .filter(|f| f.fails(Severity::Entra))
             .filter_map(|f| {
                 let e = step
                     .expects
@@ -481,14 +481,14 @@ impl TrialRun<'_> {
             ));
         }
         let (findings, _) = self.check(at, step, response, index).await;
-        if let Some(f) = findings.iter().find(|f| f.fails(false)) {
+        if let Some(f) = findings.iter().find(|f| f.fails(Severity::Entra)) {
             let what = match (&f.expected, &f.actual) {
                 (Some(e), Some(a)) => format!("expected {e}, got {a}"),
                 _ => f.summary.clone(),
             };
             let failed = findings
                 .iter()
-                .filter(|f| f.fails(false))
+                .filter(|f| f.fails(Severity::Entra))
                 .filter_map(|f| f.location.expect)
                 .collect();
             return Some((what, failed));
@@ -496,7 +496,7 @@ impl TrialRun<'_> {
         // Notes (not verifiable, read by filter) of a setup step are kept; they fail nothing.
         self.out
             .findings
-            .extend(findings.into_iter().filter(|f| !f.fails(true)));
+            .extend(findings.into_iter().filter(|f| !f.fails(Severity::Rfc)));
         for (name, pointer) in &step.capture {
             let present = response
                 .json()
@@ -602,7 +602,7 @@ impl TrialRun<'_> {
                     f.notes
                         .extend(member_notes.iter().filter(|n| *n != "skip").cloned());
                 }
-                if f.fails(false) {
+                if f.fails(Severity::Entra) {
                     ok = false;
                 }
                 out.push(f);

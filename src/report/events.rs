@@ -16,10 +16,10 @@ pub fn summary_event(run: &RunSummary) -> Value {
             json!({
                 "name": t.name,
                 "verdict": t.verdict.name(),
-                "root_cause": t.root_cause(run.strict).map(|r| json!({"trial": r.trial, "summary": r.summary})),
+                "root_cause": t.root_cause(run.fail_on).map(|r| json!({"trial": r.trial, "summary": r.summary})),
                 "ignored": t.ignored,
                 "warnings": t
-                    .warnings(run.strict)
+                    .warnings(run.fail_on)
                     .map(|f| text::finding(f, &t.exchanges))
                     .collect::<Vec<_>>(),
             })

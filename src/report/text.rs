@@ -9,6 +9,7 @@ use crate::outcome::{
     CleanupSummary, DiffLine, Exchange, Finding, FindingKind, Location, RecordedRequest,
     RecordedResponse, RunSummary, SnapshotResult, TrialOutcome, Verdict,
 };
+use crate::suite::expect::Severity;
 
 /// How many body bytes a failure message shows.
 pub const SHOWN_BODY: usize = 600;
@@ -166,14 +167,14 @@ pub fn snapshot(r: &SnapshotResult) -> Option<String> {
 
 /// The message libtest shows for a trial that fails the run: failing findings, then warnings,
 /// then skipped steps, then the snapshot difference.
-pub fn trial_message(o: &TrialOutcome, strict: bool) -> String {
+pub fn trial_message(o: &TrialOutcome, fail_on: Severity) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let (Verdict::Blocked, Some(b)) = (o.verdict, &o.blocked) {
         parts.push(format!("not tested: blocked by {} — {}", b.by, b.reason));
     }
-    parts.extend(o.failures(strict).map(|f| finding(f, &o.exchanges)));
+    parts.extend(o.failures(fail_on).map(|f| finding(f, &o.exchanges)));
     parts.extend(
-        o.warnings(strict)
+        o.warnings(fail_on)
             .map(|f| format!("warning: {}", finding(f, &o.exchanges))),
     );
     parts.extend(
@@ -254,7 +255,7 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
 pub fn warnings(run: &RunSummary) -> Option<String> {
     let mut warnings: Vec<String> = Vec::new();
     for t in run.trials.iter().filter(|t| t.verdict == Verdict::Passed) {
-        for f in t.warnings(run.strict) {
+        for f in t.warnings(run.fail_on) {
             warnings.push(format!(
                 "warning: [{}] {}",
                 t.name,
@@ -273,7 +274,7 @@ pub fn warnings(run: &RunSummary) -> Option<String> {
     }
     (!warnings.is_empty()).then(|| {
         format!(
-            "warnings ({}: checks Entra tolerates, which --strict fails on, checks the endpoint gives no way to verify, and throttling waited out):\n{}",
+            "warnings ({}: checks Entra tolerates, which --fail_on fails on, checks the endpoint gives no way to verify, and throttling waited out):\n{}",
             warnings.len(),
             warnings.join("\n\n")
         )
@@ -302,7 +303,7 @@ pub fn verdict(run: &RunSummary) -> String {
     if failed.is_empty() && blocked.is_empty() {
         let warned = ran
             .iter()
-            .filter(|t| t.warnings(run.strict).next().is_some())
+            .filter(|t| t.warnings(run.fail_on).next().is_some())
             .count();
         return format!(
             "verdict: PASSED — {} trial(s) passed{}{}",
@@ -324,7 +325,7 @@ pub fn verdict(run: &RunSummary) -> String {
     let mut causes: Vec<(String, Vec<String>, usize)> = Vec::new();
     for t in &failed {
         let summary = t
-            .root_cause(run.strict)
+            .root_cause(run.fail_on)
             .map(|r| r.summary)
             .unwrap_or_default();
         match causes.iter_mut().find(|(s, _, _)| *s == summary) {

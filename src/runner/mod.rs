@@ -12,17 +12,18 @@ use crate::outcome::{FindingKind, SnapshotResult, TrialOutcome};
 use crate::plan::{Planned, TrialSpec};
 use crate::report::text;
 use crate::snapshot::{self, Store};
+use crate::suite::expect::Severity;
 
 /// How a trial the run was interrupted before (or during) shows in libtest's output.
 pub const NOT_RUN: &str = "not run: interrupted";
 
 /// Whether an interrupted trial found nothing but the interruption (its unsent steps): then it
 /// counts as not run rather than failed. A defect found before the interrupt still fails it.
-fn interrupted_only(outcome: &mut TrialOutcome, strict: bool) -> bool {
+fn interrupted_only(outcome: &mut TrialOutcome, fail_on: Severity) -> bool {
     outcome
         .findings
         .retain(|f| !(f.kind == FindingKind::Transport && f.summary.contains("interrupted")));
-    outcome.settle(strict);
+    outcome.settle(fail_on);
     !outcome.verdict.fails_run()
 }
 
@@ -30,8 +31,8 @@ fn interrupted_only(outcome: &mut TrialOutcome, strict: bool) -> bool {
 pub struct Shared {
     /// The runtime trials block on.
     pub rt: Arc<tokio::runtime::Runtime>,
-    /// `--strict`.
-    pub strict: bool,
+    /// `--fail_on`.
+    pub fail_on: Severity,
     /// Where snapshots are compared and recorded.
     pub store: Arc<Store>,
     /// Every finished outcome, in finishing order.
@@ -39,7 +40,12 @@ pub struct Shared {
 }
 
 /// Runs one trial to its verdict: engine, snapshot, settle.
-pub async fn run_one(ctx: &Context, spec: &TrialSpec, strict: bool, store: &Store) -> TrialOutcome {
+pub async fn run_one(
+    ctx: &Context,
+    spec: &TrialSpec,
+    fail_on: Severity,
+    store: &Store,
+) -> TrialOutcome {
     let mut outcome = run_trial(ctx, spec).await;
     let unusable = outcome.findings.iter().any(|f| {
         matches!(
@@ -64,7 +70,7 @@ pub async fn run_one(ctx: &Context, spec: &TrialSpec, strict: bool, store: &Stor
         let name = snapshot::name(&spec.entry.suite, &spec.entry.id, dialect.map(|d| d.name()));
         store.compare(spec.profile.id(), &name, &doc)
     };
-    outcome.settle(strict);
+    outcome.settle(fail_on);
     outcome
 }
 
@@ -86,18 +92,21 @@ pub fn trials(shared: &Shared, ctx: &Arc<Context>, planned: &[Planned]) -> Vec<T
             }
             Planned::Trial(spec) => {
                 let (rt, ctx, spec) = (shared.rt.clone(), ctx.clone(), spec.clone());
-                let (strict, store, outcomes) =
-                    (shared.strict, shared.store.clone(), shared.outcomes.clone());
+                let (fail_on, store, outcomes) = (
+                    shared.fail_on,
+                    shared.store.clone(),
+                    shared.outcomes.clone(),
+                );
                 Trial::ignorable_test(spec.name.clone(), move || {
                     if ctx.abort.stopped() {
                         return Ok(Completion::ignored_with(NOT_RUN));
                     }
-                    let mut outcome = rt.block_on(run_one(&ctx, &spec, strict, &store));
-                    if ctx.abort.stopped() && interrupted_only(&mut outcome, strict) {
+                    let mut outcome = rt.block_on(run_one(&ctx, &spec, fail_on, &store));
+                    if ctx.abort.stopped() && interrupted_only(&mut outcome, fail_on) {
                         return Ok(Completion::ignored_with(NOT_RUN));
                     }
                     let result = if outcome.verdict.fails_run() {
-                        Err(Failed::from(text::trial_message(&outcome, strict)))
+                        Err(Failed::from(text::trial_message(&outcome, fail_on)))
                     } else {
                         Ok(Completion::Completed)
                     };

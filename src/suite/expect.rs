@@ -22,26 +22,46 @@ pub enum Severity {
     /// Entra provisioning would break: the trial fails.
     #[default]
     Entra,
-    /// An RFC 7643/7644 MUST that Entra tolerates: a warning (a failure under `--strict`).
+    /// Microsoft's gallery onboarding would reject this (its validation checks it), though
+    /// Entra provisioning works: a warning unless `--fail-on gallery` (or `--strict`).
+    Gallery,
+    /// An RFC 7643/7644 MUST that Entra tolerates: a warning (a failure under `--fail-on rfc`
+    /// or `--strict`).
     Rfc,
 }
 
 impl Severity {
-    /// Whether a failed check of this severity fails the trial (`rfc` only under `--strict`).
-    pub fn fails(self, strict: bool) -> bool {
+    /// Whether a failed check of this severity fails the trial when the run fails on checks up
+    /// to `fail_on` (entra < gallery < rfc).
+    pub fn fails(self, fail_on: Severity) -> bool {
+        self <= fail_on
+    }
+
+    /// `entra`, `gallery` or `rfc`.
+    pub fn name(self) -> &'static str {
         match self {
-            Severity::Entra => true,
-            Severity::Rfc => strict,
+            Severity::Entra => "entra",
+            Severity::Gallery => "gallery",
+            Severity::Rfc => "rfc",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "entra" => Ok(Severity::Entra),
+            "gallery" => Ok(Severity::Gallery),
+            "rfc" => Ok(Severity::Rfc),
+            other => Err(format!("`{other}` is not one of entra, gallery, rfc")),
         }
     }
 }
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Entra => "entra",
-            Severity::Rfc => "rfc",
-        })
+        f.write_str(self.name())
     }
 }
 

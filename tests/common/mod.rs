@@ -22,7 +22,13 @@ pub fn fixtures() -> Tree {
 
 /// The failure message libtest would show for this outcome.
 pub fn message(o: &TrialOutcome, strict: bool) -> String {
-    scim_conformance::report::text::trial_message(o, strict)
+    use scim_conformance::suite::expect::Severity;
+    let level = if strict {
+        Severity::Rfc
+    } else {
+        Severity::Entra
+    };
+    scim_conformance::report::text::trial_message(o, level)
 }
 
 /// The harness's runtime, with the error as text.

@@ -132,7 +132,7 @@ fn quick() -> ClientConfig {
 /// Asserts the probe failed with exactly this kind of problem, saying `says`.
 fn assert_fails(outcome: &TrialOutcome, transport: bool, says: &str) -> Result<(), Failed> {
     let msg = message(outcome, false);
-    if !outcome.failed(false) {
+    if !outcome.failed(scim_conformance::suite::expect::Severity::Entra) {
         return Err(format!("the trial passed against a broken endpoint:\n{msg}").into());
     }
     let kinds: Vec<FindingKind> = outcome.findings.iter().map(|f| f.kind).collect();
@@ -331,7 +331,7 @@ fn cases() -> Vec<Case> {
                 s
             });
             let out = probe(format!("{}/scim", server.uri()), quick())?;
-            if out.failed(false) {
+            if out.failed(scim_conformance::suite::expect::Severity::Entra) {
                 return Err(format!(
                     "a single 429 with Retry-After must be waited out:\n{}",
                     message(&out, false)
@@ -437,7 +437,7 @@ fn oauth_cases() -> Vec<Case> {
             };
             for _ in 0..3 {
                 let out = probe_with(server.base_url().to_string(), quick(), Some(setup.clone()))?;
-                if out.failed(false) {
+                if out.failed(scim_conformance::suite::expect::Severity::Entra) {
                     return Err(format!(
                         "OAuth with Basic credentials must work:\n{}",
                         message(&out, false)
@@ -448,7 +448,7 @@ fn oauth_cases() -> Vec<Case> {
             let first = server.state().issuer().requests();
             std::thread::sleep(Duration::from_millis(2100));
             let out = probe_with(server.base_url().to_string(), quick(), Some(setup))?;
-            if out.failed(false) {
+            if out.failed(scim_conformance::suite::expect::Severity::Entra) {
                 return Err(format!(
                     "an expired token must be refreshed:\n{}",
                     message(&out, false)
@@ -475,7 +475,7 @@ fn oauth_cases() -> Vec<Case> {
                     shared: None,
                 }),
             )?;
-            if ok.failed(false) {
+            if ok.failed(scim_conformance::suite::expect::Severity::Entra) {
                 return Err(format!(
                     "--client-auth body must work with a body-only endpoint:\n{}",
                     message(&ok, false)
@@ -745,7 +745,7 @@ fn safety_cases() -> Vec<Case> {
                 shared: None,
             };
             let out = probe_with(format!("{}/scim", server.uri()), quick(), Some(setup))?;
-            if out.failed(false) {
+            if out.failed(scim_conformance::suite::expect::Severity::Entra) {
                 return Err(format!(
                     "a huge expires_in must be clamped, not fail:\n{}",
                     message(&out, false)
@@ -802,7 +802,7 @@ fn tls_cases() -> Vec<Case> {
                     ..quick()
                 },
             )?;
-            if out.failed(false) {
+            if out.failed(scim_conformance::suite::expect::Severity::Entra) {
                 return Err(format!(
                     "--ca-cert must make the private CA trusted:\n{}",
                     message(&out, false)
@@ -819,7 +819,7 @@ fn tls_cases() -> Vec<Case> {
                     ..quick()
                 },
             )?;
-            if out.failed(false) {
+            if out.failed(scim_conformance::suite::expect::Severity::Entra) {
                 return Err(format!(
                     "--insecure must accept any certificate:\n{}",
                     message(&out, false)
