@@ -74,6 +74,18 @@ pub fn plan(
     dialects: DialectChoice,
     seq_start: usize,
 ) -> Vec<Planned> {
+    plan_for(suites, profile, dialects, seq_start, &[])
+}
+
+/// [`plan`] for a target that also offers `target` capabilities (`target:oauth` when the run
+/// uses OAuth client credentials).
+pub fn plan_for(
+    suites: &[Suite],
+    profile: &Arc<VendorProfile>,
+    dialects: DialectChoice,
+    seq_start: usize,
+    target: &[&str],
+) -> Vec<Planned> {
     let vendor = profile.id();
     let default_dialect = match dialects {
         DialectChoice::Compliant => Dialect::Compliant,
@@ -111,7 +123,13 @@ pub fn plan(
                     Some(d) => format!("{vendor}::{}::{}::{d}", e.suite, e.id),
                     None => format!("{vendor}::{}::{}", e.suite, e.id),
                 };
-                if let Some(reason) = profile.unmet(&e.needs) {
+                let needs: Vec<String> = e
+                    .needs
+                    .iter()
+                    .filter(|n| !target.contains(&n.as_str()))
+                    .cloned()
+                    .collect();
+                if let Some(reason) = profile.unmet(&needs) {
                     out.push(Planned::Ignored { name, reason });
                     continue;
                 }

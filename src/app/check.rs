@@ -24,7 +24,7 @@ use crate::exec::{Abort, Context, Ledger};
 use crate::http::oauth::OAuth;
 use crate::http::{ClientConfig, ScimClient, Target};
 use crate::outcome::{RunSummary, TrialOutcome, VendorRun};
-use crate::plan::{plan, Planned};
+use crate::plan::{plan_for, Planned};
 use crate::profile::{self, VendorProfile};
 use crate::report::text;
 use crate::runner::{self, Shared};
@@ -271,7 +271,12 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         } else {
             p.dialects
         });
-        let planned = plan(&suites, &p, dialects, seq);
+        let target_caps: &[&str] = if target.oauth.is_some() {
+            &["target:oauth"]
+        } else {
+            &[]
+        };
+        let planned = plan_for(&suites, &p, dialects, seq, target_caps);
         seq += planned.len();
         lines.push(format!(
             "  {}: {}{}, dialect(s) {}{}",

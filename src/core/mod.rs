@@ -5,6 +5,7 @@
 pub mod dialect;
 pub mod files;
 pub mod naming;
+pub mod paths;
 pub mod scim;
 pub mod secret;
 pub mod text;

@@ -23,7 +23,8 @@ use crate::http::oauth::OAuthError;
 use crate::http::{Request, Response, TransportError};
 use crate::outcome::{Blocked, Exchange, Finding, FindingKind, Location, Phase, TrialOutcome};
 use crate::plan::TrialSpec;
-use crate::profile::generate::{customize, Person};
+use crate::profile::generate::{customize, patch_body, Person};
+use crate::suite::template::as_text;
 use crate::suite::expect::{Severity, Subject};
 use crate::suite::load::Kind;
 use crate::suite::model::AuthMode;
@@ -40,10 +41,14 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
     out.title = spec.entry.title.clone();
     out.doc = spec.entry.doc.clone();
     out.dialect = spec.dialect;
+    let mut caps = spec.profile.capabilities();
+    if ctx.target.oauth.is_some() {
+        caps.insert("target:oauth".into());
+    }
     let mut run = TrialRun {
         ctx,
         spec,
-        caps: spec.profile.capabilities(),
+        caps,
         vars: Vars::new(),
         tolerant: BTreeSet::new(),
         out,
@@ -59,8 +64,12 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
                 .push(format!("step {} \"{}\"", i + 1, step.name));
             continue;
         }
-        if !run.step(i, step).await {
-            stopped = true;
+        for n in 1..=step.repeat {
+            run.vars.set("n", Value::from(n));
+            if !run.step(i, step).await {
+                stopped = true;
+                break;
+            }
         }
     }
     run.cleanup().await;
@@ -81,7 +90,14 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
 
 /// A generated person behind a body, its kind, and the trial's changes to it: what a setup
 /// step needs to retry in the tolerant form.
-type Fallback = (Kind, Person, Vec<(String, Value)>, Vec<String>);
+#[derive(Clone)]
+struct Fallback {
+    kind: Kind,
+    name: String,
+    person: Person,
+    set: Vec<(String, Value)>,
+    remove: Vec<String>,
+}
 
 /// One trial in progress.
 struct TrialRun<'a> {
@@ -224,7 +240,18 @@ impl TrialRun<'_> {
         mut request: Request,
         auth: AuthMode,
     ) -> Option<(Request, Result<Response, TransportError>)> {
-        if let Some(refusal) = refuse_unowned(self.ctx, &request) {
+        let missing = at
+            .and_then(|(_, s)| s.missing_id.as_ref())
+            .and_then(|var| self.vars.get(var).map(as_text));
+        let addresses_missing = missing.is_some_and(|id| {
+            is_guid(&id) && request.url.path().trim_end_matches('/').ends_with(&format!("/{id}"))
+        });
+        let refusal = if addresses_missing {
+            None
+        } else {
+            refuse_unowned(self.ctx, &request)
+        };
+        if let Some(refusal) = refusal {
             let mut f = self.finding(FindingKind::Safety, at, refusal);
             f.notes.push(format!(
                 "request: {} {}",
@@ -246,7 +273,13 @@ impl TrialRun<'_> {
         }
         if auth == AuthMode::Token && self.ctx.target.oauth.is_some() {
             match self.ctx.target.bearer(&self.ctx.client).await {
-                Ok(token) => request.bearer = token,
+                Ok(token) => {
+                    request.bearer = token;
+                    // Microsoft's validation reads the lifetime in whole minutes.
+                    if let Some(s) = self.ctx.target.oauth.as_ref().and_then(|o| o.last_expires_in()) {
+                        self.vars.set("token_lifetime_minutes", Value::from(s / 60));
+                    }
+                }
                 Err(e) => {
                     let f = match e {
                         OAuthError::Refused { .. } => self.finding(
@@ -403,20 +436,28 @@ impl TrialRun<'_> {
             return self.capture(at, step, &response, index, false);
         };
         let retry = match fallback {
-            Some((kind, person, set, remove))
+            Some(f)
                 if (400..500).contains(&response.status)
-                    && !self.tolerant.contains(kind_key(kind)) =>
+                    && !self.tolerant.contains(kind_key(f.kind)) =>
             {
-                Some((kind, person, set, remove))
+                Some(f)
             }
             _ => None,
         };
-        let Some((kind, person, set, remove)) = retry else {
+        let Some(Fallback {
+            kind,
+            name,
+            person,
+            set,
+            remove,
+        }) = retry
+        else {
             self.block(setup, refusal, Some((i, expect)));
             return false;
         };
         let mut body = self.spec.profile.tolerant(kind, &person);
         customize(&mut body, &set, &remove);
+        self.record_state(kind, &name, &body);
         let mut tolerant = request.clone();
         tolerant.body = serde_json::to_vec(&body).ok();
         let Some((tolerant, result)) = self.send(at, tolerant, step.auth).await else {
@@ -497,7 +538,7 @@ impl TrialRun<'_> {
         self.out
             .findings
             .extend(findings.into_iter().filter(|f| !f.fails(Severity::Rfc)));
-        for (name, pointer) in &step.capture {
+        for (name, pointer) in step.capture.iter().chain(step.capture_each.iter()) {
             let present = response
                 .json()
                 .ok()
@@ -622,6 +663,32 @@ impl TrialRun<'_> {
         report: bool,
     ) -> bool {
         let mut ok = true;
+        for (name, pointer) in &step.capture_each {
+            let found = response
+                .json()
+                .ok()
+                .and_then(|b| b.pointer(pointer).cloned())
+                .filter(|v| !v.is_null());
+            let Some(v) = found else {
+                if report {
+                    let mut f = self.finding(
+                        FindingKind::Setup,
+                        at,
+                        format!("cannot capture `{name}`: {pointer} is absent from the response"),
+                    );
+                    f.exchange = Some(index);
+                    self.push(f);
+                }
+                return false;
+            };
+            let mut list = match self.vars.get(name) {
+                Some(Value::Array(items)) => items.clone(),
+                _ => Vec::new(),
+            };
+            list.push(v.clone());
+            self.out.captured.push((format!("{name}[{}]", list.len() - 1), v));
+            self.vars.set(name.clone(), Value::Array(list));
+        }
         for (name, pointer) in &step.capture {
             match response.json().map(|b| b.pointer(pointer).cloned()) {
                 Ok(Some(v)) if !v.is_null() => {
@@ -706,9 +773,36 @@ impl TrialRun<'_> {
             Some(Body::Generated {
                 kind,
                 person: name,
+                patch: Some((patch, form)),
+                ..
+            }) => {
+                let tag = self.vars.get("tag").map(as_text).unwrap_or_default();
+                let values = self.spec.profile.patch_values(*patch, &tag);
+                let state = format!("state_{}_{name}", kind_key(*kind));
+                let mut recorded = match self.vars.get(&state) {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => serde_json::Map::new(),
+                };
+                for (t, v) in &values {
+                    recorded.insert(t.clone(), v.clone());
+                }
+                self.vars.set(state, Value::Object(recorded));
+                Some(
+                    serde_json::to_vec(&patch_body(&values, *form))
+                        .map_err(|e| format!("body: {e}"))?,
+                )
+            }
+            Some(Body::Generated {
+                kind,
+                person: name,
                 set,
                 remove,
+                patch: None,
             }) => {
+                let name = &self
+                    .vars
+                    .render(name, Escape::None)
+                    .map_err(|e| format!("body.user: {e}"))?;
                 let p = self
                     .spec
                     .profile
@@ -733,7 +827,14 @@ impl TrialRun<'_> {
                     p.body.clone()
                 };
                 customize(&mut body, &rendered_set, remove);
-                person = Some((*kind, p, rendered_set, remove.clone()));
+                self.record_state(*kind, name, &body);
+                person = Some(Fallback {
+                    kind: *kind,
+                    name: name.clone(),
+                    person: p,
+                    set: rendered_set,
+                    remove: remove.clone(),
+                });
                 Some(serde_json::to_vec(&body).map_err(|e| format!("body: {e}"))?)
             }
             Some(b) => {
@@ -773,6 +874,28 @@ impl TrialRun<'_> {
             },
             person,
         })
+    }
+
+    /// Records what a create body sent to a person (`state_<kind>_<person>`: every mapped
+    /// attribute in it), for `round_trip` checks.
+    fn record_state(&mut self, kind: Kind, name: &str, body: &Value) {
+        let mapping = match kind {
+            Kind::User => &self.spec.profile.users,
+            Kind::Group => &self.spec.profile.groups,
+        };
+        let mut state = serde_json::Map::new();
+        for row in &mapping.mapping {
+            let t = row.target.as_str();
+            let reference = t == "members" || t == "manager" || t.ends_with(":manager");
+            if !row.expr.is_sent() || reference || t == "roles" || t == "active" {
+                continue;
+            }
+            if let Some(v) = crate::core::paths::read(body, t) {
+                state.insert(t.to_string(), v.clone());
+            }
+        }
+        self.vars
+            .set(format!("state_{}_{name}", kind_key(kind)), Value::Object(state));
     }
 
     /// A GET the harness makes on its own (membership by filter), recorded as such.
@@ -911,6 +1034,16 @@ fn split_role_values(response: &Response, sep: &str) -> Response {
     )
 }
 
+/// `8-4-4-4-12` hex digits: a GUID the harness generated for a resource that does not exist.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// The index of the step's status expectation, if it has one.
 fn status_expect(step: &CheckedStep) -> Option<usize> {
     step.expects
@@ -925,12 +1058,17 @@ fn subject_name(s: &Subject) -> String {
         Subject::Header(h) => format!("header {h}"),
         Subject::Pointer { pointer, .. } if pointer.is_empty() => "body".into(),
         Subject::Pointer { pointer, .. } => pointer.clone(),
+        Subject::Var(v) => format!("{{{{{v}}}}}"),
     }
 }
 
 impl members::Ask for TrialRun<'_> {
-    fn render(&self, template: &str) -> String {
-        self.vars.render(template, Escape::None).unwrap_or_default()
+    fn render_ids(&self, template: &str) -> Vec<String> {
+        match self.vars.render_json(&Value::String(template.to_string())) {
+            Ok(Value::Array(items)) => items.iter().map(as_text).collect(),
+            Ok(v) => vec![as_text(&v)],
+            Err(_) => Vec::new(),
+        }
     }
 
     async fn get(

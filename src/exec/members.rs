@@ -16,8 +16,9 @@ use crate::suite::template::as_text;
 
 /// What the membership check needs from the trial it runs in.
 pub(super) trait Ask {
-    /// A template rendered with the trial's variables.
-    fn render(&self, template: &str) -> String;
+    /// A template rendered with the trial's variables (a template naming a list variable, such
+    /// as `{{batch_ids}}`, gives every id in it).
+    fn render_ids(&self, template: &str) -> Vec<String>;
     /// A GET the harness makes on its own, recorded with the trial; `None` without an answer.
     fn get(
         &mut self,
@@ -42,12 +43,12 @@ pub(super) enum Verdict {
 
 /// Reads the membership of `m.group` for the ids the check names.
 pub(super) async fn verify(run: &mut impl Ask, m: &CheckedMembers, response: &Response) -> Verdict {
-    let group = run.render(&m.group);
+    let group = run.render_ids(&m.group).join("");
     let exactly: Option<Vec<String>> = m
         .exactly
         .as_ref()
-        .map(|ids| ids.iter().map(|i| run.render(i)).collect());
-    let absent: Vec<String> = m.absent.iter().map(|i| run.render(i)).collect();
+        .map(|ids| ids.iter().flat_map(|i| run.render_ids(i)).collect());
+    let absent: Vec<String> = m.absent.iter().flat_map(|i| run.render_ids(i)).collect();
     let consistent = |have: &BTreeSet<String>| {
         exactly
             .as_ref()

@@ -74,6 +74,9 @@ pub struct OAuth {
     scope: Option<String>,
     redactor: Redactor,
     cache: Mutex<Option<(Secret, Instant)>>,
+    /// `expires_in` of the last token answer, in seconds (3600 when absent, as Microsoft's
+    /// validation assumes).
+    last_expires_in: std::sync::atomic::AtomicU64,
 }
 
 impl OAuth {
@@ -95,6 +98,15 @@ impl OAuth {
             scope,
             redactor,
             cache: Mutex::new(None),
+            last_expires_in: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The `expires_in` of the last token answer, in seconds (`None` before the first).
+    pub fn last_expires_in(&self) -> Option<u64> {
+        match self.last_expires_in.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            n => Some(n),
         }
     }
 
@@ -204,6 +216,8 @@ impl OAuth {
             .get("expires_in")
             .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
             .unwrap_or(3600);
+        self.last_expires_in
+            .store(lifetime, std::sync::atomic::Ordering::SeqCst);
         Ok((token, Duration::from_secs(lifetime.max(1))))
     }
 }

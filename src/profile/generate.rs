@@ -12,13 +12,54 @@ use crate::core::dialect::Dialect;
 use crate::core::scim::{
     ADSCIM_GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA, ENTRA_ROLE_TYPE, GROUP_SCHEMA, USER_SCHEMA,
 };
-use crate::suite::load::Kind;
+use crate::suite::load::{Kind, PatchForm, PatchKind};
 use crate::suite::template::{as_text, Escape, Vars};
 
 fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::User => "user",
         Kind::Group => "group",
+    }
+}
+
+/// A PATCH body replacing `values` (lowercase ops, as Microsoft's gallery validation sends
+/// them) in the given form.
+pub fn patch_body(values: &[(String, Value)], form: PatchForm) -> Value {
+    let mut ops = Vec::new();
+    let mut pathless = Map::new();
+    for (target, value) in values {
+        if form == PatchForm::PerOp || crate::core::paths::is_filtered(target) {
+            ops.push(json!({"op": "replace", "path": target, "value": value}));
+        } else {
+            pathless.insert(target.clone(), value.clone());
+        }
+    }
+    if !pathless.is_empty() {
+        ops.push(json!({"op": "replace", "value": Value::Object(pathless)}));
+    }
+    json!({"schemas": [crate::core::scim::PATCH_OP_SCHEMA], "Operations": ops})
+}
+
+/// A new value for an attribute in a generated update: plausible for the attribute (a
+/// language tag for `preferredLanguage`, an email for `userName`), harness-named where it
+/// identifies the user.
+fn updated_value(target: &str, tag: &str) -> String {
+    let short = uuid::Uuid::new_v4().simple().to_string();
+    let short = short.get(..8).unwrap_or_default();
+    match target {
+        "userName" => format!("{tag}-updated@example.com"),
+        "externalId" => format!("{tag}-updated-{short}"),
+        "displayName" => "Augusta Ada King".into(),
+        "title" => "Senior Analyst".into(),
+        "preferredLanguage" => "fr-FR".into(),
+        "locale" => "fr-FR".into(),
+        "timezone" => "Europe/Paris".into(),
+        "name.givenName" => "Augusta".into(),
+        "name.familyName" => "King".into(),
+        "name.formatted" => "Augusta King".into(),
+        t if t.ends_with(":department") => "Difference Engines".into(),
+        t if t.ends_with(":employeeNumber") => format!("E-upd-{short}"),
+        _ => format!("upd-{short}"),
     }
 }
 
@@ -32,7 +73,7 @@ pub fn customize(body: &mut Value, set: &[(String, Value)], remove: &[String]) {
         map.shift_remove(attr.as_str());
     }
     for (path, value) in set {
-        insert_target(map, path, value.clone());
+        crate::core::paths::insert(map, path, value.clone());
         if path.starts_with(ENTERPRISE_USER_SCHEMA) {
             if let Some(Value::Array(schemas)) = map.get_mut("schemas") {
                 if !schemas.contains(&json!(ENTERPRISE_USER_SCHEMA)) {
@@ -68,10 +109,22 @@ impl VendorProfile {
         }
         for (i, r) in self.role_values.iter().take(3).enumerate() {
             vars.set(format!("role{}", i + 1), Value::String(r.clone()));
+            let display = self.role_display.get(r).unwrap_or(r);
+            vars.set(format!("role{}_display", i + 1), Value::String(display.clone()));
+        }
+        for (var, m) in [("mapped_users_targets", &self.users), ("mapped_groups_targets", &self.groups)] {
+            let targets: Vec<Value> = m
+                .mapping
+                .iter()
+                .filter(|r| r.expr.is_sent() && !matches!(r.expr, Expr::Roles(_)))
+                .map(|r| Value::String(r.target.clone()))
+                .collect();
+            vars.set(var, Value::Array(targets));
         }
         for (name, upto) in [("roles_1", 1), ("roles_12", 2), ("roles_123", 3)] {
             vars.set(name, Value::Array(self.stored_roles(upto)));
         }
+        vars.set("roles_3", Value::Array(self.split_role(self.role_values.get(2).map(String::as_str).unwrap_or_default())));
         let legacy = dialect.unwrap_or(Dialect::Legacy) == Dialect::Legacy;
         for (var, op) in [
             ("op_add", "Add"),
@@ -249,7 +302,7 @@ impl VendorProfile {
         body.insert("schemas".into(), json!([schema]));
         for (target, value) in &person.values {
             if keep.contains(&target.as_str()) || required.contains(target) {
-                insert_target(&mut body, target, value.clone());
+                crate::core::paths::insert(&mut body, target, value.clone());
             }
         }
         if let Some(email) = person.values.get(r#"emails[type eq "work"].value"#) {
@@ -259,6 +312,55 @@ impl VendorProfile {
             body.insert("schemas".into(), json!([schema, ENTERPRISE_USER_SCHEMA]));
         }
         Value::Object(body)
+    }
+
+    /// The user attributes a generated PATCH of `kind` touches, with the value it sends each
+    /// (`tag` keeps new userNames and externalIds run-unique and harness-named).
+    pub fn patch_values(&self, kind: PatchKind, tag: &str) -> Vec<(String, Value)> {
+        let skip = |t: &str| {
+            matches!(t, "active" | "roles" | "members")
+                || t.ends_with(":manager")
+                || t == "manager"
+        };
+        let rows = self
+            .users
+            .mapping
+            .iter()
+            .filter(|r| r.expr.is_sent() && !matches!(r.expr, Expr::Reference(_) | Expr::Roles(_)))
+            .filter(|r| !skip(&r.target));
+        match kind {
+            PatchKind::Update => rows
+                .filter(|r| !crate::core::paths::is_filtered(&r.target))
+                .map(|r| (r.target.clone(), Value::String(updated_value(&r.target, tag))))
+                .collect(),
+            PatchKind::ClearEmpty | PatchKind::ClearNull => {
+                let value = if kind == PatchKind::ClearEmpty {
+                    Value::String(String::new())
+                } else {
+                    Value::Null
+                };
+                rows.filter(|r| {
+                    !matches!(r.target.as_str(), "userName" | "externalId")
+                        && !self.users.matching.contains(&r.target)
+                        && !self.users.required.contains(&r.target)
+                })
+                .map(|r| (r.target.clone(), value.clone()))
+                .collect()
+            }
+        }
+    }
+
+    /// One role value as the endpoint stores it: split on the guide's separator, if any.
+    pub fn split_role(&self, value: &str) -> Vec<Value> {
+        match &self.role_split {
+            Some(sep) => value
+                .split(sep.as_str())
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(p.to_string()))
+                .collect(),
+            None => vec![Value::String(value.to_string())],
+        }
     }
 
     /// The role values an endpoint stores for roles 1..=`upto`: each value split on the
@@ -308,7 +410,7 @@ impl VendorProfile {
                 continue;
             };
             values.insert(target.to_string(), value.clone());
-            insert_target(&mut body, target, value);
+            crate::core::paths::insert(&mut body, target, value);
             if target.starts_with(ENTERPRISE_USER_SCHEMA)
                 && !schemas.contains(&json!(ENTERPRISE_USER_SCHEMA))
             {
@@ -358,68 +460,6 @@ pub fn role_object(function: &str, value: &str) -> Value {
 fn filter_eq(attr: &str, value: &Value) -> String {
     let text = as_text(value).replace('\\', "\\\\").replace('"', "\\\"");
     format!("{attr} eq \"{text}\"")
-}
-
-/// Puts a value at a SCIM target path inside a body: `a`, `a.b`, `a[type eq "x"].b`, or an
-/// extension URN path `urn:...:User:attr`.
-fn insert_target(body: &mut Map<String, Value>, target: &str, value: Value) {
-    if let Some(attr) = target
-        .strip_prefix(ENTERPRISE_USER_SCHEMA)
-        .and_then(|r| r.strip_prefix(':'))
-    {
-        let ext = body
-            .entry(ENTERPRISE_USER_SCHEMA)
-            .or_insert_with(|| json!({}));
-        if let Value::Object(ext) = ext {
-            ext.insert(attr.to_string(), value);
-        }
-        return;
-    }
-    if let Some((attr, rest)) = target.split_once('[') {
-        let (filter, sub) = rest.split_once(']').unwrap_or((rest, ""));
-        let sub = sub.trim_start_matches('.');
-        let (fkey, fval) = filter
-            .split_once(" eq ")
-            .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
-            .unwrap_or_default();
-        let list = body.entry(attr.to_string()).or_insert_with(|| json!([]));
-        if let Value::Array(items) = list {
-            let pos = items
-                .iter()
-                .position(|i| i.get(&fkey).and_then(Value::as_str) == Some(fval.as_str()));
-            let idx = match pos {
-                Some(i) => i,
-                None => {
-                    let mut el = Map::new();
-                    el.insert(fkey.clone(), Value::String(fval.clone()));
-                    if attr == "emails" && items.is_empty() {
-                        el.insert("primary".into(), Value::Bool(true));
-                    }
-                    items.push(Value::Object(el));
-                    items.len() - 1
-                }
-            };
-            if let Some(Value::Object(el)) = items.get_mut(idx) {
-                el.insert(
-                    if sub.is_empty() {
-                        "value".into()
-                    } else {
-                        sub.to_string()
-                    },
-                    value,
-                );
-            }
-        }
-        return;
-    }
-    if let Some((parent, sub)) = target.split_once('.') {
-        let obj = body.entry(parent.to_string()).or_insert_with(|| json!({}));
-        if let Value::Object(obj) = obj {
-            obj.insert(sub.to_string(), value);
-        }
-        return;
-    }
-    body.insert(target.to_string(), value);
 }
 
 #[cfg(test)]
@@ -490,30 +530,6 @@ mod tests {
         assert_eq!(
             v.get("group_create").unwrap()["schemas"][1],
             json!(ADSCIM_GROUP_SCHEMA)
-        );
-    }
-
-    #[test]
-    fn insert_target_builds_nested_shapes() {
-        let mut m = Map::new();
-        insert_target(&mut m, r#"phoneNumbers[type eq "work"].value"#, json!("1"));
-        insert_target(
-            &mut m,
-            r#"phoneNumbers[type eq "mobile"].value"#,
-            json!("2"),
-        );
-        insert_target(&mut m, r#"addresses[type eq "work"].locality"#, json!("L"));
-        insert_target(&mut m, "name.givenName", json!("A"));
-        insert_target(
-            &mut m,
-            &format!("{ENTERPRISE_USER_SCHEMA}:department"),
-            json!("D"),
-        );
-        assert_eq!(
-            Value::Object(m),
-            json!({"phoneNumbers": [{"type": "work", "value": "1"}, {"type": "mobile", "value": "2"}],
-                   "addresses": [{"type": "work", "locality": "L"}], "name": {"givenName": "A"},
-                   ENTERPRISE_USER_SCHEMA: {"department": "D"}})
         );
     }
 }

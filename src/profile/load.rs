@@ -203,6 +203,19 @@ pub fn load_file(
             ))
         }
     };
+    let manager_string = match parsed.users.manager_type.as_deref() {
+        None | Some("reference") => false,
+        Some("string") => true,
+        Some(other) => {
+            return Err(err(
+                "users.manager_type",
+                format!("`{other}` is not `reference` or `string`"),
+            ))
+        }
+    };
+    if parsed.groups.manager_type.is_some() {
+        return Err(err("groups.manager_type", "only users have a manager".into()));
+    }
     if parsed.groups.on_delete.is_some() {
         return Err(err(
             "groups.on_delete",
@@ -224,7 +237,9 @@ pub fn load_file(
         role_functions,
         role_values,
         role_split: parsed.roles.split.clone(),
+        role_display: parsed.roles.display.clone(),
         delete_deactivates,
+        manager_string,
         source,
     })
 }

@@ -38,8 +38,12 @@ pub struct VendorProfile {
     pub role_values: Vec<String>,
     /// The separator that splits one role value into several roles, if the guide names one.
     pub role_split: Option<String>,
+    /// Display names of roles whose display differs from their value.
+    pub role_display: indexmap::IndexMap<String, String>,
     /// Whether the vendor deactivates a user Entra DELETEs instead of deleting it.
     pub delete_deactivates: bool,
+    /// Whether the vendor's guide types the manager as a String.
+    pub manager_string: bool,
     /// The Entra source objects values are drawn from.
     pub source: Arc<Source>,
 }
@@ -75,6 +79,9 @@ impl VendorProfile {
         }
         if self.delete_deactivates {
             caps.insert("option:delete-deactivates".into());
+        }
+        if self.manager_string {
+            caps.insert("option:manager-string".into());
         }
         caps
     }

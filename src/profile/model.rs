@@ -59,6 +59,11 @@ pub struct ResourceMapping {
     /// user is gone) or `deactivate` (the guide says removed users are set to inactive).
     #[serde(default)]
     pub on_delete: Option<String>,
+    /// How the vendor's guide types the enterprise manager (users only): `reference` (the
+    /// default: read back as `{"value": id}`) or `string` (the guide's attribute table says
+    /// String).
+    #[serde(default)]
+    pub manager_type: Option<String>,
 }
 
 fn yes() -> bool {
@@ -78,6 +83,10 @@ pub struct Roles {
     /// `Uploader,Authorizer` is two roles).
     #[serde(default)]
     pub split: Option<String>,
+    /// Display names the guide gives app roles whose display differs from their value
+    /// (value -> display name); a role without one is displayed as its value.
+    #[serde(default)]
+    pub display: IndexMap<String, String>,
 }
 
 /// A whole profile file.

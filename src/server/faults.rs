@@ -186,6 +186,14 @@ faults! {
         "Filters also find resources by the values they had before their last change, and deleted resources (a stale index).";
     FilterExcludesDisabled = "filter-excludes-disabled", Defect,
         "Filters leave out users with active=false (GET by id still finds them).";
+    ResourceTypesMissing = "resource-types-missing", Defect,
+        "GET /ResourceTypes answers 404 (schema discovery incomplete).";
+    TokenLifetimeShort = "token-lifetime-short", Defect,
+        "The OAuth token endpoint issues tokens that live 30 minutes (Microsoft's gallery requires 60 to 360).";
+    GroupPatchIgnored = "group-patch-ignored", Defect,
+        "A PATCH of a group's attributes (not its members) answers 204 and changes nothing.";
+    MemberRemoveEverywhere = "member-remove-everywhere", Defect,
+        "Removing a member from one group removes it from every group.";
     ErrorScimTypeMissing = "error-scimtype-missing", Defect,
         "Error bodies never carry scimType.";
     GroupUrnRefused = "group-urn-refused", Defect,

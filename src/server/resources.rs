@@ -447,6 +447,26 @@ impl Ctx<'_> {
                 .store()
                 .edit_members(id, |list| patch::apply_member_edits(list, edits))?;
         }
+        if self.has(Fault::MemberRemoveEverywhere) {
+            let removed: Vec<patch::MemberEdit> = edits
+                .iter()
+                .filter(|e| {
+                    matches!(e, patch::MemberEdit::Remove(_) | patch::MemberEdit::RemoveWhere(_))
+                })
+                .cloned()
+                .collect();
+            if !removed.is_empty() {
+                let mut store = self.state.store();
+                let others: Vec<String> = store
+                    .entries(ResourceKind::Group)
+                    .map(|e| e.id.clone())
+                    .filter(|g| g != id)
+                    .collect();
+                for g in others {
+                    store.edit_members(&g, |list| patch::apply_member_edits(list, &removed))?;
+                }
+            }
+        }
         Ok(scim_response(StatusCode::NO_CONTENT, None, self.faults()))
     }
 
@@ -471,7 +491,13 @@ impl Ctx<'_> {
                     faults: self.faults(),
                     member_info: &lookup,
                 };
-                let mut patched = patch::apply_patch(&current.resource, ops, &ctx)?;
+                let mut patched = if self.kind == ResourceKind::Group
+                    && self.has(Fault::GroupPatchIgnored)
+                {
+                    current.resource.clone()
+                } else {
+                    patch::apply_patch(&current.resource, ops, &ctx)?
+                };
                 if self.kind == ResourceKind::Group && self.has(Fault::GroupRenameIgnored) {
                     if let (Value::Object(p), Some(old)) =
                         (&mut patched, current.resource.get("displayName"))

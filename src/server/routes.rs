@@ -108,6 +108,11 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
         let bytes = axum::body::to_bytes(body, 64 * 1024)
             .await
             .map_err(|e| ScimError::BadRequest(format!("cannot read the body: {e}")))?;
+        if state.config().has(Fault::TokenLifetimeShort) {
+            let mut short = oauth_cfg.clone();
+            short.lifetime = std::time::Duration::from_secs(30 * 60);
+            return Ok(state.issuer().token(&short, &parts.headers, &bytes));
+        }
         return Ok(state.issuer().token(oauth_cfg, &parts.headers, &bytes));
     }
     let rest = strip_base(path, state.base_path())
@@ -132,6 +137,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
         [ep, rest @ ..] if (is(ep, "Schemas") || is(ep, "ResourceTypes")) && rest.len() <= 1 => {
             if method != Method::GET {
                 return Err(method_not_allowed(method, path, "GET"));
+            }
+            if is(ep, "ResourceTypes") && cfg.has(Fault::ResourceTypesMissing) {
+                return Err(ScimError::NotFound(format!("{path} is not served")));
             }
             let docs = if is(ep, "Schemas") {
                 discovery::schemas(&base, cfg.groups_served(), faults)

@@ -79,6 +79,8 @@ pub enum Subject {
         /// Optional sub-pointer applied to every element of the array found.
         each: Option<String>,
     },
+    /// A trial variable (e.g. `token_lifetime_minutes`), not the response.
+    Var(String),
 }
 
 /// JSON value types for the `type` predicate.
@@ -163,13 +165,14 @@ pub enum Predicate {
     Equals(Value),
     /// Equal to a string ignoring case.
     EqualsIgnoreCase(String),
-    /// String contains text / array contains a (partially matching) element.
+    /// String contains text / array contains a (partially matching) element / object has a
+    /// member equal to it.
     Contains(Value),
     /// Array contains no (partially matching) element like this.
     NotContains(Value),
     /// Array of exactly this length.
     Count(usize),
-    /// Absent, `null` or `[]`.
+    /// Absent, `null`, `[]` or `""`.
     Empty,
     /// Of this JSON type.
     Type(JsonType),
@@ -180,6 +183,23 @@ pub enum Predicate {
     SetEquals(Vec<Value>),
     /// Equal to one of these.
     OneOf(Vec<Value>),
+    /// Every attribute in the person's recorded state (what was sent to it, variable
+    /// `state_<kind>_<person>`) reads back as sent, with these targets changed (`with`): a
+    /// string exactly (case and format preserved), `""` as absent, null or empty, null as
+    /// absent or null.
+    RoundTrip {
+        /// The state variable.
+        state: String,
+        /// Target -> expected value, overriding the state.
+        with: Vec<(String, Value)>,
+    },
+    /// An array in which no two elements share this key's value (ignoring case).
+    UniqueBy(String),
+    /// A `/Schemas` ListResponse that exposes every attribute the profile maps for `users` or
+    /// `groups`, flattened the way Microsoft's gallery validation flattens them.
+    Discoverable(String),
+    /// A number between these bounds, inclusive.
+    Between(f64, f64),
 }
 
 /// One checked expectation of a step.
@@ -230,6 +250,7 @@ impl Expect {
                 pointer,
                 each: Some(e),
             } => format!("{}[*]{e}", pointer_name(pointer)),
+            Subject::Var(v) => format!("{{{{{v}}}}}"),
         };
         let predicate = match &self.predicate {
             Predicate::StatusIn(s) => format!("in {}", list(s)),
@@ -240,11 +261,26 @@ impl Expect {
             Predicate::Contains(v) => format!("contains {v}"),
             Predicate::NotContains(v) => format!("does not contain {v}"),
             Predicate::Count(n) => format!("has {n} element(s)"),
-            Predicate::Empty => "is empty or absent".into(),
+            Predicate::Empty => "is absent, null, empty or \"\"".into(),
             Predicate::Type(t) => format!("is {}", with_article(t.name())),
             Predicate::Matches(r) => format!("matches /{}/", r.as_str()),
             Predicate::SetEquals(v) => format!("equals (in any order) {}", Value::Array(v.clone())),
             Predicate::OneOf(v) => format!("is one of {}", Value::Array(v.clone())),
+            Predicate::RoundTrip { with, .. } if with.is_empty() => {
+                "reads back every attribute as sent".into()
+            }
+            Predicate::RoundTrip { with, .. } => format!(
+                "reads back every attribute as sent, with {}",
+                with.iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Predicate::UniqueBy(k) => format!("has one element per {k}"),
+            Predicate::Discoverable(kind) => {
+                format!("exposes every {kind} attribute the profile maps")
+            }
+            Predicate::Between(lo, hi) => format!("is between {lo} and {hi}"),
         };
         format!("{subject} {predicate}")
     }
@@ -286,11 +322,25 @@ impl Expect {
                 self.check_value(value.map(|v| Value::String(v.to_string())), vars, true)
                     .and_then(&fail)
             }
+            Subject::Var(name) => self
+                .check_value(vars.get(name).cloned(), vars, false)
+                .and_then(&fail),
             Subject::Pointer { pointer, each } => {
                 let body = match response.json() {
                     Ok(b) => b,
                     Err(why) => return fail(why),
                 };
+                match &self.predicate {
+                    Predicate::RoundTrip { state, with } => {
+                        let found = body.pointer(pointer).cloned().unwrap_or(Value::Null);
+                        return round_trip(&found, vars, state, with).and_then(&fail);
+                    }
+                    Predicate::Discoverable(kind) => {
+                        let found = body.pointer(pointer).cloned().unwrap_or(Value::Null);
+                        return super::discover::missing(&found, vars, kind).and_then(&fail);
+                    }
+                    _ => {}
+                }
                 let found = body.pointer(pointer).cloned();
                 let found = match (found, each) {
                     (Some(Value::Array(items)), Some(sub)) => Some(Value::Array(
@@ -337,6 +387,7 @@ impl Expect {
         let ok = match (&self.predicate, &found) {
             (Predicate::Present(want), f) => f.is_some() == *want,
             (Predicate::Empty, None | Some(Value::Null)) => true,
+            (Predicate::Empty, Some(Value::String(t))) => t.is_empty(),
             (Predicate::Empty, Some(Value::Array(a))) => a.is_empty(),
             (Predicate::Empty, Some(_)) => false,
             (_, None) => false,
@@ -357,6 +408,13 @@ impl Expect {
                 let w = render_or_keep(vars, want);
                 items.iter().any(|i| partial_match(&w, i))
             }
+            (Predicate::Contains(want), Some(Value::Object(obj))) => {
+                // An object contains a value when one of its members is (or partially matches)
+                // it: `{"value": id}` contains `id`.
+                let w = render_or_keep(vars, want);
+                partial_match(&w, &Value::Object(obj.clone()))
+                    || obj.values().any(|v| partial_match(&w, v))
+            }
             (Predicate::NotContains(want), Some(Value::Array(items))) => {
                 let w = render_or_keep(vars, want);
                 !items.iter().any(|i| partial_match(&w, i))
@@ -370,6 +428,18 @@ impl Expect {
             (Predicate::OneOf(options), Some(v)) => {
                 options.iter().any(|o| render_or_keep(vars, o) == *v)
             }
+            (Predicate::UniqueBy(key), Some(Value::Array(items))) => {
+                let keys: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| i.get(key).map(|v| as_text(v).to_lowercase()))
+                    .collect();
+                let distinct: std::collections::BTreeSet<&String> = keys.iter().collect();
+                distinct.len() == keys.len()
+            }
+            (Predicate::Between(lo, hi), Some(v)) => v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .is_some_and(|n| n >= *lo && n <= *hi),
             _ => false,
         };
         if ok {
@@ -392,6 +462,41 @@ impl Expect {
             })
         }
     }
+}
+
+/// The attributes of `state` (overridden by `with`) that do not read back from `body` as
+/// sent, as one line; `None` when all do.
+fn round_trip(body: &Value, vars: &Vars, state: &str, with: &[(String, Value)]) -> Option<String> {
+    let mut expected: Vec<(String, Value)> = match vars.get(state) {
+        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => return Some(format!("nothing recorded as sent ({{{{{state}}}}} is not set)")),
+    };
+    for (k, v) in with {
+        let v = render_or_keep(vars, v);
+        match expected.iter_mut().find(|(t, _)| t == k) {
+            Some(e) => e.1 = v,
+            None => expected.push((k.clone(), v)),
+        }
+    }
+    let mut wrong = Vec::new();
+    for (target, want) in &expected {
+        let got = crate::core::paths::read(body, target);
+        let ok = match (want, got) {
+            (Value::String(w), _) if w.is_empty() => {
+                got.is_none_or(|g| g.is_null() || g.as_str() == Some(""))
+            }
+            (Value::Null, _) => got.is_none_or(Value::is_null),
+            (w, Some(g)) => w == g,
+            (_, None) => false,
+        };
+        if !ok {
+            let shown = got
+                .map(|g| trim(&g.to_string(), 80))
+                .unwrap_or_else(|| "absent".into());
+            wrong.push(format!("{target}: sent {}, got {shown}", trim(&want.to_string(), 80)));
+        }
+    }
+    (!wrong.is_empty()).then(|| wrong.join("; "))
 }
 
 /// Renders each element; an element that renders to an array (`"{{roles_12}}"`) is spliced in.

@@ -101,6 +101,8 @@ pub enum Body {
         set: IndexMap<String, Value>,
         /// Top-level attributes left out.
         remove: Vec<String>,
+        /// A generated PATCH instead of a create body.
+        patch: Option<(PatchKind, PatchForm)>,
     },
 }
 
@@ -125,6 +127,27 @@ pub enum Kind {
     User,
     /// A group (`POST /Groups`).
     Group,
+}
+
+/// Which generated PATCH a trial sends (Microsoft's gallery validation's direct tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchKind {
+    /// A new value for every single-valued writable attribute the profile maps.
+    Update,
+    /// `""` for every optional attribute the profile maps.
+    ClearEmpty,
+    /// `null` for every optional attribute the profile maps.
+    ClearNull,
+}
+
+/// How the generated PATCH carries its operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchForm {
+    /// One `replace` op per attribute, with a path.
+    PerOp,
+    /// Filtered paths as their own ops; everything else in one path-less `replace` whose keys
+    /// are attribute paths (`name.givenName`, extension URNs).
+    Pathless,
 }
 
 /// A checked membership verification (see `members` in the suite format).
@@ -173,6 +196,12 @@ pub struct CheckedStep {
     pub blocked_by: Option<String>,
     /// A membership verification, if this is one.
     pub members: Option<CheckedMembers>,
+    /// List captures appended at every run: variable -> JSON pointer.
+    pub capture_each: IndexMap<String, String>,
+    /// How many times the step runs (1 unless `repeat`).
+    pub repeat: usize,
+    /// The entry variable holding the fresh GUID a PATCH/DELETE of a missing resource uses.
+    pub missing_id: Option<String>,
 }
 
 /// A checked entry, ready to plan.
@@ -444,6 +473,9 @@ fn check_step(
     at: &dyn Fn(&str) -> String,
 ) -> Result<CheckedStep, FieldError> {
     let mut step = step;
+    if step.repeat.is_some() {
+        known.insert("n".to_string());
+    }
     for (field, value) in [("setup", &step.setup), ("blocked_by", &step.blocked_by)] {
         if let Some(v) = value {
             check_trial_ref(v).map_err(|m| (at(field), m))?;
@@ -534,10 +566,50 @@ fn check_step(
                     "`set` and `remove` change a profile body: give `user` or `group`".into(),
                 ));
             }
+            let patch = match (&spec.patch, &generated) {
+                (None, _) => {
+                    if spec.form.is_some() {
+                        return Err((at("body.form"), "`form` goes with `patch`".into()));
+                    }
+                    None
+                }
+                (Some(p), Some((Kind::User, _))) if spec.set.is_empty() && spec.remove.is_empty() => {
+                    let kind = match p.as_str() {
+                        "update" => PatchKind::Update,
+                        "clear-empty" => PatchKind::ClearEmpty,
+                        "clear-null" => PatchKind::ClearNull,
+                        other => {
+                            return Err((
+                                at("body.patch"),
+                                format!("`{other}` is not update, clear-empty or clear-null"),
+                            ))
+                        }
+                    };
+                    let form = match spec.form.as_deref() {
+                        None | Some("per-op") => PatchForm::PerOp,
+                        Some("pathless") => PatchForm::Pathless,
+                        Some(other) => {
+                            return Err((
+                                at("body.form"),
+                                format!("`{other}` is not per-op or pathless"),
+                            ))
+                        }
+                    };
+                    Some((kind, form))
+                }
+                (Some(_), _) => {
+                    return Err((
+                        at("body.patch"),
+                        "`patch` goes with `user` (and no `set`/`remove`)".into(),
+                    ))
+                }
+            };
             let body = match (spec.json, spec.file, spec.raw, generated) {
                 (None, None, None, Some((kind, person))) => {
+                    check_refs(&at("body.user"), references(&person), known)?;
+                    let plain = person.replace("{{n}}", "");
                     if person.is_empty()
-                        || !person
+                        || !plain
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                     {
@@ -560,6 +632,7 @@ fn check_step(
                         person,
                         set: spec.set,
                         remove: spec.remove,
+                        patch,
                     }
                 }
                 (Some(j), None, None, None) => Body::Json(j),
@@ -635,19 +708,36 @@ fn check_step(
                 .iter()
                 .for_each(|v| refs.extend(json_references(v).unwrap_or_default())),
             Predicate::EqualsIgnoreCase(s) => refs.extend(references(s).unwrap_or_default()),
+            Predicate::RoundTrip { with, .. } => with
+                .iter()
+                .for_each(|(_, v)| refs.extend(json_references(v).unwrap_or_default())),
             _ => {}
         }
         check_refs(&field, Ok(refs), known)?;
         expects.push(e);
     }
-    for (name, pointer) in &step.capture {
-        if !(pointer.is_empty() || pointer.starts_with('/')) {
+    for (field, map) in [("capture", &step.capture), ("capture_each", &step.capture_each)] {
+        for (name, pointer) in map {
+            if !(pointer.is_empty() || pointer.starts_with('/')) {
+                return Err((
+                    at(&format!("{field}.{name}")),
+                    format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+                ));
+            }
+            known.insert(name.clone());
+        }
+    }
+    let repeat = step.repeat.unwrap_or(1);
+    if !(1..=200).contains(&repeat) {
+        return Err((at("repeat"), format!("{repeat} is not 1-200")));
+    }
+    if let Some(var) = &step.missing_id {
+        if !known.contains(var) {
             return Err((
-                at(&format!("capture.{name}")),
-                format!("`{pointer}` is not a JSON pointer (starts with `/`)"),
+                at("missing_id"),
+                format!("`{var}` is not a variable defined before this step"),
             ));
         }
-        known.insert(name.clone());
     }
     Ok(CheckedStep {
         name: step.name,
@@ -658,6 +748,9 @@ fn check_step(
         setup: step.setup,
         blocked_by: step.blocked_by,
         members,
+        capture_each: step.capture_each,
+        repeat,
+        missing_id: step.missing_id,
         query: step.query,
         headers: step.headers,
         body,
@@ -693,12 +786,34 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
         }
     }
     let why = s.why.clone();
-    let subjects = [s.status.is_some(), s.header.is_some(), s.pointer.is_some()];
+    let subjects = [
+        s.status.is_some(),
+        s.header.is_some(),
+        s.pointer.is_some(),
+        s.var.is_some(),
+    ];
     if subjects.iter().filter(|b| **b).count() != 1 {
         return Err((
             String::new(),
-            "give exactly one subject: `status`, `header` or `pointer`".into(),
+            "give exactly one subject: `status`, `header`, `pointer` or `var`".into(),
         ));
+    }
+    if s.with.is_some() && s.round_trip.is_none() {
+        return Err(("with".into(), "`with` goes with `round_trip` only".into()));
+    }
+    if (s.round_trip.is_some() || s.discoverable.is_some()) && s.pointer.is_none() {
+        return Err((
+            String::new(),
+            "`round_trip` and `discoverable` look at a body: give `pointer` (\"\" for the whole body)".into(),
+        ));
+    }
+    if let Some(kind) = &s.discoverable {
+        if kind != "users" && kind != "groups" {
+            return Err((
+                "discoverable".into(),
+                format!("`{kind}` is not `users` or `groups`"),
+            ));
+        }
     }
     if let Some(status) = &s.status {
         let predicates = predicate_count(&s);
@@ -726,6 +841,11 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
             return Err(("each".into(), "`each` goes with `pointer` only".into()));
         }
         Subject::Header(h.clone())
+    } else if let Some(v) = &s.var {
+        if s.each.is_some() {
+            return Err(("each".into(), "`each` goes with `pointer` only".into()));
+        }
+        Subject::Var(v.clone())
     } else {
         let pointer = s.pointer.clone().unwrap_or_default();
         if !(pointer.is_empty() || pointer.starts_with('/')) {
@@ -750,7 +870,7 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     if predicate_count(&s) != 1 {
         return Err((
             String::new(),
-            "give exactly one predicate: present, absent, equals, equals_ignore_case, contains, not_contains, count, empty, type, matches, set_equals, one_of".into(),
+            "give exactly one predicate: present, absent, equals, equals_ignore_case, contains, not_contains, count, empty, type, matches, set_equals, one_of, round_trip, unique_by, discoverable, between".into(),
         ));
     }
     let predicate = if let Some(p) = s.present {
@@ -792,6 +912,21 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
         Predicate::SetEquals(v)
     } else if let Some(v) = s.one_of {
         Predicate::OneOf(v)
+    } else if let Some(person) = s.round_trip {
+        let state = match person.strip_prefix("group:") {
+            Some(g) => format!("state_group_{g}"),
+            None => format!("state_user_{person}"),
+        };
+        Predicate::RoundTrip {
+            state,
+            with: s.with.unwrap_or_default().into_iter().collect(),
+        }
+    } else if let Some(k) = s.unique_by {
+        Predicate::UniqueBy(k)
+    } else if let Some(kind) = s.discoverable {
+        Predicate::Discoverable(kind)
+    } else if let Some([lo, hi]) = s.between {
+        Predicate::Between(lo, hi)
     } else {
         unreachable!("predicate_count checked there is exactly one")
     };
@@ -823,6 +958,10 @@ fn predicate_count(s: &ExpectSpec) -> usize {
         s.matches.is_some(),
         s.set_equals.is_some(),
         s.one_of.is_some(),
+        s.round_trip.is_some(),
+        s.unique_by.is_some(),
+        s.discoverable.is_some(),
+        s.between.is_some(),
     ]
     .iter()
     .filter(|b| **b)
@@ -856,13 +995,22 @@ fn members_expectations(m: &super::model::MembersSpec, with_status: bool) -> Vec
         });
     }
     if let Some(ids) = &m.exactly {
-        out.push(ExpectSpec {
-            pointer: Some("/members".into()),
-            each: Some("/value".into()),
-            set_equals: Some(ids.iter().cloned().map(Value::String).collect()),
-            why: m.why.clone(),
-            ..ExpectSpec::default()
-        });
+        if ids.is_empty() {
+            out.push(ExpectSpec {
+                pointer: Some("/members".into()),
+                empty: Some(true),
+                why: m.why.clone(),
+                ..ExpectSpec::default()
+            });
+        } else {
+            out.push(ExpectSpec {
+                pointer: Some("/members".into()),
+                each: Some("/value".into()),
+                set_equals: Some(ids.iter().cloned().map(Value::String).collect()),
+                why: m.why.clone(),
+                ..ExpectSpec::default()
+            });
+        }
     }
     for id in &m.absent {
         out.push(ExpectSpec {

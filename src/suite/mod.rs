@@ -3,6 +3,7 @@
 //! it, [`template`] renders `{{placeholders}}`, [`expect`] evaluates expectations, and
 //! [`vocab`] is the contract between suites and vendor profiles (variables, capabilities).
 
+pub mod discover;
 pub mod expect;
 pub mod load;
 pub mod model;

@@ -103,6 +103,19 @@ pub struct Step {
     /// Variables to take from the response body: name -> JSON pointer.
     #[serde(default)]
     pub capture: IndexMap<String, String>,
+    /// Values appended to a list variable at every run of the step (with `repeat`):
+    /// name -> JSON pointer.
+    #[serde(default)]
+    pub capture_each: IndexMap<String, String>,
+    /// Run the step this many times (1-200), with `{{n}}` = 1, 2, ... (e.g. creating the 11
+    /// users a pagination check needs).
+    #[serde(default)]
+    pub repeat: Option<usize>,
+    /// The step addresses a resource that does not exist: the id in this entry variable,
+    /// which must be a fresh `{{guid}}`. Only then may a PATCH or DELETE address an id this run
+    /// did not create.
+    #[serde(default)]
+    pub missing_id: Option<String>,
 }
 
 /// A membership check: the group, the members it must have exactly, those it must not have.
@@ -165,6 +178,16 @@ pub struct BodySpec {
     /// With `user`/`group`: top-level attributes left out of the profile's body.
     #[serde(default)]
     pub remove: Vec<String>,
+    /// With `user`: instead of a create body, a PATCH over the attributes the profile maps,
+    /// as Microsoft's gallery validation sends it: `update` (a new value for every
+    /// single-valued writable attribute), `clear-empty` (`""` for every optional one) or
+    /// `clear-null` (`null`). The person's recorded state follows, for `round_trip`.
+    #[serde(default)]
+    pub patch: Option<String>,
+    /// With `patch`: `per-op` (one op per attribute, the default) or `pathless` (one
+    /// path-less op with attribute-path keys; filtered paths as their own ops).
+    #[serde(default)]
+    pub form: Option<String>,
 }
 
 /// One expectation as written: a subject (`status`, `header` or `pointer`), one predicate, and
@@ -223,6 +246,28 @@ pub struct ExpectSpec {
     /// Predicate: equal to one of these values.
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
+    /// Predicate (with `pointer`, usually `""`): every attribute sent to this person (`main`,
+    /// or a person named in a `user` body) reads back as sent, string case and format
+    /// preserved; after a generated `clear` PATCH, cleared attributes read back absent, null
+    /// or empty.
+    #[serde(default)]
+    pub round_trip: Option<String>,
+    /// With `round_trip`: targets whose expected value changed (`title = "New"`; templates).
+    #[serde(default)]
+    pub with: Option<IndexMap<String, Value>>,
+    /// Predicate: an array with one element per value of this key (e.g. `type`).
+    #[serde(default)]
+    pub unique_by: Option<String>,
+    /// Predicate (on a `/Schemas` answer): every attribute the profile maps for `users` or
+    /// `groups` is discoverable, flattened as Microsoft's gallery validation does.
+    #[serde(default)]
+    pub discoverable: Option<String>,
+    /// Predicate: a number within `[low, high]`.
+    #[serde(default)]
+    pub between: Option<[f64; 2]>,
+    /// Subject: a trial variable instead of the response (e.g. `token_lifetime_minutes`).
+    #[serde(default)]
+    pub var: Option<String>,
 
     /// `entra` (the default: Entra provisioning breaks; the trial fails) or `rfc` (an RFC
     /// 7643/7644 MUST Entra tolerates: a warning, a failure only under `--strict`).

@@ -25,8 +25,8 @@ pub enum TemplateError {
     /// `{{name}}` names no variable.
     #[error("placeholder {{{{{0}}}}} has no value (not a built-in, an entry var, or a capture of an earlier step)")]
     Unknown(String),
-    /// `{{name|filter}}` with a filter other than `upper`/`lower`.
-    #[error("placeholder {{{{{0}}}}} uses an unknown filter (expected `upper` or `lower`)")]
+    /// `{{name|filter}}` with a filter other than `upper`, `lower`, `members`, `members_legacy`.
+    #[error("placeholder {{{{{0}}}}} uses an unknown filter (expected `upper`, `lower`, `members` or `members_legacy`)")]
     BadFilter(String),
     /// `{{` without a closing `}}`.
     #[error("unclosed placeholder in `{0}`")]
@@ -83,6 +83,10 @@ impl Vars {
             None => Ok(value),
             Some("upper") => Ok(Value::String(as_text(&value).to_uppercase())),
             Some("lower") => Ok(Value::String(as_text(&value).to_lowercase())),
+            // A list of ids as group members: `[{"value": id}, ...]` (legacy Entra adds
+            // `"$ref": null` to each).
+            Some("members") => Ok(members(&value, false)),
+            Some("members_legacy") => Ok(members(&value, true)),
             Some(_) => Err(TemplateError::BadFilter(inner.trim().to_string())),
         }
     }
@@ -129,6 +133,22 @@ impl Vars {
             other => other.clone(),
         })
     }
+}
+
+fn members(ids: &Value, legacy: bool) -> Value {
+    let items = ids.as_array().cloned().unwrap_or_else(|| vec![ids.clone()]);
+    Value::Array(
+        items
+            .into_iter()
+            .map(|id| {
+                if legacy {
+                    serde_json::json!({"$ref": null, "value": id})
+                } else {
+                    serde_json::json!({"value": id})
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Percent-encodes a value as one URL path segment (unreserved characters stay as they are).

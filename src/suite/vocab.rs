@@ -28,6 +28,12 @@ pub const PROFILE_VARS: &[&str] = &[
     "op_add",
     "op_replace",
     "op_remove",
+    "role1_display",
+    "role2_display",
+    "role3_display",
+    "roles_3",
+    "mapped_users_targets",
+    "mapped_groups_targets",
 ];
 
 /// Variables drawn from the Entra source objects (`src_user_<attr>`, `src_group_<attr>`): any
@@ -36,7 +42,11 @@ pub const SOURCE_VAR_PREFIX: &str = "src_";
 
 /// Profile options a capability can name (`option:<name>`): what a vendor's guide says it does
 /// differently from Entra's defaults.
-pub const OPTIONS: &[&str] = &["split-roles", "delete-deactivates"];
+pub const OPTIONS: &[&str] = &["split-roles", "delete-deactivates", "manager-string"];
+
+/// What a run's target may offer besides the profile (`target:<name>`): `oauth` when the run
+/// uses OAuth client credentials (`--token-url`).
+pub const TARGET: &[&str] = &["oauth"];
 
 /// Checks a capability name as vendor profiles provide them: `groups`, `roles:<function>`,
 /// `user:<attribute>`, `group:<attribute>`, `match:users:<attribute>`, `match:groups:<attribute>`.
@@ -45,6 +55,7 @@ pub fn check_need(need: &str) -> Result<(), String> {
         None => need == "groups",
         Some(("roles", f)) => ROLE_FUNCTIONS.contains(&f),
         Some(("option", o)) => OPTIONS.contains(&o),
+        Some(("target", t)) => TARGET.contains(&t),
         Some(("user" | "group", attr)) => !attr.is_empty(),
         Some(("match", rest)) => rest
             .split_once(':')
@@ -55,7 +66,7 @@ pub fn check_need(need: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{need}` is not a capability: groups, roles:<{}>, option:<{}>, user:<attribute>, group:<attribute>, match:users:<attribute>, match:groups:<attribute>",
+            "`{need}` is not a capability: groups, roles:<{}>, option:<{}>, target:oauth, user:<attribute>, group:<attribute>, match:users:<attribute>, match:groups:<attribute>",
             ROLE_FUNCTIONS.join("|"),
             OPTIONS.join("|")
         ))

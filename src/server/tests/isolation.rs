@@ -14,10 +14,52 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::GroupRenameIgnored,
     Fault::FilterIndexStale,
     Fault::FilterExcludesDisabled,
+    Fault::ResourceTypesMissing,
+    Fault::TokenLifetimeShort,
+    Fault::GroupPatchIgnored,
+    Fault::MemberRemoveEverywhere,
 ];
 
 async fn observe(fault: Fault, api: &Api) -> Value {
+    let group = |name: &str| json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name});
     match fault {
+        Fault::ResourceTypesMissing => json!(api.get("ResourceTypes").await.status),
+        Fault::TokenLifetimeShort => {
+            use tower::ServiceExt as _;
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri(crate::server::oauth::TOKEN_PATH)
+                .header("host", "scim.test")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", "Basic Yzpz")
+                .body(axum::body::Body::from("grant_type=client_credentials"))
+                .expect("request");
+            let Ok(resp) = crate::server::router(api.state.clone()).oneshot(req).await;
+            let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap_or_default();
+            serde_json::from_slice::<Value>(&bytes).unwrap_or_default()["expires_in"].clone()
+        }
+        Fault::GroupPatchIgnored => {
+            let id = api.group(group("G")).await;
+            api.patch(
+                &format!("Groups/{id}"),
+                json!([{"op": "replace", "path": "externalId", "value": "E"}]),
+            )
+            .await;
+            api.get(&format!("Groups/{id}")).await.json()["externalId"].clone()
+        }
+        Fault::MemberRemoveEverywhere => {
+            let u = api.user("m@x.io").await;
+            let a = api.group(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "A", "members": [{"value": u}]})).await;
+            let b = api.group(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "B", "members": [{"value": u}]})).await;
+            api.patch(
+                &format!("Groups/{a}"),
+                json!([{"op": "remove", "path": format!("members[value eq \"{u}\"]")}]),
+            )
+            .await;
+            json!(api.get(&format!("Groups/{b}")).await.json()["members"].as_array().map(|m| m.len()))
+        }
         Fault::ListRequiresFilter => json!(api.get("Users?startIndex=1&count=1").await.status),
         Fault::FilterApostropheBroken => {
             api.user("o'brien@x.io").await;
@@ -76,8 +118,8 @@ async fn observe(fault: Fault, api: &Api) -> Value {
 #[tokio::test]
 async fn every_fault_changes_what_a_client_sees() {
     for &fault in FAMILY {
-        let good = observe(fault, &Api::start(&[]).await).await;
-        let bad = observe(fault, &Api::start(&[fault]).await).await;
+        let good = observe(fault, &with_oauth(&[]).await).await;
+        let bad = observe(fault, &with_oauth(&[fault]).await).await;
         assert_ne!(
             good, bad,
             "fault {fault} did not change behaviour (observed {good})"
@@ -100,4 +142,18 @@ async fn a_deactivating_vendor_keeps_deleted_users_inactive() {
     let r = api.get(&format!("Users/{id}")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["active"], json!(false));
+}
+
+/// A test server that is also a token endpoint (client `c`, secret `s`).
+async fn with_oauth(faults: &[Fault]) -> Api {
+    let mut cfg = crate::server::ServerConfig::new(super::TOKEN);
+    cfg.faults = faults.iter().copied().collect();
+    cfg.oauth = Some(crate::server::oauth::OAuthConfig {
+        client_id: "c".into(),
+        client_secret: "s".into(),
+        accept_header: true,
+        accept_body: true,
+        lifetime: std::time::Duration::from_secs(3600),
+    });
+    Api::with_config(cfg).await
 }
