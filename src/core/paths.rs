@@ -159,10 +159,18 @@ mod tests {
     fn insert_builds_nested_shapes() {
         let mut m = Map::new();
         insert(&mut m, r#"phoneNumbers[type eq "work"].value"#, json!("1"));
-        insert(&mut m, r#"phoneNumbers[type eq "mobile"].value"#, json!("2"));
+        insert(
+            &mut m,
+            r#"phoneNumbers[type eq "mobile"].value"#,
+            json!("2"),
+        );
         insert(&mut m, r#"addresses[type eq "work"].locality"#, json!("L"));
         insert(&mut m, "name.givenName", json!("A"));
-        insert(&mut m, &format!("{ENTERPRISE_USER_SCHEMA}:department"), json!("D"));
+        insert(
+            &mut m,
+            &format!("{ENTERPRISE_USER_SCHEMA}:department"),
+            json!("D"),
+        );
         assert_eq!(
             Value::Object(m),
             json!({"phoneNumbers": [{"type": "work", "value": "1"}, {"type": "mobile", "value": "2"}],
@@ -175,7 +183,10 @@ mod tests {
     fn read_finds_what_insert_wrote_ignoring_case() {
         let body = json!({"Emails": [{"Type": "Work", "Value": "e@x"}], "name": {"givenName": "A"},
                           ENTERPRISE_USER_SCHEMA: {"department": "D"}, "title": "T"});
-        assert_eq!(read(&body, r#"emails[type eq "work"].value"#), Some(&json!("e@x")));
+        assert_eq!(
+            read(&body, r#"emails[type eq "work"].value"#),
+            Some(&json!("e@x"))
+        );
         assert_eq!(read(&body, "name.givenname"), Some(&json!("A")));
         assert_eq!(
             read(&body, &format!("{ENTERPRISE_USER_SCHEMA}:department")),

@@ -24,10 +24,10 @@ use crate::http::{Request, Response, TransportError};
 use crate::outcome::{Blocked, Exchange, Finding, FindingKind, Location, Phase, TrialOutcome};
 use crate::plan::TrialSpec;
 use crate::profile::generate::{customize, patch_body, Person};
-use crate::suite::template::as_text;
 use crate::suite::expect::{Severity, Subject};
 use crate::suite::load::Kind;
 use crate::suite::model::AuthMode;
+use crate::suite::template::as_text;
 use crate::suite::template::{Escape, Vars};
 use crate::suite::{Body, CheckedStep};
 
@@ -244,7 +244,12 @@ impl TrialRun<'_> {
             .and_then(|(_, s)| s.missing_id.as_ref())
             .and_then(|var| self.vars.get(var).map(as_text));
         let addresses_missing = missing.is_some_and(|id| {
-            is_guid(&id) && request.url.path().trim_end_matches('/').ends_with(&format!("/{id}"))
+            is_guid(&id)
+                && request
+                    .url
+                    .path()
+                    .trim_end_matches('/')
+                    .ends_with(&format!("/{id}"))
         });
         let refusal = if addresses_missing {
             None
@@ -276,7 +281,13 @@ impl TrialRun<'_> {
                 Ok(token) => {
                     request.bearer = token;
                     // Microsoft's validation reads the lifetime in whole minutes.
-                    if let Some(s) = self.ctx.target.oauth.as_ref().and_then(|o| o.last_expires_in()) {
+                    if let Some(s) = self
+                        .ctx
+                        .target
+                        .oauth
+                        .as_ref()
+                        .and_then(|o| o.last_expires_in())
+                    {
                         self.vars.set("token_lifetime_minutes", Value::from(s / 60));
                     }
                 }
@@ -686,7 +697,9 @@ impl TrialRun<'_> {
                 _ => Vec::new(),
             };
             list.push(v.clone());
-            self.out.captured.push((format!("{name}[{}]", list.len() - 1), v));
+            self.out
+                .captured
+                .push((format!("{name}[{}]", list.len() - 1), v));
             self.vars.set(name.clone(), Value::Array(list));
         }
         for (name, pointer) in &step.capture {
@@ -783,10 +796,17 @@ impl TrialRun<'_> {
                     Some(Value::Object(m)) => m.clone(),
                     _ => serde_json::Map::new(),
                 };
+                let patched = format!("patched_{}_{name}", kind_key(*kind));
+                let mut changed = match self.vars.get(&patched) {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => serde_json::Map::new(),
+                };
                 for (t, v) in &values {
                     recorded.insert(t.clone(), v.clone());
+                    changed.insert(t.clone(), v.clone());
                 }
                 self.vars.set(state, Value::Object(recorded));
+                self.vars.set(patched, Value::Object(changed));
                 Some(
                     serde_json::to_vec(&patch_body(&values, *form))
                         .map_err(|e| format!("body: {e}"))?,
@@ -894,8 +914,10 @@ impl TrialRun<'_> {
                 state.insert(t.to_string(), v.clone());
             }
         }
-        self.vars
-            .set(format!("state_{}_{name}", kind_key(kind)), Value::Object(state));
+        self.vars.set(
+            format!("state_{}_{name}", kind_key(kind)),
+            Value::Object(state),
+        );
     }
 
     /// A GET the harness makes on its own (membership by filter), recorded as such.

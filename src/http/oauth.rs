@@ -104,7 +104,10 @@ impl OAuth {
 
     /// The `expires_in` of the last token answer, in seconds (`None` before the first).
     pub fn last_expires_in(&self) -> Option<u64> {
-        match self.last_expires_in.load(std::sync::atomic::Ordering::SeqCst) {
+        match self
+            .last_expires_in
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
             0 => None,
             n => Some(n),
         }

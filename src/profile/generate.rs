@@ -110,9 +110,15 @@ impl VendorProfile {
         for (i, r) in self.role_values.iter().take(3).enumerate() {
             vars.set(format!("role{}", i + 1), Value::String(r.clone()));
             let display = self.role_display.get(r).unwrap_or(r);
-            vars.set(format!("role{}_display", i + 1), Value::String(display.clone()));
+            vars.set(
+                format!("role{}_display", i + 1),
+                Value::String(display.clone()),
+            );
         }
-        for (var, m) in [("mapped_users_targets", &self.users), ("mapped_groups_targets", &self.groups)] {
+        for (var, m) in [
+            ("mapped_users_targets", &self.users),
+            ("mapped_groups_targets", &self.groups),
+        ] {
             let targets: Vec<Value> = m
                 .mapping
                 .iter()
@@ -124,7 +130,17 @@ impl VendorProfile {
         for (name, upto) in [("roles_1", 1), ("roles_12", 2), ("roles_123", 3)] {
             vars.set(name, Value::Array(self.stored_roles(upto)));
         }
-        vars.set("roles_3", Value::Array(self.split_role(self.role_values.get(2).map(String::as_str).unwrap_or_default())));
+        vars.set(
+            "roles_3",
+            Value::Array(
+                self.split_role(
+                    self.role_values
+                        .get(2)
+                        .map(String::as_str)
+                        .unwrap_or_default(),
+                ),
+            ),
+        );
         let legacy = dialect.unwrap_or(Dialect::Legacy) == Dialect::Legacy;
         for (var, op) in [
             ("op_add", "Add"),
@@ -318,9 +334,7 @@ impl VendorProfile {
     /// (`tag` keeps new userNames and externalIds run-unique and harness-named).
     pub fn patch_values(&self, kind: PatchKind, tag: &str) -> Vec<(String, Value)> {
         let skip = |t: &str| {
-            matches!(t, "active" | "roles" | "members")
-                || t.ends_with(":manager")
-                || t == "manager"
+            matches!(t, "active" | "roles" | "members") || t.ends_with(":manager") || t == "manager"
         };
         let rows = self
             .users
@@ -331,7 +345,12 @@ impl VendorProfile {
         match kind {
             PatchKind::Update => rows
                 .filter(|r| !crate::core::paths::is_filtered(&r.target))
-                .map(|r| (r.target.clone(), Value::String(updated_value(&r.target, tag))))
+                .map(|r| {
+                    (
+                        r.target.clone(),
+                        Value::String(updated_value(&r.target, tag)),
+                    )
+                })
                 .collect(),
             PatchKind::ClearEmpty | PatchKind::ClearNull => {
                 let value = if kind == PatchKind::ClearEmpty {

@@ -214,7 +214,10 @@ pub fn load_file(
         }
     };
     if parsed.groups.manager_type.is_some() {
-        return Err(err("groups.manager_type", "only users have a manager".into()));
+        return Err(err(
+            "groups.manager_type",
+            "only users have a manager".into(),
+        ));
     }
     if parsed.groups.on_delete.is_some() {
         return Err(err(

@@ -236,6 +236,24 @@ faults! {
         "A userName once used stays reserved after its user is deleted: re-creating it answers 409.";
     MemberReaddDuplicates = "member-readd-duplicates", Defect,
         "Adding a member already present lists it twice.";
+    ManagerChangeRejected = "manager-change-rejected", Defect,
+        "Once a user has a manager, changing or removing it answers 400 mutability.";
+    NullUpdateRejected = "null-update-rejected", Defect,
+        "A replace whose value is null (or carries a null attribute) answers 400 invalidValue.";
+    PatchOpsLimit = "patch-ops-limit", Defect,
+        "A PATCH with more than 5 operations answers 400 invalidSyntax.";
+    GroupPatchRejected = "group-patch-rejected", Defect,
+        "A PATCH of a group's attributes other than members answers 400 mutability.";
+    SchemasUnsupported = "schemas-unsupported", Defect,
+        "GET /Schemas answers 404 (no schema discovery).";
+    MemberAddNonemptyRejected = "member-add-nonempty-rejected", Defect,
+        "A member Add to a group that already has members answers 400 invalidValue (members are only set on an empty group).";
+    MemberReaddRejected = "member-readd-rejected", Defect,
+        "Adding a member already present answers 409 uniqueness.";
+    FilterMissesChanges = "filter-misses-changes", Defect,
+        "Filters match the values resources had when created; later changes are never indexed (GET by id shows them).";
+    EmptyMembersRefused = "empty-members-refused", Defect,
+        "POST /Groups with an empty members list answers 400 invalidValue.";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }

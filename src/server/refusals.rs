@@ -95,6 +95,21 @@ pub fn check_group_create(
     Ok(())
 }
 
+/// Checks a group create body as sent, before normalisation (`empty-members-refused`).
+pub fn check_group_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(), ScimError> {
+    let empty_members = body
+        .as_object()
+        .and_then(|m| get_ci(m, "members"))
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty);
+    if faults.contains(&Fault::EmptyMembersRefused) && empty_members {
+        return Err(ScimError::InvalidValue(
+            "members must name at least one member".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// True for the characters Entra documents it cannot filter on: an apostrophe, a plus sign, a
 /// non-ASCII letter.
 fn special(c: char) -> bool {

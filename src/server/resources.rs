@@ -256,6 +256,19 @@ impl Ctx<'_> {
                 .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
                 .map(|e| &e.resource)
                 .collect();
+            if let (Some(f), true) = (&parsed, self.has(Fault::FilterMissesChanges)) {
+                let kind = self.kind;
+                matched = store
+                    .entries(kind)
+                    .filter(|e| settled(e))
+                    .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
+                    .filter(|e| {
+                        let indexed = store.original(kind, &e.id).unwrap_or(&e.resource);
+                        filter::matches(indexed, f, &opts)
+                    })
+                    .map(|e| &e.resource)
+                    .collect();
+            }
             if let (Some(f), true) = (&parsed, self.has(Fault::FilterIndexStale)) {
                 for old in store.stale(self.kind) {
                     let seen = matched.iter().any(|m| m.get("id") == old.get("id"));
@@ -301,6 +314,9 @@ impl Ctx<'_> {
     }
 
     pub(super) fn create(&self, body: Value) -> Result<Response, ScimError> {
+        if self.kind == ResourceKind::Group {
+            refusals::check_group_create_raw(&body, self.faults())?;
+        }
         let created = {
             let mut store = self.state.store();
             let mut body = self.prepare(body, &store)?;
@@ -384,8 +400,11 @@ impl Ctx<'_> {
     pub(super) fn replace(&self, id: &str, body: Value) -> Result<Response, ScimError> {
         let replaced = {
             let mut store = self.state.store();
-            if store.get(self.kind, id).is_none() {
+            let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) else {
                 return Err(not_found(self.kind, id));
+            };
+            if self.has(Fault::FilterMissesChanges) {
+                store.remember_original(self.kind, id, current);
             }
             let body = self.prepare(body, &store)?;
             store.replace(self.kind, id, body, !self.has(Fault::DuplicatesAllowed))?
@@ -433,6 +452,7 @@ impl Ctx<'_> {
         id: &str,
         edits: &[patch::MemberEdit],
     ) -> Result<Response, ScimError> {
+        self.refuse_member_adds(id, edits)?;
         if self.has(Fault::LostMemberUpdates) {
             let stale = self.state.store().members(id);
             let mut members = stale.ok_or_else(|| not_found(self.kind, id))?;
@@ -451,7 +471,10 @@ impl Ctx<'_> {
             let removed: Vec<patch::MemberEdit> = edits
                 .iter()
                 .filter(|e| {
-                    matches!(e, patch::MemberEdit::Remove(_) | patch::MemberEdit::RemoveWhere(_))
+                    matches!(
+                        e,
+                        patch::MemberEdit::Remove(_) | patch::MemberEdit::RemoveWhere(_)
+                    )
                 })
                 .cloned()
                 .collect();
@@ -463,11 +486,46 @@ impl Ctx<'_> {
                     .filter(|g| g != id)
                     .collect();
                 for g in others {
-                    store.edit_members(&g, |list| patch::apply_member_edits(list, &removed))?;
+                    // Only groups the removal changes (the others keep their version).
+                    let Some(before) = store.members(&g) else {
+                        continue;
+                    };
+                    let mut after = before.clone();
+                    patch::apply_member_edits(&mut after, &removed);
+                    if after != before {
+                        store.edit_members(&g, |list| *list = after)?;
+                    }
                 }
             }
         }
         Ok(scim_response(StatusCode::NO_CONTENT, None, self.faults()))
+    }
+
+    /// `member-add-nonempty-rejected` and `member-readd-rejected`: member Adds refused by the
+    /// members the group already has.
+    fn refuse_member_adds(&self, id: &str, edits: &[patch::MemberEdit]) -> Result<(), ScimError> {
+        let nonempty = self.has(Fault::MemberAddNonemptyRejected);
+        let readd = self.has(Fault::MemberReaddRejected);
+        if !nonempty && !readd {
+            return Ok(());
+        }
+        let current = self.state.store().members(id).unwrap_or_default();
+        let present = |m: &Value| current.iter().any(|c| c.get("value") == m.get("value"));
+        for edit in edits {
+            if let patch::MemberEdit::Add { members, .. } = edit {
+                if nonempty && !current.is_empty() {
+                    return Err(ScimError::InvalidValue(
+                        "members can only be added to an empty group".into(),
+                    ));
+                }
+                if readd && members.iter().any(present) {
+                    return Err(ScimError::Uniqueness(
+                        "the member is already in the group".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// PATCH through a patched copy of the whole resource (every op but member-only PATCHes).
@@ -491,13 +549,17 @@ impl Ctx<'_> {
                     faults: self.faults(),
                     member_info: &lookup,
                 };
-                let mut patched = if self.kind == ResourceKind::Group
-                    && self.has(Fault::GroupPatchIgnored)
-                {
-                    current.resource.clone()
-                } else {
-                    patch::apply_patch(&current.resource, ops, &ctx)?
-                };
+                if self.kind == ResourceKind::Group && self.has(Fault::GroupPatchRejected) {
+                    return Err(ScimError::Mutability(
+                        "group attributes cannot change after creation".into(),
+                    ));
+                }
+                let mut patched =
+                    if self.kind == ResourceKind::Group && self.has(Fault::GroupPatchIgnored) {
+                        current.resource.clone()
+                    } else {
+                        patch::apply_patch(&current.resource, ops, &ctx)?
+                    };
                 if self.kind == ResourceKind::Group && self.has(Fault::GroupRenameIgnored) {
                     if let (Value::Object(p), Some(old)) =
                         (&mut patched, current.resource.get("displayName"))
@@ -510,6 +572,11 @@ impl Ctx<'_> {
             if self.has(Fault::FilterIndexStale) {
                 if let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) {
                     store.remember_stale(self.kind, current);
+                }
+            }
+            if self.has(Fault::FilterMissesChanges) {
+                if let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) {
+                    store.remember_original(self.kind, id, current);
                 }
             }
             let reenabling =

@@ -138,6 +138,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
             if method != Method::GET {
                 return Err(method_not_allowed(method, path, "GET"));
             }
+            if is(ep, "Schemas") && cfg.has(Fault::SchemasUnsupported) {
+                return Err(ScimError::NotFound(format!("{path} is not served")));
+            }
             if is(ep, "ResourceTypes") && cfg.has(Fault::ResourceTypesMissing) {
                 return Err(ScimError::NotFound(format!("{path} is not served")));
             }

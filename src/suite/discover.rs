@@ -15,7 +15,11 @@ pub fn flatten(schemas: &Value, kind: &str) -> Vec<String> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let core = if kind == "groups" { GROUP_SCHEMA } else { USER_SCHEMA };
+    let core = if kind == "groups" {
+        GROUP_SCHEMA
+    } else {
+        USER_SCHEMA
+    };
     let mut out = Vec::new();
     for r in &resources {
         let id = r.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -43,13 +47,21 @@ pub fn flatten(schemas: &Value, kind: &str) -> Vec<String> {
 fn flatten_core(a: &Value, out: &mut Vec<String>) {
     let name = a.get("name").and_then(Value::as_str).unwrap_or_default();
     let typ = a.get("type").and_then(Value::as_str).unwrap_or("string");
-    let multi = a.get("multiValued").and_then(Value::as_bool).unwrap_or(false);
+    let multi = a
+        .get("multiValued")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let subs = a
         .get("subAttributes")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let sub_name = |s: &Value| s.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let sub_name = |s: &Value| {
+        s.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     if name.eq_ignore_ascii_case("manager") || name.eq_ignore_ascii_case("members") {
         out.push(name.to_string());
     } else if typ == "complex" && multi {
@@ -94,7 +106,11 @@ pub fn missing(schemas: &Value, vars: &Vars, kind: &str) -> Option<String> {
     if flat.is_empty() {
         return Some(format!(
             "no {kind} schema in the answer (Resources with id {})",
-            if kind == "groups" { GROUP_SCHEMA } else { USER_SCHEMA }
+            if kind == "groups" {
+                GROUP_SCHEMA
+            } else {
+                USER_SCHEMA
+            }
         ));
     }
     let wanted: Vec<String> = match vars.get(&format!("mapped_{kind}_targets")) {
@@ -137,12 +153,18 @@ mod tests {
             r#"roles[primary eq "True"].value"#,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
         ] {
-            assert!(flat.iter().any(|f| f == want), "{want} missing from {flat:?}");
+            assert!(
+                flat.iter().any(|f| f == want),
+                "{want} missing from {flat:?}"
+            );
         }
         assert!(!flat.iter().any(|f| f == "profileUrl"));
         let mut vars = Vars::new();
         vars.set("mapped_users_targets", json!(["userName", "title"]));
-        assert_eq!(missing(&schemas, &vars, "users"), Some("missing: title".into()));
+        assert_eq!(
+            missing(&schemas, &vars, "users"),
+            Some("missing: title".into())
+        );
         assert!(missing(&schemas, &vars, "groups").is_some());
     }
 }

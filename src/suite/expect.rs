@@ -184,7 +184,8 @@ pub enum Predicate {
     /// Equal to one of these.
     OneOf(Vec<Value>),
     /// Every attribute in the person's recorded state (what was sent to it, variable
-    /// `state_<kind>_<person>`) reads back as sent, with these targets changed (`with`): a
+    /// `state_<kind>_<person>`; or only what generated PATCHes changed, `patched_<kind>_<person>`)
+    /// reads back as sent, with these targets changed (`with`): a
     /// string exactly (case and format preserved), `""` as absent, null or empty, null as
     /// absent or null.
     RoundTrip {
@@ -266,11 +267,12 @@ impl Expect {
             Predicate::Matches(r) => format!("matches /{}/", r.as_str()),
             Predicate::SetEquals(v) => format!("equals (in any order) {}", Value::Array(v.clone())),
             Predicate::OneOf(v) => format!("is one of {}", Value::Array(v.clone())),
-            Predicate::RoundTrip { with, .. } if with.is_empty() => {
-                "reads back every attribute as sent".into()
+            Predicate::RoundTrip { state, with } if with.is_empty() => {
+                format!("reads back every {}attribute as sent", patched_word(state))
             }
-            Predicate::RoundTrip { with, .. } => format!(
-                "reads back every attribute as sent, with {}",
+            Predicate::RoundTrip { state, with } => format!(
+                "reads back every {}attribute as sent, with {}",
+                patched_word(state),
                 with.iter()
                     .map(|(k, v)| format!("{k} = {v}"))
                     .collect::<Vec<_>>()
@@ -464,12 +466,25 @@ impl Expect {
     }
 }
 
+/// "patched " for a round trip over the PATCHed attributes only.
+fn patched_word(state: &str) -> &'static str {
+    if state.starts_with("patched_") {
+        "patched "
+    } else {
+        ""
+    }
+}
+
 /// The attributes of `state` (overridden by `with`) that do not read back from `body` as
 /// sent, as one line; `None` when all do.
 fn round_trip(body: &Value, vars: &Vars, state: &str, with: &[(String, Value)]) -> Option<String> {
     let mut expected: Vec<(String, Value)> = match vars.get(state) {
         Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        _ => return Some(format!("nothing recorded as sent ({{{{{state}}}}} is not set)")),
+        _ => {
+            return Some(format!(
+                "nothing recorded as sent ({{{{{state}}}}} is not set)"
+            ))
+        }
     };
     for (k, v) in with {
         let v = render_or_keep(vars, v);
@@ -493,7 +508,10 @@ fn round_trip(body: &Value, vars: &Vars, state: &str, with: &[(String, Value)]) 
             let shown = got
                 .map(|g| trim(&g.to_string(), 80))
                 .unwrap_or_else(|| "absent".into());
-            wrong.push(format!("{target}: sent {}, got {shown}", trim(&want.to_string(), 80)));
+            wrong.push(format!(
+                "{target}: sent {}, got {shown}",
+                trim(&want.to_string(), 80)
+            ));
         }
     }
     (!wrong.is_empty()).then(|| wrong.join("; "))

@@ -573,7 +573,9 @@ fn check_step(
                     }
                     None
                 }
-                (Some(p), Some((Kind::User, _))) if spec.set.is_empty() && spec.remove.is_empty() => {
+                (Some(p), Some((Kind::User, _)))
+                    if spec.set.is_empty() && spec.remove.is_empty() =>
+                {
                     let kind = match p.as_str() {
                         "update" => PatchKind::Update,
                         "clear-empty" => PatchKind::ClearEmpty,
@@ -716,7 +718,10 @@ fn check_step(
         check_refs(&field, Ok(refs), known)?;
         expects.push(e);
     }
-    for (field, map) in [("capture", &step.capture), ("capture_each", &step.capture_each)] {
+    for (field, map) in [
+        ("capture", &step.capture),
+        ("capture_each", &step.capture_each),
+    ] {
         for (name, pointer) in map {
             if !(pointer.is_empty() || pointer.starts_with('/')) {
                 return Err((
@@ -800,6 +805,12 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     }
     if s.with.is_some() && s.round_trip.is_none() {
         return Err(("with".into(), "`with` goes with `round_trip` only".into()));
+    }
+    if s.patched_only.is_some() && s.round_trip.is_none() {
+        return Err((
+            "patched_only".into(),
+            "`patched_only` goes with `round_trip` only".into(),
+        ));
     }
     if (s.round_trip.is_some() || s.discoverable.is_some()) && s.pointer.is_none() {
         return Err((
@@ -913,9 +924,14 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     } else if let Some(v) = s.one_of {
         Predicate::OneOf(v)
     } else if let Some(person) = s.round_trip {
+        let prefix = if s.patched_only == Some(true) {
+            "patched"
+        } else {
+            "state"
+        };
         let state = match person.strip_prefix("group:") {
-            Some(g) => format!("state_group_{g}"),
-            None => format!("state_user_{person}"),
+            Some(g) => format!("{prefix}_group_{g}"),
+            None => format!("{prefix}_user_{person}"),
         };
         Predicate::RoundTrip {
             state,

@@ -255,6 +255,10 @@ pub struct ExpectSpec {
     /// With `round_trip`: targets whose expected value changed (`title = "New"`; templates).
     #[serde(default)]
     pub with: Option<IndexMap<String, Value>>,
+    /// With `round_trip`: compare only the attributes generated PATCHes changed (what
+    /// Microsoft's gallery validation compares), not everything sent at creation.
+    #[serde(default)]
+    pub patched_only: Option<bool>,
     /// Predicate: an array with one element per value of this key (e.g. `type`).
     #[serde(default)]
     pub unique_by: Option<String>,

@@ -163,7 +163,11 @@ fn run_with(vendor: &str, faults: &[Fault]) -> Run {
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();
-        let target: &[&str] = if vendor == BASELINE { &["target:oauth"] } else { &[] };
+        let target: &[&str] = if vendor == BASELINE {
+            &["target:oauth"]
+        } else {
+            &[]
+        };
         for p in plan_for(&suites(), &profile, DialectChoice::Both, 0, target) {
             match p {
                 Planned::Trial(t) => specs.push(t),

@@ -1,6 +1,6 @@
 //! PATCH of the enterprise `manager`: set with Add or Replace (bare id, `{"value": id}` or
 //! `[{"value": id}]`), change, clear (Replace `""`, `{"value": ""}`, null, or Remove);
-//! `manager-replace-ignored` and `manager-clear-ignored` change it.
+//! `manager-replace-ignored`, `manager-clear-ignored` and `manager-change-rejected` change it.
 
 use super::apply::PatchContext;
 use super::request::OpKind;
@@ -23,6 +23,14 @@ pub(super) fn set_manager(
         normalize_manager(value)?
     };
     let current = normalize_manager(container.get(&key)).ok().flatten();
+    let differs = current
+        .as_ref()
+        .is_some_and(|c| new.as_ref().and_then(|m| m.get("value")) != c.get("value"));
+    if differs && ctx.has(Fault::ManagerChangeRejected) {
+        return Err(ScimError::Mutability(
+            "the manager is set at creation and cannot change".into(),
+        ));
+    }
     match new {
         Some(m) => {
             let changes = current

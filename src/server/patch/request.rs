@@ -54,7 +54,14 @@ pub fn parse_patch_body(
     let ops = get_ci(obj, "Operations")
         .and_then(Value::as_array)
         .ok_or_else(|| ScimError::InvalidSyntax("PATCH body needs an Operations array".into()))?;
-    ops.iter()
+    if faults.contains(&Fault::PatchOpsLimit) && ops.len() > PATCH_OPS_LIMIT {
+        return Err(ScimError::InvalidSyntax(format!(
+            "at most {PATCH_OPS_LIMIT} operations per PATCH (got {})",
+            ops.len()
+        )));
+    }
+    let parsed: Vec<PatchOperation> = ops
+        .iter()
         .enumerate()
         .map(|(i, op)| {
             let o = op.as_object().ok_or_else(|| {
@@ -94,5 +101,28 @@ pub fn parse_patch_body(
                 value: get_ci(o, "value").cloned(),
             })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    if faults.contains(&Fault::NullUpdateRejected) {
+        if let Some(i) = parsed
+            .iter()
+            .position(|o| o.op == OpKind::Replace && o.value.as_ref().is_some_and(carries_null))
+        {
+            return Err(ScimError::InvalidValue(format!(
+                "Operations[{i}]: null is not a value"
+            )));
+        }
+    }
+    Ok(parsed)
+}
+
+/// How many operations one PATCH may carry under `patch-ops-limit`.
+const PATCH_OPS_LIMIT: usize = 5;
+
+/// Whether a replace value is null or has a null attribute (`null-update-rejected`).
+fn carries_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(o) => o.values().any(Value::is_null),
+        _ => false,
+    }
 }

@@ -114,6 +114,9 @@ pub struct Store {
     /// Earlier versions of changed or deleted resources that a stale filter index still finds
     /// (`filter-index-stale` only).
     stale: Vec<(ResourceKind, Value)>,
+    /// Resources as created, for a filter index that never sees changes
+    /// (`filter-misses-changes` only).
+    originals: HashMap<(ResourceKind, String), Value>,
 }
 
 impl Default for Store {
@@ -182,12 +185,25 @@ impl Store {
             next_seq: 0,
             retired: HashSet::new(),
             stale: Vec::new(),
+            originals: HashMap::new(),
         }
     }
 
     /// Remembers a resource as it was before a change or a delete, for a stale filter index.
     pub fn remember_stale(&mut self, kind: ResourceKind, resource: Value) {
         self.stale.push((kind, resource));
+    }
+
+    /// Remembers a resource as created, before its first change (later calls keep the first).
+    pub fn remember_original(&mut self, kind: ResourceKind, id: &str, resource: Value) {
+        self.originals
+            .entry((kind, id.to_string()))
+            .or_insert(resource);
+    }
+
+    /// The resource as created, if it changed since ([`Store::remember_original`]).
+    pub fn original(&self, kind: ResourceKind, id: &str) -> Option<&Value> {
+        self.originals.get(&(kind, id.to_string()))
     }
 
     /// Earlier versions remembered by [`Store::remember_stale`], oldest first.

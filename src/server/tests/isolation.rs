@@ -18,6 +18,15 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::TokenLifetimeShort,
     Fault::GroupPatchIgnored,
     Fault::MemberRemoveEverywhere,
+    Fault::ManagerChangeRejected,
+    Fault::NullUpdateRejected,
+    Fault::PatchOpsLimit,
+    Fault::GroupPatchRejected,
+    Fault::SchemasUnsupported,
+    Fault::MemberAddNonemptyRejected,
+    Fault::MemberReaddRejected,
+    Fault::FilterMissesChanges,
+    Fault::EmptyMembersRefused,
 ];
 
 async fn observe(fault: Fault, api: &Api) -> Value {
@@ -111,6 +120,75 @@ async fn observe(fault: Fault, api: &Api) -> Value {
                 api.get(&format!("Users/{id}")).await.status,
             ])
         }
+        Fault::ManagerChangeRejected => {
+            let boss = api.user("boss@x.io").await;
+            let boss2 = api.user("boss2@x.io").await;
+            let id = api.user("emp@x.io").await;
+            let path = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+            let set = |m: &str| json!([{"op": "replace", "path": path, "value": m}]);
+            api.patch(&format!("Users/{id}"), set(&boss)).await;
+            json!(api.patch(&format!("Users/{id}"), set(&boss2)).await.status)
+        }
+        Fault::NullUpdateRejected => {
+            let id = api.user("n@x.io").await;
+            json!(
+                api.patch(
+                    &format!("Users/{id}"),
+                    json!([{"op": "replace", "path": "title", "value": null}]),
+                )
+                .await
+                .status
+            )
+        }
+        Fault::PatchOpsLimit => {
+            let id = api.user("ops@x.io").await;
+            let ops: Vec<Value> = (0..6)
+                .map(|i| json!({"op": "replace", "path": "title", "value": format!("T{i}")}))
+                .collect();
+            json!(api.patch(&format!("Users/{id}"), json!(ops)).await.status)
+        }
+        Fault::GroupPatchRejected => {
+            let id = api.group(group("G")).await;
+            json!(
+                api.patch(
+                    &format!("Groups/{id}"),
+                    json!([{"op": "replace", "path": "externalId", "value": "E"}]),
+                )
+                .await
+                .status
+            )
+        }
+        Fault::SchemasUnsupported => json!(api.get("Schemas").await.status),
+        Fault::MemberAddNonemptyRejected | Fault::MemberReaddRejected => {
+            let u = api.user("m@x.io").await;
+            let v = api.user("m2@x.io").await;
+            let id = api.group(group("G")).await;
+            let add = |m: &str| json!([{"op": "add", "path": "members", "value": [{"value": m}]}]);
+            api.patch(&format!("Groups/{id}"), add(&u)).await;
+            let second = if fault == Fault::MemberReaddRejected { &u } else { &v };
+            json!(api.patch(&format!("Groups/{id}"), add(second)).await.status)
+        }
+        Fault::FilterMissesChanges => {
+            let id = api.user("before@x.io").await;
+            api.patch(
+                &format!("Users/{id}"),
+                json!([{"op": "replace", "path": "userName", "value": "after@x.io"}]),
+            )
+            .await;
+            api.filter("Users", r#"userName eq "after@x.io""#)
+                .await
+                .json()["totalResults"]
+                .clone()
+        }
+        Fault::EmptyMembersRefused => json!(
+            api.call(
+                "POST",
+                "Groups",
+                Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "E", "members": []})),
+            )
+            .await
+            .status
+        ),
         _ => Value::Null,
     }
 }
