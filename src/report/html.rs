@@ -119,7 +119,8 @@ fn exchange_summary(x: &Exchange) -> String {
     )
 }
 
-fn finding(f: &Finding, t: &TrialOutcome) -> String {
+/// One finding; its exchange is disclosed once per trial (`shown` holds those already shown).
+fn finding(f: &Finding, t: &TrialOutcome, shown: &mut Vec<usize>) -> String {
     let mut s = String::from("<li class=\"finding\">");
     let _ = write!(
         s,
@@ -149,13 +150,22 @@ fn finding(f: &Finding, t: &TrialOutcome) -> String {
     for n in &f.notes {
         let _ = write!(s, "<p class=\"note\">{}</p>", esc(n));
     }
-    if let Some(x) = f.exchange.and_then(|i| t.exchanges.get(i)) {
-        let _ = write!(
-            s,
-            "<details><summary>Request and response: {}</summary>{}</details>",
-            exchange_summary(x),
-            exchange(x)
-        );
+    if let Some((i, x)) = f.exchange.and_then(|i| t.exchanges.get(i).map(|x| (i, x))) {
+        if shown.contains(&i) {
+            let _ = write!(
+                s,
+                "<p class=\"note\">The same exchange as above: {}</p>",
+                exchange_summary(x)
+            );
+        } else {
+            shown.push(i);
+            let _ = write!(
+                s,
+                "<details><summary>Request and response: {}</summary>{}</details>",
+                exchange_summary(x),
+                exchange(x)
+            );
+        }
     }
     s.push_str("</li>");
     s
@@ -223,10 +233,11 @@ fn failed_trial(i: usize, t: &TrialOutcome, run: &RunSummary) -> String {
         );
     }
     let failures: Vec<&Finding> = t.failures(run.fail_on).collect();
+    let mut shown = Vec::new();
     if !failures.is_empty() {
         s.push_str("<ol class=\"findings\">");
         for f in failures {
-            s.push_str(&finding(f, t));
+            s.push_str(&finding(f, t, &mut shown));
         }
         s.push_str("</ol>");
     }
@@ -234,7 +245,7 @@ fn failed_trial(i: usize, t: &TrialOutcome, run: &RunSummary) -> String {
     if !warnings.is_empty() {
         s.push_str("<p class=\"sub\">Also warned:</p><ol class=\"findings warnings\">");
         for f in warnings {
-            s.push_str(&finding(f, t));
+            s.push_str(&finding(f, t, &mut shown));
         }
         s.push_str("</ol>");
     }
@@ -502,8 +513,9 @@ fn warnings(run: &RunSummary) -> String {
             esc(&t.name),
             t.warnings(run.fail_on).count()
         );
+        let mut shown = Vec::new();
         for f in t.warnings(run.fail_on) {
-            s.push_str(&finding(f, t));
+            s.push_str(&finding(f, t, &mut shown));
         }
         s.push_str("</ol></details>");
     }
@@ -525,6 +537,10 @@ fn rest(run: &RunSummary) -> String {
     let mut s = String::from(
         "<section id=\"others\" aria-labelledby=\"others-h\"><h2 id=\"others-h\">Passed and not applicable</h2>",
     );
+    if passed.is_empty() && ignored.is_empty() {
+        s.push_str("<p>None.</p></section>");
+        return s;
+    }
     let _ = write!(
         s,
         "<details><summary>{} passed trial(s)</summary><ul class=\"names\">",
@@ -543,6 +559,10 @@ fn rest(run: &RunSummary) -> String {
         );
     }
     s.push_str("</ul></details>");
+    if ignored.is_empty() {
+        s.push_str("</section>");
+        return s;
+    }
     let _ = write!(
         s,
         "<details><summary>{} not applicable to the vendor's profile</summary><ul class=\"names\">",
@@ -626,7 +646,16 @@ pub fn render(run: &RunSummary) -> String {
         "<li><a href=\"#failures\">Failures ({})</a></li>",
         failed.len()
     );
-    s.push_str("<li><a href=\"#blocked\">Blocked</a></li><li><a href=\"#warnings\">Warnings</a></li><li><a href=\"#others\">Passed</a></li><li><a href=\"#cleanup\">Cleanup</a></li></ul></nav><main id=\"main\">");
+    let blocked_html = blocked(run);
+    let warnings_html = warnings(run);
+    if !blocked_html.is_empty() {
+        let n = failures.len() - failed.len();
+        let _ = write!(s, "<li><a href=\"#blocked\">Blocked ({n})</a></li>");
+    }
+    if !warnings_html.is_empty() {
+        s.push_str("<li><a href=\"#warnings\">Warnings</a></li>");
+    }
+    s.push_str("<li><a href=\"#others\">Passed</a></li><li><a href=\"#cleanup\">Cleanup</a></li></ul></nav><main id=\"main\">");
     s.push_str(&preflight(run));
     s.push_str(&matrix(run));
     let _ = write!(
@@ -646,8 +675,8 @@ pub fn render(run: &RunSummary) -> String {
         s.push_str(&failed_trial(i, t, run));
     }
     s.push_str("</section>");
-    s.push_str(&blocked(run));
-    s.push_str(&warnings(run));
+    s.push_str(&blocked_html);
+    s.push_str(&warnings_html);
     s.push_str(&rest(run));
     s.push_str(&cleanup(run));
     let _ = writeln!(
