@@ -3,7 +3,8 @@
 //! the JSON validated against the committed schema, the HTML loaded in headless Chromium, a
 //! canary token found in none of them (also when the target echoes it back); the reports of a
 //! failed preflight and of an interrupted run; `report SNAPSHOT_DIR` on the committed
-//! baseline; and `check --help` against the README's flag table.
+//! baseline; `check --help` against the README's flag table; and the CI recipes in
+//! `examples/ci/` against the flags the binary has.
 //!
 //! The Chromium test passes with a message saying it was skipped only when no chromium binary
 //! exists and `SCIM_REQUIRE_BROWSER` is unset; CI sets it (and installs Debian's chromium).
@@ -558,6 +559,66 @@ fn help_matches_the_readme_flag_table() -> Result<(), Failed> {
     }
 }
 
+/// Every long flag of `scim-conformance <command> --help`.
+fn help_flags(command: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let out = run(&[command, "--help"], &[], Duration::from_secs(30))?;
+    Ok(out
+        .stdout
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .flat_map(long_flags)
+        .collect())
+}
+
+fn ci_recipes_use_real_flags() -> Result<(), Failed> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ci");
+    let mut known = help_flags("check")?;
+    known.extend(help_flags("cleanup")?);
+    // cargo's own.
+    known.extend(["--locked".to_string(), "--test".to_string()]);
+    let mut unknown = Vec::new();
+    let mut recipes = 0;
+    for e in std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).map_err(|e| e.to_string())?;
+        recipes += 1;
+        // Comments explain; commands are what must work.
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for flag in long_flags(&code) {
+            if !known.contains(&flag) {
+                unknown.push(format!("{}: {flag}", e.file_name().to_string_lossy()));
+            }
+        }
+        for needed in [
+            "--test conformance --",
+            "--report junit=",
+            "cleanup --target-url",
+        ] {
+            if !code.contains(needed) {
+                unknown.push(format!(
+                    "{}: lacks `{needed}`",
+                    e.file_name().to_string_lossy()
+                ));
+            }
+        }
+    }
+    if recipes < 2 {
+        return Err(format!("expected the GitHub and Azure recipes in {}", dir.display()).into());
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the CI recipes use flags the binary does not have: {unknown:?}").into())
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let cli = TestCli::parse();
     let trials = vec![
@@ -582,6 +643,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "reports::help-matches-the-readme-flag-table",
             help_matches_the_readme_flag_table,
+        ),
+        Trial::test(
+            "reports::ci-recipes-use-real-flags",
+            ci_recipes_use_real_flags,
         ),
     ];
     let conclusion = libtest_mimic::run(&cli.libtest, trials);
