@@ -57,7 +57,8 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(
                 Some(total as u64),
                 ProgressDrawTarget::stderr_with_hz(4),
-            );
+            )
+            .with_elapsed(started.elapsed());
             if let Ok(style) =
                 ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} trials{msg}")
             {
