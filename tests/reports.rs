@@ -395,11 +395,11 @@ fn failed_preflight_writes_one_error() -> Result<(), Failed> {
 }
 
 fn interrupted_run_writes_partial_reports() -> Result<(), Failed> {
-    let server = serve("sigint-report-token-1", &["--delay-ms", "40"])?;
+    let server = serve("sigint-report-token-1", &["--delay-ms", "100"])?;
     let dir = temp_dir("sigint-reports");
     let json_path = dir.join("report.json");
     let html_path = dir.join("report.html");
-    let child = bin::command(
+    let mut child = bin::command(
         &[
             "check",
             "--target-url",
@@ -417,15 +417,37 @@ fn interrupted_run_writes_partial_reports() -> Result<(), Failed> {
     )
     .spawn()
     .map_err(|e| e.to_string())?;
-    let pid = child.id();
-    // Let a few trials run, then interrupt.
-    std::thread::sleep(Duration::from_secs(4));
+    // Interrupt once a few trials have finished (libtest prints a line for each).
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with("test ") && line.ends_with(" ok") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    for _ in 0..3 {
+        if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            return Err("no trial finished within 60 s".into());
+        }
+    }
     let started = Instant::now();
     Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+        .args(["-INT", &child.id().to_string()])
         .status()
         .map_err(|e| e.to_string())?;
-    let out = bin::wait(child, Duration::from_secs(90), "interrupted check")?;
+    let mut out = bin::wait(child, Duration::from_secs(90), "interrupted check")?;
+    out.stdout = reader.join().unwrap_or_default();
     let result = (|| -> Result<(), String> {
         out.expect(out.code == Some(130), "SIGINT exits 130")?;
         out.expect(
