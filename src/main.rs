@@ -1,11 +1,12 @@
 //! `scim-conformance`: `check` runs the conformance trials (as `cargo test` does), `serve` runs
-//! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs.
+//! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs, `report`
+//! renders a recorded baseline as a document.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scim_conformance::app;
-use scim_conformance::cli::{CleanupArgs, ServeArgs, TestCli};
+use scim_conformance::cli::{CleanupArgs, ReportArgs, ServeArgs, TestCli};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +29,9 @@ enum Command {
     /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
     /// lists them first, never touches anything else.
     Cleanup(CleanupArgs),
+    /// Render a vendor's recorded snapshot baseline as a document: per trial, what Entra sent
+    /// and what the endpoint answered.
+    Report(ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +39,6 @@ fn main() -> ExitCode {
         Command::Check(cli) => app::check::run(*cli),
         Command::Serve(args) => app::serve::main(args),
         Command::Cleanup(args) => app::cleanup::main(args),
+        Command::Report(args) => app::report::main(args),
     })
 }

@@ -441,6 +441,22 @@ pub struct CleanupSummary {
     pub left_behind: Vec<(String, String, String)>,
 }
 
+/// A target the run could not test at all: Entra's Test Connection (the preflight) failed, so
+/// no trial ran for its vendor. Reports show it as the run's one error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreflightProblem {
+    /// The vendor whose target it is.
+    pub vendor: String,
+    /// The target as shown (secrets redacted).
+    pub target: String,
+    /// The request sent (secrets redacted).
+    pub sent: String,
+    /// What came back, in one line.
+    pub got: String,
+    /// The likely cause and fix.
+    pub fix: String,
+}
+
 /// The whole run, for the summary and the reports.
 #[derive(Clone, Debug)]
 pub struct RunSummary {
@@ -464,4 +480,14 @@ pub struct RunSummary {
     pub cleanup: CleanupSummary,
     /// Whether the run was interrupted (SIGINT/SIGTERM) before every trial ran.
     pub interrupted: bool,
+    /// Targets the preflight found untestable (then no trial ran; empty otherwise).
+    pub preflight: Vec<PreflightProblem>,
+}
+
+impl RunSummary {
+    /// Whether the reports show less than the whole run: interrupted, or stopped by a failed
+    /// preflight.
+    pub fn partial(&self) -> bool {
+        self.interrupted || !self.preflight.is_empty()
+    }
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use libtest_mimic::Trial;
 
 use super::emulation::emulation;
+use super::progress::Progress;
 use super::{runtime, signals, AppError, EXIT_FAILED, EXIT_SIGINT};
 use crate::cli::{HarnessArgs, TestCli, TransportArgs};
 use crate::core::dialect::DialectChoice;
@@ -19,14 +20,16 @@ use crate::core::files::{display_path, Tree};
 use crate::core::naming::RunId;
 use crate::core::secret::{Redactor, Secret};
 use crate::exec::preflight::preflight;
+use crate::exec::preflight::PreflightFailure;
 use crate::exec::sweep::Sweep;
 use crate::exec::{Abort, Context, Ledger};
 use crate::http::oauth::OAuth;
 use crate::http::{ClientConfig, ScimClient, Target};
-use crate::outcome::{RunSummary, TrialOutcome, VendorRun};
+use crate::outcome::{PreflightProblem, RunSummary, TrialOutcome, VendorRun};
 use crate::plan::{plan_for, Planned};
 use crate::profile::{self, VendorProfile};
 use crate::report::text;
+use crate::report::ReportRequest;
 use crate::runner::{self, Shared};
 use crate::server::{self, RunningServer};
 use crate::snapshot::{SnapshotMode, Store};
@@ -57,9 +60,92 @@ pub struct Prepared {
     abort: Arc<Abort>,
     timeout: Duration,
     banner: String,
-    warnings: Vec<String>,
-    started: (SystemTime, Instant),
     known_vendors: Vec<String>,
+    collector: Arc<Collector>,
+}
+
+/// What a run's summary is made from, shareable with the signal handler (which writes the
+/// reports of an interrupted run from another thread).
+pub struct Collector {
+    run_id: String,
+    started: (SystemTime, Instant),
+    vendors: Vec<VendorRun>,
+    /// Every planned trial: its name, and why it is ignored or broken, if it is.
+    planned: Vec<(String, Option<String>, Option<String>)>,
+    fail_on: crate::suite::expect::Severity,
+    outcomes: Arc<std::sync::Mutex<Vec<TrialOutcome>>>,
+    warnings: Vec<String>,
+    ledger: Arc<Ledger>,
+}
+
+impl Collector {
+    /// The run so far: every finished outcome (in plan order), every ignored trial, and every
+    /// malformed entry as a failed trial.
+    pub fn summary(&self, interrupted: bool) -> RunSummary {
+        let done = self.outcomes.lock().map(|o| o.clone()).unwrap_or_default();
+        let mut trials = Vec::new();
+        for (name, ignored, broken) in &self.planned {
+            if let Some(reason) = ignored {
+                let mut o = TrialOutcome::new(name);
+                o.ignored = Some(reason.clone());
+                o.settle(self.fail_on);
+                trials.push(o);
+            } else if let Some(error) = broken {
+                let mut o = TrialOutcome::new(name);
+                o.findings.push(crate::outcome::Finding {
+                    kind: crate::outcome::FindingKind::Setup,
+                    severity: crate::suite::expect::Severity::Entra,
+                    location: crate::outcome::Location {
+                        entry: o.entry.clone(),
+                        ..Default::default()
+                    },
+                    summary: format!("malformed suite: {error}"),
+                    expected: None,
+                    actual: None,
+                    why: None,
+                    exchange: None,
+                    notes: Vec::new(),
+                });
+                o.settle(self.fail_on);
+                trials.push(o);
+            } else if let Some(o) = done.iter().find(|o| o.name == *name) {
+                trials.push(o.clone());
+            }
+        }
+        RunSummary {
+            run_id: self.run_id.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started: self.started.0,
+            duration: self.started.1.elapsed(),
+            vendors: self.vendors.clone(),
+            fail_on: self.fail_on,
+            trials,
+            warnings: self.warnings.clone(),
+            cleanup: self.ledger.summary(),
+            interrupted,
+            preflight: Vec::new(),
+        }
+    }
+}
+
+/// Writes the requested reports of `summary`, one line on stderr per file; false if any could
+/// not be written (each failure printed as an error).
+pub fn write_reports(summary: &RunSummary, requests: &[ReportRequest]) -> bool {
+    if requests.is_empty() {
+        return true;
+    }
+    let (written, failed) = crate::report::write_all(summary, requests);
+    for (format, path) in &written {
+        eprintln!(
+            "wrote {format} report{}: {}",
+            if summary.partial() { " (partial)" } else { "" },
+            display_path(path)
+        );
+    }
+    for e in &failed {
+        eprintln!("error: {e}");
+    }
+    failed.is_empty()
 }
 
 /// The HTTP client settings the transport flags ask for.
@@ -351,22 +437,40 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             .collect(),
         ledger,
     ));
+    let outcomes: Arc<std::sync::Mutex<Vec<TrialOutcome>>> = Arc::default();
+    let collector = Arc::new(Collector {
+        run_id: run_id.to_string(),
+        started,
+        vendors: vendors.iter().map(|v| v.run.clone()).collect(),
+        planned: vendors
+            .iter()
+            .flat_map(|v| v.planned.iter())
+            .map(|p| match p {
+                Planned::Ignored { name, reason } => (name.clone(), Some(reason.clone()), None),
+                Planned::Broken { name, error } => (name.clone(), None, Some(error.to_string())),
+                Planned::Trial(t) => (t.name.clone(), None, None),
+            })
+            .collect(),
+        fail_on: args.fail_on(),
+        outcomes: outcomes.clone(),
+        warnings: warnings.clone(),
+        ledger: sweep.ledger.clone(),
+    });
     Ok(Prepared {
         vendors,
         shared: Shared {
             rt,
             fail_on: args.fail_on(),
             store: Arc::new(store),
-            outcomes: Arc::default(),
+            outcomes,
         },
         run_id,
         sweep,
         abort,
         timeout: Duration::from_secs(t.timeout),
         banner,
-        warnings,
-        started,
         known_vendors: all.iter().map(|p| p.id().to_string()).collect(),
+        collector,
     })
 }
 
@@ -386,42 +490,24 @@ impl Prepared {
 
     /// The run so far: every finished outcome (in plan order) and every ignored trial.
     pub fn summary(&self, interrupted: bool) -> RunSummary {
-        let done = self
-            .shared
-            .outcomes
-            .lock()
-            .map(|o| o.clone())
-            .unwrap_or_default();
-        let mut trials = Vec::new();
-        for v in &self.vendors {
-            for p in &v.planned {
-                match p {
-                    Planned::Ignored { name, reason } => {
-                        let mut o = TrialOutcome::new(name);
-                        o.ignored = Some(reason.clone());
-                        o.settle(self.shared.fail_on);
-                        trials.push(o);
-                    }
-                    _ => {
-                        if let Some(o) = done.iter().find(|o| o.name == p.name()) {
-                            trials.push(o.clone());
-                        }
-                    }
-                }
-            }
-        }
-        RunSummary {
-            run_id: self.run_id.to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            started: self.started.0,
-            duration: self.started.1.elapsed(),
-            vendors: self.vendors.iter().map(|v| v.run.clone()).collect(),
-            fail_on: self.shared.fail_on,
-            trials,
-            warnings: self.warnings.clone(),
-            cleanup: self.sweep.ledger.summary(),
-            interrupted,
-        }
+        self.collector.summary(interrupted)
+    }
+
+    /// The summary of a run stopped by a failed preflight: no trial, the untestable targets.
+    pub fn untestable(&self, failures: &[PreflightFailure]) -> RunSummary {
+        let mut summary = self.summary(false);
+        summary.trials.clear();
+        summary.preflight = failures
+            .iter()
+            .map(|f| PreflightProblem {
+                vendor: f.vendor.clone(),
+                target: f.target.clone(),
+                sent: f.sent.clone(),
+                got: f.got.clone(),
+                fix: f.fix.clone(),
+            })
+            .collect();
+        summary
     }
 
     /// After the trials: deletes anything still live, stops embedded servers, and returns the
@@ -493,6 +579,7 @@ fn selected(args: &libtest_mimic::Arguments, name: &str, kind: &str) -> bool {
 
 /// Prepares, runs, sweeps and summarises.
 pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
+    let reports = cli.harness.reports();
     let prepared = prepare(&cli.harness)?;
     let trials = prepared.trials();
     if !cli.libtest.list {
@@ -504,12 +591,19 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
             return Err(AppError::NoTrials(prepared.nothing_ran(&cli.libtest)));
         }
         eprintln!("{}", prepared.banner());
-        prepared.preflight()?;
+        if let Err(e) = prepared.preflight() {
+            if let AppError::Preflight(failures) = &e {
+                write_reports(&prepared.untestable(failures), &reports);
+            }
+            return Err(e);
+        }
     }
     let on_stop: signals::OnStop = {
         let ledger = prepared.sweep.ledger.clone();
         let run_id = prepared.run_id.to_string();
         let outcomes = prepared.shared.outcomes.clone();
+        let collector = prepared.collector.clone();
+        let (reports, libtest) = (reports.clone(), cli.libtest.clone());
         let planned = prepared
             .vendors
             .iter()
@@ -522,7 +616,12 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
                 "interrupted: {} of {planned} trial(s) not run\n{}",
                 planned.saturating_sub(done),
                 text::cleanup(&run_id, &ledger.summary())
-            )
+            );
+            let mut summary = collector.summary(true);
+            summary
+                .trials
+                .retain(|t| t.ignored.is_none() || selected(&libtest, &t.name, "ignored"));
+            write_reports(&summary, &reports);
         })
     };
     signals::watch(
@@ -532,7 +631,21 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         prepared.timeout,
         on_stop,
     )?;
+    let progress = if cli.libtest.list {
+        Progress::none()
+    } else {
+        let total = trials
+            .iter()
+            .filter(|t| !cli.libtest.is_filtered_out(t) && !cli.libtest.is_ignored(t))
+            .count();
+        Progress::start(
+            total,
+            prepared.shared.outcomes.clone(),
+            cli.libtest.logfile.is_some(),
+        )
+    };
     let conclusion = libtest_mimic::run(&cli.libtest, trials);
+    progress.finish();
     if prepared.abort.stopped() {
         // The signal handler is sweeping and will exit with the signal's code; its work is
         // bounded by the request timeouts.
@@ -570,10 +683,14 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         "\n{}",
         text::summary(&summary, &shown_ignored, cli.harness.show_ignored)
     );
+    let reports_written = write_reports(&summary, &reports);
     let clean = summary.cleanup.left_behind.is_empty();
     if !clean && !conclusion.has_failed() {
         eprintln!("error: the run left resources behind on the target (see above)");
         return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    if !reports_written && !conclusion.has_failed() {
+        return Ok(ExitCode::from(1));
     }
     Ok(conclusion.exit_code())
 }

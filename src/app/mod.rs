@@ -1,7 +1,8 @@
 //! Composition roots: each command builds its pieces from the flags and runs them. [`check`] is
 //! the conformance run (shared by `scim-conformance check` and `cargo test`), [`serve`] the
-//! standalone reference server, [`cleanup`] the leftover sweeper. [`emulation`] turns a vendor
-//! profile into a reference-server configuration, [`signals`] handles Ctrl-C.
+//! standalone reference server, [`cleanup`] the leftover sweeper, [`report`] renders a recorded
+//! baseline. [`emulation`] turns a vendor profile into a reference-server configuration,
+//! [`signals`] handles Ctrl-C, [`progress`] shows how far a long run is on a terminal.
 //!
 //! Every command returns `Result<ExitCode, AppError>`; [`exit`] maps an error to its exit code,
 //! the one place that does.
@@ -9,6 +10,8 @@
 pub mod check;
 pub mod cleanup;
 pub mod emulation;
+pub mod progress;
+pub mod report;
 pub mod serve;
 pub mod signals;
 
@@ -59,6 +62,9 @@ pub enum AppError {
     /// The run would execute no trial, and why.
     #[error("{0}")]
     NoTrials(String),
+    /// A requested report could not be written.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     /// The machine refused something the harness needs (runtime, socket, signal handler).
     #[error("{what}: {source}")]
     System {
@@ -73,7 +79,7 @@ impl AppError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::System { .. } => 1,
+            AppError::System { .. } | AppError::Report(_) => 1,
             AppError::Preflight(_) => EXIT_PREFLIGHT,
             AppError::NoTrials(_) => EXIT_NO_TRIALS,
             _ => EXIT_USAGE,

@@ -12,6 +12,7 @@ use crate::core::dialect::DialectChoice;
 use crate::core::naming::RunId;
 use crate::core::secret::Secret;
 use crate::http::oauth::ClientAuth;
+use crate::report::{ReportFormat, ReportRequest};
 use crate::snapshot::SnapshotMode;
 use crate::suite::expect::Severity;
 
@@ -136,23 +137,156 @@ pub struct HarnessArgs {
     /// and reason).
     #[arg(long)]
     pub show_ignored: bool,
+
+    /// Write a report when the run ends (repeatable): FORMAT=PATH, FORMAT one of junit, json,
+    /// html, markdown (or har). Folders are created. Also written after Ctrl-C or SIGTERM
+    /// (marked partial) and after a failed preflight (one error naming the reason).
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub report: Vec<ReportRequest>,
+
+    /// Write every exchange of the run to FILE as an HTTP Archive 1.2 (opens in browser
+    /// devtools), secrets redacted; the same as `--report har=FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub har: Option<PathBuf>,
 }
 
 /// The full command line of `check` and of the test binaries: harness flags plus libtest's.
-#[derive(clap::Parser, Debug)]
-#[command(
-    name = "scim-conformance",
-    version,
-    about = "Entra ID provisioning conformance for a SCIM 2.0 endpoint",
-    args_override_self = true
-)]
+///
+/// `clap::Args` is implemented by hand (not derived) so that libtest-mimic's command settings
+/// (a help template without the program's name and description, the version flag switched
+/// off) are replaced with ours, and libtest's flags say what they do here (see [`tune`]).
+#[derive(Debug)]
 pub struct TestCli {
     /// The harness's own flags.
-    #[command(flatten)]
     pub harness: HarnessArgs,
     /// libtest's flags (filters, --list, --exact, --test-threads, --format...).
-    #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
+}
+
+/// The first lines of `check --help` and of the test binaries' `--help`.
+pub const HELP_TEMPLATE: &str =
+    "scim-conformance {version}: {about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
+/// What `--help` of `check` says after the flags.
+pub const AFTER_HELP: &str = "Exit codes: 0 every trial passed; 101 a trial failed or was blocked, or the run left resources behind; 2 usage error; 3 the preflight (Entra's Test Connection) failed; 4 no trial to run; 130/143 interrupted by SIGINT/SIGTERM.\nAccepted for libtest compatibility and ignored: --nocapture, --show-output, -Z FLAG; --test (trials are tests); --bench runs nothing (there are no benchmarks).";
+
+/// The description `check` and the test binaries show under their name.
+pub const ABOUT: &str = "Will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint? Runs every suite entry as one trial against --target-url (or the embedded reference server).";
+
+/// Rewrites libtest-mimic's command settings and flag help to say what they do here: the
+/// program's name and description first, `--version` back, the no-op flags hidden.
+pub fn tune(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd
+        .help_template(HELP_TEMPLATE)
+        .after_help(AFTER_HELP)
+        .disable_version_flag(false)
+        .version(env!("CARGO_PKG_VERSION"))
+        .args_override_self(true)
+        // libtest-mimic's doc comment ("Command line arguments...") would be the about text;
+        // a subcommand's own description (`check`) is applied after this.
+        .about(ABOUT)
+        .long_about(None);
+    // (id, help); libtest-mimic's long help (its doc comments, possible values with typos)
+    // would otherwise replace these under --help.
+    const HELP: &[(&str, &str)] = &[
+        ("include_ignored", "Also list the ignored trials (not applicable to the vendor's profile) with the reason; they never run"),
+        ("ignored", "Only list the ignored trials with the reason they do not apply; runs nothing"),
+        ("list", "List the trials (those that do not apply marked [ignored]) and exit"),
+        ("exact", "Match FILTER and --skip against whole trial names instead of substrings"),
+        ("quiet", "One character per trial instead of one line (the same as --format terse)"),
+        ("test_threads", "How many trials run at once [default: the number of CPUs]; 1 runs them one after another"),
+        ("logfile", "Write libtest's per-trial output to PATH instead of stdout (the summary stays on stderr)"),
+        ("skip", "Skip trials whose name contains FILTER (repeatable)"),
+        ("color", "Colour: auto (when stdout is a terminal; the default), always or never"),
+        ("format", "Output: pretty (one line per trial; the default), terse (one character per trial) or json (libtest's JSON events, then a scim-conformance summary event)"),
+        ("filter", "Run only trials whose name contains FILTER (e.g. zenkit::users, or a whole name with --exact)"),
+    ];
+    // Accepted for libtest compatibility, doing nothing here (or, --bench, nothing useful).
+    const HIDDEN: &[&str] = &[
+        "test",
+        "bench",
+        "nocapture",
+        "show_output",
+        "unstable_flags",
+    ];
+    let mut cmd = cmd;
+    for (id, help) in HELP {
+        cmd = cmd.mut_arg(*id, |a| a.help(*help).long_help(None));
+    }
+    for id in HIDDEN {
+        cmd = cmd.mut_arg(*id, |a| a.hide(true));
+    }
+    cmd.mut_arg("test_threads", |a| a.value_name("N"))
+        .mut_arg("color", |a| a.hide_possible_values(true))
+        .mut_arg("format", |a| a.hide_possible_values(true))
+}
+
+impl clap::FromArgMatches for TestCli {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(TestCli {
+            harness: HarnessArgs::from_arg_matches(m)?,
+            libtest: libtest_mimic::Arguments::from_arg_matches(m)?,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.harness.update_from_arg_matches(m)?;
+        self.libtest.update_from_arg_matches(m)
+    }
+}
+
+impl clap::Args for TestCli {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        tune(libtest_mimic::Arguments::augment_args(
+            HarnessArgs::augment_args(cmd),
+        ))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        tune(libtest_mimic::Arguments::augment_args_for_update(
+            HarnessArgs::augment_args_for_update(cmd),
+        ))
+    }
+}
+
+impl clap::CommandFactory for TestCli {
+    fn command() -> clap::Command {
+        <TestCli as clap::Args>::augment_args(clap::Command::new("scim-conformance"))
+    }
+
+    fn command_for_update() -> clap::Command {
+        <TestCli as clap::Args>::augment_args_for_update(clap::Command::new("scim-conformance"))
+    }
+}
+
+impl clap::Parser for TestCli {}
+
+impl HarnessArgs {
+    /// Every report to write: `--report` in order, then `--har`.
+    pub fn reports(&self) -> Vec<ReportRequest> {
+        let mut out = self.report.clone();
+        if let Some(p) = &self.har {
+            out.push(ReportRequest {
+                format: ReportFormat::Har,
+                path: p.clone(),
+            });
+        }
+        out
+    }
+}
+
+/// Flags of `scim-conformance report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// A vendor's snapshot folder (e.g. snapshots/zenkit) or a folder of vendor folders.
+    #[arg(value_name = "SNAPSHOT_DIR")]
+    pub snapshot_dir: PathBuf,
+    /// Write the baseline as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the baseline as Markdown [default without --html: Markdown on stdout].
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 /// Flags of `scim-conformance cleanup`.
@@ -261,6 +395,29 @@ mod tests {
     use clap::Parser;
 
     #[test]
+    fn help_names_the_program_and_hides_no_ops() {
+        use clap::CommandFactory;
+        let help = TestCli::command().render_help().to_string();
+        assert!(
+            help.starts_with("scim-conformance 0"),
+            "{}",
+            help.lines().next().unwrap_or_default()
+        );
+        assert!(
+            help.contains("Will Microsoft Entra ID provisioning work"),
+            "{help}"
+        );
+        let options = help.split("Exit codes:").next().unwrap_or_default();
+        for hidden in ["--nocapture", "--show-output", "--bench", "--test ", "-Z"] {
+            assert!(!options.contains(hidden), "{hidden} is a no-op and hidden");
+        }
+        assert!(help.contains("--report <FORMAT=PATH>"));
+        assert!(help.contains("they never run"));
+        TestCli::command().debug_assert();
+        assert!(TestCli::try_parse_from(["x", "--nocapture", "--show-output"]).is_ok());
+    }
+
+    #[test]
     fn tokens_are_trimmed_and_never_empty() {
         assert_eq!(parse_secret(" Bearer abc ").unwrap().expose(), "abc");
         assert!(parse_secret("  ").is_err());
@@ -284,6 +441,31 @@ mod tests {
         assert_eq!(cli.harness.vendor, ["zenkit", "zero"]);
         assert!(cli.libtest.exact);
         assert!(TestCli::try_parse_from(["x", "--timeout", "0"]).is_err());
+        let cli = TestCli::try_parse_from([
+            "x",
+            "--report",
+            "junit=a.xml",
+            "--report",
+            "html=b/c.html",
+            "--har",
+            "x.har",
+            "--timeout",
+            "5",
+            "--timeout",
+            "7",
+        ])
+        .unwrap();
+        let formats: Vec<ReportFormat> = cli.harness.reports().iter().map(|r| r.format).collect();
+        assert_eq!(
+            formats,
+            [ReportFormat::Junit, ReportFormat::Html, ReportFormat::Har],
+            "--report is repeatable"
+        );
+        assert_eq!(
+            cli.harness.transport.timeout, 7,
+            "other flags: the last wins"
+        );
+        assert!(TestCli::try_parse_from(["x", "--report", "pdf=x"]).is_err());
         assert!(TestCli::try_parse_from(["x", "--run-id", "Bad!"]).is_err());
     }
 }

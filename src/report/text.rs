@@ -78,6 +78,13 @@ pub fn finding(f: &Finding, exchanges: &[Exchange]) -> String {
             }
             if let Some(x) = x {
                 let _ = write!(s, "\n  request:  {}", request_line(&x.request));
+                if let Some(b) = x.request.body.as_deref().filter(|b| !b.is_empty()) {
+                    let _ = write!(
+                        s,
+                        "\n  sent:     {}",
+                        trim(b, SHOWN_BODY).replace('\n', " ")
+                    );
+                }
                 if let Ok(r) = &x.response {
                     let _ = write!(s, "\n  response: {}", response_summary(r, SHOWN_BODY));
                     if !r.throttled.is_empty() {

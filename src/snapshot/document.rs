@@ -1,5 +1,6 @@
 //! The snapshot document of a trial: its scenario exchanges (not cleanup), each with the request
-//! line, status, the headers that matter and the response body, all normalized.
+//! line and body, status, the headers that matter and the response body, all normalized — so
+//! baselines of the two dialects differ where the requests do.
 
 use serde_json::{json, Map, Value};
 use url::Url;
@@ -34,6 +35,9 @@ pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &R
                     n.text(&request_target(&x.request.url, base))
                 )),
             );
+            if let Some(b) = x.request.body.as_deref().filter(|b| !b.is_empty()) {
+                e.insert("request_body".into(), body(&n, b));
+            }
             match &x.response {
                 Ok(r) => {
                     e.insert("status".into(), json!(r.status));
@@ -54,10 +58,7 @@ pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &R
                     let body = if r.body.is_empty() {
                         Value::Null
                     } else {
-                        match r.json() {
-                            Some(b) => n.value(&b),
-                            None => json!(n.text(&trim(&r.body, 2000).replace('\n', " "))),
-                        }
+                        body(&n, &r.body)
                     };
                     e.insert("body".into(), body);
                 }
@@ -69,6 +70,15 @@ pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &R
         })
         .collect();
     json!({ "trial": outcome.name, "exchanges": exchanges })
+}
+
+/// A request or response body, normalized: JSON normalized as a value, other text trimmed to
+/// one line.
+fn body(n: &Normalizer, text: &str) -> Value {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => n.value(&v),
+        Err(_) => json!(n.text(&trim(text, 2000).replace('\n', " "))),
+    }
 }
 
 /// The request path relative to the target, with the query decoded for reading

@@ -1,8 +1,9 @@
 //! Per-vendor snapshots of what the endpoint answered: each trial's exchanges [normalized]
 //! (normalize) into a [document], compared with or recorded as a baseline by the [store]. The
 //! comparison comes back as data ([`SnapshotResult`](crate::outcome::SnapshotResult)); nothing
-//! here prints.
+//! here prints. A recorded baseline reads back as typed data with [baseline].
 
+pub mod baseline;
 pub mod document;
 pub mod normalize;
 pub mod store;

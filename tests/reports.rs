@@ -1,0 +1,684 @@
+//! End-to-end tests of the report files, with the real binary against `serve --fault`: all four
+//! reports and the HAR written by one run, the JUnit read by a JUnit consumer (junit-parser),
+//! the JSON validated against the committed schema, the HTML loaded in headless Chromium, a
+//! canary token found in none of them (also when the target echoes it back); the reports of a
+//! failed preflight and of an interrupted run; `report SNAPSHOT_DIR` on the committed
+//! baseline; `check --help` against the README's flag table; and the CI recipes in
+//! `examples/ci/` against the flags the binary has.
+//!
+//! The Chromium test passes with a message saying it was skipped only when no chromium binary
+//! exists and `SCIM_REQUIRE_BROWSER` is unset; CI sets it (and installs Debian's chromium).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use libtest_mimic::{Completion, Failed, Trial};
+use scim_conformance::cli::TestCli;
+use serde_json::Value;
+
+#[path = "common/bin.rs"]
+mod bin;
+
+use bin::{run, serve, temp_dir, Output};
+
+/// The token of the faulty run; no report may contain it (nor its distinctive middle).
+const CANARY: &str = "canary-5e1f9a-report-token";
+const CANARY_PART: &str = "5e1f9a";
+
+/// The shared faulty run (see [`faulty_run`]).
+static FAULTY: OnceLock<Result<Reports, String>> = OnceLock::new();
+
+/// The report files of one run.
+struct Reports {
+    dir: PathBuf,
+    out: Output,
+}
+
+impl Reports {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn read(&self, name: &str) -> Result<String, String> {
+        std::fs::read_to_string(self.path(name))
+            .map_err(|e| format!("{}: {e}\n{}", name, self.out.stderr))
+    }
+}
+
+/// `--report` flags writing every format under `dir` (in nested folders, which must be created).
+fn report_flags(dir: &Path) -> Vec<String> {
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    vec![
+        "--report".into(),
+        format!("junit={}", p("ci/junit/results.xml")),
+        "--report".into(),
+        format!("json={}", p("report.json")),
+        "--report".into(),
+        format!("html={}", p("html/report.html")),
+        "--report".into(),
+        format!("markdown={}", p("summary.md")),
+        "--har".into(),
+        p("run.har"),
+    ]
+}
+
+const FILES: [&str; 5] = [
+    "ci/junit/results.xml",
+    "report.json",
+    "html/report.html",
+    "summary.md",
+    "run.har",
+];
+
+/// One run against `serve --fault active-string-rejected`, shared by the tests that read it.
+fn faulty_run() -> Result<&'static Reports, String> {
+    FAULTY
+        .get_or_init(|| {
+            let server = serve(CANARY, &["--fault", "active-string-rejected"])?;
+            let dir = temp_dir("reports");
+            let mut args: Vec<String> = [
+                "check",
+                "--target-url",
+                &server.url,
+                "--snapshots",
+                "off",
+                "--run-id",
+                "rep0rt",
+                "users::",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            args.extend(report_flags(&dir));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = run(&args, &[("SCIM_TOKEN", CANARY)], Duration::from_secs(180))?;
+            out.expect(out.code == Some(101), "the faulty server fails the run")?;
+            Ok(Reports { dir, out })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn no_canary(dir: &Path) -> Result<(), String> {
+    for f in FILES {
+        let text = std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
+        if text.contains(CANARY_PART) {
+            return Err(format!("the token reached {f}"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_json(v: &Value) -> Result<(), String> {
+    let schema: Value =
+        serde_json::from_str(scim_conformance::report::json::SCHEMA).map_err(|e| e.to_string())?;
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("report.schema.json", schema)
+        .map_err(|e| e.to_string())?;
+    let id = compiler
+        .compile("report.schema.json", &mut schemas)
+        .map_err(|e| format!("{e:#}"))?;
+    schemas
+        .validate(v, id)
+        .map_err(|e| format!("the JSON report does not match its schema: {e:#}"))
+}
+
+fn all_formats() -> Result<(), Failed> {
+    let r = faulty_run()?;
+    for f in FILES {
+        r.out.expect(
+            r.out
+                .stderr
+                .contains(&format!("{}", Path::new(f).display()))
+                && r.path(f).is_file(),
+            &format!("{f} is written and named on stderr"),
+        )?;
+    }
+    // JUnit, read by a JUnit consumer.
+    let xml = r.read("ci/junit/results.xml")?;
+    let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+        .map_err(|e| format!("junit-parser cannot read the JUnit report: {e}"))?;
+    let cases: Vec<&junit_parser::TestCase> =
+        suites.suites.iter().flat_map(|s| s.cases.iter()).collect();
+    let failed = cases
+        .iter()
+        .find(|c| c.name == "entra-default::users::disable-and-enable::legacy")
+        .ok_or("no JUnit case for the failing trial")?;
+    if !failed.status.is_failure() {
+        return Err(format!(
+            "the failing trial is not a JUnit failure: {:?}",
+            failed.status
+        )
+        .into());
+    }
+    let passed = cases
+        .iter()
+        .find(|c| c.name == "entra-default::users::disable-and-enable::compliant")
+        .ok_or("no JUnit case for the passing trial")?;
+    if !passed.status.is_success() {
+        return Err("the compliant trial must pass".into());
+    }
+    let names: Vec<&str> = suites.suites.iter().map(|s| s.name.as_str()).collect();
+    if !names.contains(&"entra-default::legacy") || !names.contains(&"entra-default::compliant") {
+        return Err(format!("one testsuite per vendor and dialect, got {names:?}").into());
+    }
+    roxmltree::Document::parse(&xml).map_err(|e| format!("not well-formed XML: {e}"))?;
+    // JSON, against the committed schema.
+    let json: Value = serde_json::from_str(&r.read("report.json")?).map_err(|e| e.to_string())?;
+    validate_json(&json)?;
+    let trial = json["trials"]
+        .as_array()
+        .and_then(|t| {
+            t.iter()
+                .find(|t| t["name"] == "entra-default::users::disable-and-enable::legacy")
+        })
+        .ok_or("no such trial in the JSON report")?;
+    if trial["verdict"] != "failed" || json["run"]["partial"] != false {
+        return Err(format!("unexpected JSON: {trial}").into());
+    }
+    let sent = trial["exchanges"]
+        .as_array()
+        .map(|x| {
+            x.iter().any(|x| {
+                x["request"]["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("\"False\""))
+            })
+        })
+        .unwrap_or(false);
+    if !sent {
+        return Err("the JSON report lacks the request body that failed".into());
+    }
+    // Markdown and HAR.
+    let md = r.read("summary.md")?;
+    r.out.expect(
+        md.starts_with("## SCIM conformance: FAILED")
+            && md.contains("`entra-default::users::disable-and-enable::legacy`"),
+        &format!("the Markdown summary:\n{md}"),
+    )?;
+    let har: Value = serde_json::from_str(&r.read("run.har")?).map_err(|e| e.to_string())?;
+    let entries = har["log"]["entries"].as_array().map(Vec::len).unwrap_or(0);
+    if har["log"]["version"] != "1.2" || entries < 10 {
+        return Err(format!("a HAR 1.2 with every exchange, got {entries} entries").into());
+    }
+    no_canary(&r.dir)?;
+    Ok(())
+}
+
+/// The chromium binary, if any.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |d| d.join(name)))
+    .find(|p| p.is_file())
+}
+
+fn html_in_chromium() -> Result<Completion, Failed> {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("SCIM_REQUIRE_BROWSER").is_some() {
+            return Err("SCIM_REQUIRE_BROWSER is set but no chromium binary is on PATH (apt-get install -y chromium)".into());
+        }
+        eprintln!("reports::html-in-chromium: skipped: no chromium on PATH (install Debian's chromium, or set SCIM_REQUIRE_BROWSER=1 to make this a failure)");
+        return Ok(Completion::ignored_with("skipped: no chromium on PATH"));
+    };
+    let r = faulty_run()?;
+    let page = r.path("html/report.html");
+    let profile = temp_dir("chromium-profile");
+    let url = format!("file://{}", page.display());
+    let child = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &url,
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", browser.display()))?;
+    let out = bin::wait(child, Duration::from_secs(90), "chromium --dump-dom");
+    let _ = std::fs::remove_dir_all(&profile);
+    let out = out?;
+    let dom = &out.stdout;
+    out.expect(
+        dom.contains("Compatibility with Entra provisioning")
+            && dom.contains("<th scope=\"row\">Disable and enable</th>"),
+        "the browser shows the compatibility matrix",
+    )?;
+    out.expect(
+        dom.contains("<code>entra-default::users::disable-and-enable::legacy</code>")
+            && dom.contains("expected status in [200, 204], got status 400"),
+        "the browser shows the failing trial and its root cause",
+    )?;
+    out.expect(
+        dom.contains("\"op\": \"Replace\"") && dom.contains("\"value\": \"False\""),
+        "the failing request's body is in the page",
+    )?;
+    out.expect(!dom.contains(CANARY_PART), "no token in the page")?;
+    Ok(Completion::Completed)
+}
+
+fn echoed_token_reaches_no_report() -> Result<(), Failed> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let server = rt.block_on(async {
+        let s = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(EchoAuthorization)
+            .mount(&s)
+            .await;
+        s
+    });
+    let canary = "canary-77c3d1-echoed";
+    let dir = temp_dir("echo-reports");
+    let url = format!("{}/scim", server.uri());
+    let mut args: Vec<String> = ["check", "--target-url", &url, "--snapshots", "off"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(report_flags(&dir));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args, &[("SCIM_TOKEN", canary)], Duration::from_secs(180))?;
+    let mut hits = Vec::new();
+    let mut scrubbed = false;
+    for f in FILES {
+        let text = std::fs::read_to_string(dir.join(f))
+            .map_err(|e| format!("{f}: {e}\n{}", out.stderr))?;
+        if text.contains("77c3d1") {
+            hits.push(f);
+        }
+        scrubbed |= text.contains("echo Bearer ***") || text.contains("echo ***");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out.expect(
+        hits.is_empty(),
+        &format!("the echoed token reached {hits:?}"),
+    )?;
+    out.expect(scrubbed, "the echo itself is in the reports, scrubbed")?;
+    Ok(())
+}
+
+/// Answers everything with 200 and echoes the Authorization header in a header and the body.
+struct EchoAuthorization;
+
+impl wiremock::Respond for EchoAuthorization {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        wiremock::ResponseTemplate::new(200)
+            .insert_header("x-echo", auth.as_str())
+            .set_body_raw(
+                serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                    "totalResults": 0,
+                    "Resources": [],
+                    "userName": format!("echo {auth}"),
+                })
+                .to_string(),
+                "application/scim+json",
+            )
+    }
+}
+
+fn failed_preflight_writes_one_error() -> Result<(), Failed> {
+    let server = serve("the-right-token-4242", &[])?;
+    let dir = temp_dir("preflight-reports");
+    let mut args: Vec<String> = ["check", "--target-url", &server.url, "--snapshots", "off"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(report_flags(&dir));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args, &[("SCIM_TOKEN", CANARY)], Duration::from_secs(60))?;
+    let result = (|| -> Result<(), String> {
+        out.expect(out.code == Some(3), "the preflight fails (exit 3)")?;
+        let json: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("report.json")).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        validate_json(&json)?;
+        out.expect(
+            json["run"]["verdict"] == "untestable"
+                && json["run"]["partial"] == true
+                && json["trials"].as_array().is_some_and(Vec::is_empty)
+                && json["preflight"][0]["got"]
+                    .as_str()
+                    .is_some_and(|g| g.contains("401")),
+            &format!(
+                "the JSON report names the preflight failure: {}",
+                json["preflight"]
+            ),
+        )?;
+        let xml =
+            std::fs::read_to_string(dir.join("ci/junit/results.xml")).map_err(|e| e.to_string())?;
+        let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        let cases: Vec<_> = suites.suites.iter().flat_map(|s| s.cases.iter()).collect();
+        out.expect(
+            cases.len() == 1 && cases[0].status.is_error(),
+            "the JUnit report has one error case",
+        )?;
+        let html =
+            std::fs::read_to_string(dir.join("html/report.html")).map_err(|e| e.to_string())?;
+        out.expect(
+            html.contains("NOT TESTED"),
+            "the HTML says the target was not tested",
+        )?;
+        no_canary(&dir)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(result?)
+}
+
+fn interrupted_run_writes_partial_reports() -> Result<(), Failed> {
+    let server = serve("sigint-report-token-1", &["--delay-ms", "100"])?;
+    let dir = temp_dir("sigint-reports");
+    let json_path = dir.join("report.json");
+    let html_path = dir.join("report.html");
+    let mut child = bin::command(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshots",
+            "off",
+            "--test-threads",
+            "2",
+            "--report",
+            &format!("json={}", json_path.display()),
+            "--report",
+            &format!("html={}", html_path.display()),
+        ],
+        &[("SCIM_TOKEN", "sigint-report-token-1")],
+    )
+    .spawn()
+    .map_err(|e| e.to_string())?;
+    // Interrupt once a few trials have finished (libtest prints a line for each).
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with("test ") && line.ends_with(" ok") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    for _ in 0..3 {
+        if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            return Err("no trial finished within 60 s".into());
+        }
+    }
+    let started = Instant::now();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .map_err(|e| e.to_string())?;
+    let mut out = bin::wait(child, Duration::from_secs(90), "interrupted check")?;
+    out.stdout = reader.join().unwrap_or_default();
+    let result = (|| -> Result<(), String> {
+        out.expect(out.code == Some(130), "SIGINT exits 130")?;
+        out.expect(
+            out.stderr.contains("wrote json report (partial)"),
+            "the reports are written after the interruption",
+        )?;
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(&json_path).map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+        validate_json(&json)?;
+        out.expect(
+            json["run"]["partial"] == true && json["run"]["interrupted"] == true,
+            "the JSON report is marked partial",
+        )?;
+        let html = std::fs::read_to_string(&html_path).map_err(|e| e.to_string())?;
+        out.expect(
+            html.contains("Partial report:"),
+            "the page says it is partial",
+        )?;
+        out.expect(
+            started.elapsed() < Duration::from_secs(60),
+            "the interrupted run stops promptly",
+        )
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(result?)
+}
+
+fn report_renders_the_committed_baseline() -> Result<(), Failed> {
+    let dir = temp_dir("baseline-doc");
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/zenkit");
+    let html = dir.join("doc/zenkit.html");
+    let md = dir.join("doc/zenkit.md");
+    let out = run(
+        &[
+            "report",
+            &snapshots.to_string_lossy(),
+            "--html",
+            &html.to_string_lossy(),
+            "--markdown",
+            &md.to_string_lossy(),
+        ],
+        &[],
+        Duration::from_secs(60),
+    )?;
+    let result = (|| -> Result<(), String> {
+        out.expect(out.code == Some(0), "report succeeds")?;
+        let page = std::fs::read_to_string(&html).map_err(|e| e.to_string())?;
+        out.expect(
+            page.contains("<code>zenkit::users::create</code>")
+                && page.contains("<h5>Entra sent</h5>")
+                && page.contains("201 Created"),
+            "the page shows each trial's requests and answers",
+        )?;
+        let text = std::fs::read_to_string(&md).map_err(|e| e.to_string())?;
+        out.expect(
+            text.contains("### `zenkit::users::create`"),
+            "the Markdown has a section per trial",
+        )?;
+        let missing = run(
+            &["report", "/nonexistent/snapshots"],
+            &[],
+            Duration::from_secs(30),
+        )?;
+        missing.expect(
+            missing.code == Some(2) && missing.stderr.contains("no such file or directory"),
+            "a missing folder is a usage error",
+        )
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(result?)
+}
+
+/// Long flags (`--name`) in a text.
+fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = text[i..].find("--") {
+        let start = i + pos + 2;
+        let before_ok = i + pos == 0
+            || !bytes[i + pos - 1].is_ascii_alphanumeric() && bytes[i + pos - 1] != b'-';
+        let name: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+            .collect();
+        if before_ok
+            && name.len() > 1
+            && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        {
+            out.insert(format!("--{}", name.trim_end_matches('-')));
+        }
+        i = start + name.len();
+    }
+    out
+}
+
+fn help_matches_the_readme_flag_table() -> Result<(), Failed> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .map_err(|e| e.to_string())?;
+    // Rows of the form | `--flag ...` | ...: the first cell's flags.
+    let documented: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `--") || l.starts_with("| `-"))
+        .filter_map(|l| l.split('|').nth(1))
+        .flat_map(long_flags)
+        .collect();
+    let out = run(&["check", "--help"], &[], Duration::from_secs(30))?;
+    let options = out.stdout.split("Exit codes:").next().unwrap_or_default();
+    let mut shown = std::collections::BTreeSet::new();
+    for line in options.lines().map(str::trim_start) {
+        if let Some(flag) = line
+            .strip_prefix("-")
+            .and_then(|_| line.split_whitespace().find(|w| w.starts_with("--")))
+        {
+            shown.insert(flag.trim_end_matches(',').to_string());
+        }
+    }
+    for builtin in ["--help", "--version"] {
+        shown.remove(builtin);
+    }
+    let undocumented: Vec<&String> = shown.difference(&documented).collect();
+    let unknown: Vec<&String> = documented.difference(&shown).collect();
+    if undocumented.is_empty() && unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "README's flag table and `check --help` disagree.\nin --help but not in the README table: {undocumented:?}\nin the README table but not in --help: {unknown:?}"
+        )
+        .into())
+    }
+}
+
+/// Every long flag of `scim-conformance <command> --help`.
+fn help_flags(command: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let out = run(&[command, "--help"], &[], Duration::from_secs(30))?;
+    Ok(out
+        .stdout
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+        .flat_map(long_flags)
+        .collect())
+}
+
+fn ci_recipes_use_real_flags() -> Result<(), Failed> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ci");
+    let mut known = help_flags("check")?;
+    known.extend(help_flags("cleanup")?);
+    // cargo's own.
+    known.extend(["--locked".to_string(), "--test".to_string()]);
+    let mut unknown = Vec::new();
+    let mut recipes = 0;
+    for e in std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).map_err(|e| e.to_string())?;
+        recipes += 1;
+        // Comments explain; commands are what must work.
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for flag in long_flags(&code) {
+            if !known.contains(&flag) {
+                unknown.push(format!("{}: {flag}", e.file_name().to_string_lossy()));
+            }
+        }
+        for needed in [
+            "--test conformance --",
+            "--report junit=",
+            "cleanup --target-url",
+        ] {
+            if !code.contains(needed) {
+                unknown.push(format!(
+                    "{}: lacks `{needed}`",
+                    e.file_name().to_string_lossy()
+                ));
+            }
+        }
+    }
+    if recipes < 2 {
+        return Err(format!("expected the GitHub and Azure recipes in {}", dir.display()).into());
+    }
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the CI recipes use flags the binary does not have: {unknown:?}").into())
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = TestCli::parse();
+    let trials = vec![
+        Trial::test("reports::all-formats-against-a-faulty-server", all_formats),
+        Trial::ignorable_test("reports::html-in-chromium", html_in_chromium),
+        Trial::test(
+            "reports::echoed-token-reaches-no-report",
+            echoed_token_reaches_no_report,
+        ),
+        Trial::test(
+            "reports::failed-preflight-writes-one-error",
+            failed_preflight_writes_one_error,
+        ),
+        Trial::test(
+            "reports::interrupted-run-writes-partial-reports",
+            interrupted_run_writes_partial_reports,
+        ),
+        Trial::test(
+            "reports::report-renders-the-committed-baseline",
+            report_renders_the_committed_baseline,
+        ),
+        Trial::test(
+            "reports::help-matches-the-readme-flag-table",
+            help_matches_the_readme_flag_table,
+        ),
+        Trial::test(
+            "reports::ci-recipes-use-real-flags",
+            ci_recipes_use_real_flags,
+        ),
+    ];
+    let conclusion = libtest_mimic::run(&cli.libtest, trials);
+    // Keep the faulty run's reports for a look when something failed.
+    if let Some(Ok(r)) = FAULTY.get() {
+        if conclusion.has_failed() {
+            eprintln!("the faulty run's reports are kept in {}", r.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&r.dir);
+        }
+    }
+    conclusion.exit_code()
+}
