@@ -44,11 +44,10 @@ pub fn patch_body(values: &[(String, Value)], form: PatchForm) -> Value {
 /// language tag for `preferredLanguage`, an email for `userName`), harness-named where it
 /// identifies the user.
 fn updated_value(target: &str, tag: &str) -> String {
-    let short = uuid::Uuid::new_v4().simple().to_string();
-    let short = short.get(..8).unwrap_or_default();
+    // Deterministic (the tag is already run-unique), so snapshots stay stable.
     match target {
         "userName" => format!("{tag}-updated@example.com"),
-        "externalId" => format!("{tag}-updated-{short}"),
+        "externalId" => format!("{tag}-updated-ext"),
         "displayName" => "Augusta Ada King".into(),
         "title" => "Senior Analyst".into(),
         "preferredLanguage" => "fr-FR".into(),
@@ -58,8 +57,8 @@ fn updated_value(target: &str, tag: &str) -> String {
         "name.familyName" => "King".into(),
         "name.formatted" => "Augusta King".into(),
         t if t.ends_with(":department") => "Difference Engines".into(),
-        t if t.ends_with(":employeeNumber") => format!("E-upd-{short}"),
-        _ => format!("upd-{short}"),
+        t if t.ends_with(":employeeNumber") => "E-upd-2".into(),
+        _ => format!("{tag}-upd"),
     }
 }
 

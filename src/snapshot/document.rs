@@ -55,11 +55,14 @@ pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &R
                     if !h.is_empty() {
                         e.insert("headers".into(), Value::Object(h));
                     }
-                    let body = if r.body.is_empty() {
+                    let mut body = if r.body.is_empty() {
                         Value::Null
                     } else {
                         body(&n, &r.body)
                     };
+                    if unfiltered_listing(&x.request.method, &x.request.url) {
+                        opaque_listing(&mut body);
+                    }
                     e.insert("body".into(), body);
                 }
                 Err(err) => {
@@ -70,6 +73,34 @@ pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &R
         })
         .collect();
     json!({ "trial": outcome.name, "exchanges": exchanges })
+}
+
+/// A GET of a whole collection (no `filter`): its page holds whatever else lives on the
+/// server (other trials' users, the tenant's own), so only its shape is recorded.
+fn unfiltered_listing(method: &str, url: &str) -> bool {
+    method == "GET"
+        && Url::parse(url).is_ok_and(|u| {
+            let last = u.path_segments().and_then(|mut s| s.next_back()).unwrap_or("");
+            (last.eq_ignore_ascii_case("Users") || last.eq_ignore_ascii_case("Groups"))
+                && !u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("filter"))
+        })
+}
+
+/// Replaces the listed resources with `"[resources]"`, and `totalResults` and `itemsPerPage`
+/// with placeholders (how many depends on the rest of the server).
+fn opaque_listing(body: &mut Value) {
+    let Value::Object(m) = body else {
+        return;
+    };
+    for (key, placeholder) in [
+        ("Resources", "[resources]"),
+        ("totalResults", "[total]"),
+        ("itemsPerPage", "[count]"),
+    ] {
+        if let Some(v) = m.get_mut(key) {
+            *v = json!(placeholder);
+        }
+    }
 }
 
 /// A request or response body, normalized: JSON normalized as a value, other text trimmed to
@@ -120,6 +151,18 @@ mod tests {
             request_target(u, &b),
             "Users?filter=userName eq \"a+b\"&excludedAttributes=members"
         );
+    }
+
+    #[test]
+    fn unfiltered_listings_keep_only_their_shape() {
+        assert!(unfiltered_listing("GET", "http://h/scim/Users?startIndex=1&count=5"));
+        assert!(unfiltered_listing("GET", "http://h/scim/Groups"));
+        assert!(!unfiltered_listing("GET", "http://h/scim/Users?filter=userName+eq+%22a%22"));
+        assert!(!unfiltered_listing("GET", "http://h/scim/Users/abc"));
+        assert!(!unfiltered_listing("POST", "http://h/scim/Users"));
+        let mut b = json!({"totalResults": 40, "Resources": [{"id": "a"}], "startIndex": 1, "itemsPerPage": 1});
+        opaque_listing(&mut b);
+        assert_eq!(b, json!({"totalResults": "[total]", "Resources": "[resources]", "startIndex": 1, "itemsPerPage": "[count]"}));
     }
 
     #[test]
