@@ -98,8 +98,9 @@ pub struct HarnessArgs {
     pub fail_on: Option<Severity>,
 
     /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: the vendor
-    /// profile's `dialect` (both for entra-default, legacy for the vendor guides), or compliant
-    /// when the target URL carries ?aadOptscim062020].
+    /// profile's `dialect` (both where the guide does not say, legacy for a guide whose Tenant
+    /// URL has no ?aadOptscim062020), or compliant when the target URL carries
+    /// ?aadOptscim062020].
     #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
     pub dialect: Option<DialectChoice>,
 

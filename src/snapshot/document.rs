@@ -80,9 +80,14 @@ pub fn document(outcome: &TrialOutcome, run_id: &RunId, base: &Url, redactor: &R
 fn unfiltered_listing(method: &str, url: &str) -> bool {
     method == "GET"
         && Url::parse(url).is_ok_and(|u| {
-            let last = u.path_segments().and_then(|mut s| s.next_back()).unwrap_or("");
+            let last = u
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .unwrap_or("");
             (last.eq_ignore_ascii_case("Users") || last.eq_ignore_ascii_case("Groups"))
-                && !u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("filter"))
+                && !u
+                    .query_pairs()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("filter"))
         })
 }
 
@@ -155,14 +160,23 @@ mod tests {
 
     #[test]
     fn unfiltered_listings_keep_only_their_shape() {
-        assert!(unfiltered_listing("GET", "http://h/scim/Users?startIndex=1&count=5"));
+        assert!(unfiltered_listing(
+            "GET",
+            "http://h/scim/Users?startIndex=1&count=5"
+        ));
         assert!(unfiltered_listing("GET", "http://h/scim/Groups"));
-        assert!(!unfiltered_listing("GET", "http://h/scim/Users?filter=userName+eq+%22a%22"));
+        assert!(!unfiltered_listing(
+            "GET",
+            "http://h/scim/Users?filter=userName+eq+%22a%22"
+        ));
         assert!(!unfiltered_listing("GET", "http://h/scim/Users/abc"));
         assert!(!unfiltered_listing("POST", "http://h/scim/Users"));
         let mut b = json!({"totalResults": 40, "Resources": [{"id": "a"}], "startIndex": 1, "itemsPerPage": 1});
         opaque_listing(&mut b);
-        assert_eq!(b, json!({"totalResults": "[total]", "Resources": "[resources]", "startIndex": 1, "itemsPerPage": "[count]"}));
+        assert_eq!(
+            b,
+            json!({"totalResults": "[total]", "Resources": "[resources]", "startIndex": 1, "itemsPerPage": "[count]"})
+        );
     }
 
     #[test]

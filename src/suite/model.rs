@@ -273,8 +273,9 @@ pub struct ExpectSpec {
     #[serde(default)]
     pub var: Option<String>,
 
-    /// `entra` (the default: Entra provisioning breaks; the trial fails) or `rfc` (an RFC
-    /// 7643/7644 MUST Entra tolerates: a warning, a failure only under `--strict`).
+    /// `entra` (the default: Entra provisioning breaks; the trial fails), `gallery` (Microsoft's
+    /// gallery validation rejects it: a warning unless `--fail-on gallery`) or `rfc` (an RFC
+    /// 7643/7644 MUST Entra tolerates: a warning unless `--fail-on rfc` / `--strict`).
     #[serde(default)]
     pub severity: Option<super::expect::Severity>,
     /// Evaluate only when the response status is one of these.

@@ -1,6 +1,7 @@
-//! The architecture, checked: no import cycle among the crate's modules (at the top level and
-//! inside each top-level module), and the reference server uses nothing of the harness but
-//! `core`. Reads `src/` and follows every `crate::x::y` and `super::y` path.
+//! The architecture, checked: the layers only point down (`LAYERS`), no import cycle among the
+//! crate's modules (at the top level and inside each top-level module), and the reference server
+//! uses nothing of the harness but `core`. Reads `src/` and follows every `crate::x::y` and
+//! `super::y` path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -160,6 +161,13 @@ fn no_cycles() -> Result<(), Failed> {
         .chain(cycles(&inner))
         .map(|c| format!("import cycle: {}", c.join(" -> ")))
         .collect();
+    for (from, tos) in &top {
+        for to in tos {
+            if let Some(why) = points_up(from, to) {
+                problems.push(why);
+            }
+        }
+    }
     server_uses.remove("core");
     if !server_uses.is_empty() {
         problems.push(format!(
@@ -178,7 +186,32 @@ fn no_cycles() -> Result<(), Failed> {
     }
 }
 
+/// The harness's layers, top first (README "Architecture"): a module may use only layers
+/// below it; the reference server sits beside them: `app` starts it, `cli` parses its flags.
+const LAYERS: &[&str] = &[
+    "app", "cli", "runner", "report", "snapshot", "exec", "plan", "outcome", "profile", "suite",
+    "http", "core",
+];
+
+/// Why `from` using `to` breaks the layering, if it does.
+fn points_up(from: &str, to: &str) -> Option<String> {
+    let rank = |m: &str| LAYERS.iter().position(|l| *l == m);
+    match (rank(from), rank(to)) {
+        (Some(a), Some(b)) if b <= a => Some(format!(
+            "`{from}` uses `{to}`, a layer above it (layers, top first: {})",
+            LAYERS.join(" > ")
+        )),
+        (Some(_), None) if to == "server" && from != "app" && from != "cli" => Some(format!(
+            "`{from}` uses the reference server; only `app` (and `cli`, for its flags) may"
+        )),
+        _ => None,
+    }
+}
+
 /// The trials of this module.
 pub fn trials() -> Vec<Trial> {
-    vec![Trial::test("architecture::no-import-cycles", no_cycles)]
+    vec![Trial::test(
+        "architecture::layers-point-down-without-cycles",
+        no_cycles,
+    )]
 }
