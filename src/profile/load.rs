@@ -103,7 +103,23 @@ pub fn load_file(
         field: None,
         message: format!("cannot read: {e}"),
     })?;
-    let doc = Doc::parse(&text).map_err(|e| from_toml(&file, e))?;
+    let stem = rel
+        .rsplit('/')
+        .next()
+        .unwrap_or(rel)
+        .trim_end_matches(".toml");
+    parse_profile(file, stem, &text, source)
+}
+
+/// Parses and checks one profile's text (`file` as shown in errors; `stem` the name its
+/// `vendor.id` must equal).
+pub fn parse_profile(
+    file: String,
+    stem: &str,
+    text: &str,
+    source: Arc<Source>,
+) -> Result<VendorProfile, ProfileError> {
+    let doc = Doc::parse(text).map_err(|e| from_toml(&file, e))?;
     let mut parsed: ProfileFile = doc.deserialize().map_err(|e| from_toml(&file, e))?;
     let err = |field: &str, message: String| {
         let (top, rest) = field.split_once('.').unwrap_or((field, ""));
@@ -115,11 +131,6 @@ pub fn load_file(
             message,
         }
     };
-    let stem = rel
-        .rsplit('/')
-        .next()
-        .unwrap_or(rel)
-        .trim_end_matches(".toml");
     if parsed.vendor.id != stem {
         return Err(err(
             "vendor.id",
@@ -245,4 +256,55 @@ pub fn load_file(
         manager_string,
         source,
     })
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn source() -> Arc<Source> {
+        Arc::new(load_source(&Tree::Embedded("fixtures")).expect("the embedded source loads"))
+    }
+
+    fn shaped(target: &str, expr: &str) -> String {
+        format!(
+            "[vendor]\nid = \"x\"\ntitle = \"X\"\nseed = \"s\"\ntenant_url = \"https://x.example\"\ndialect = \"legacy\"\n\
+             [users]\nmatching = [\"userName\"]\nmapping = [\n  {{ target = \"userName\", source = \"userPrincipalName\" }},\n  {{ target = {target:?}, source = {expr:?} }},\n]\n\
+             [groups]\nprovisioned = false\n[roles]\nfunction = \"none\"\n"
+        )
+    }
+
+    #[test]
+    fn the_shaped_profile_loads_when_its_mapping_is_valid() {
+        let p = parse_profile(
+            "x.toml".into(),
+            "x",
+            &shaped("displayName", "displayName"),
+            source(),
+        );
+        assert!(p.is_ok(), "{:?}", p.err().map(|e| e.to_string()));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Arbitrary text is a profile or an error naming the file, never a panic.
+        #[test]
+        fn any_text_loads_or_errs(t in "\\PC*") {
+            if let Err(e) = parse_profile("x.toml".into(), "x", &t, source()) {
+                prop_assert!(e.to_string().starts_with("x.toml"), "{}", e);
+            }
+        }
+
+        /// A profile with an arbitrary mapping source expression (the Entra expression
+        /// grammar) and target: never a panic; an error names the field and its line.
+        #[test]
+        fn any_mapping_loads_or_errs(target in "[A-Za-z.:\\[\\] \"=]{1,24}", expr in "\\PC{0,40}") {
+            let t = shaped(&target, &expr);
+            if let Err(e) = parse_profile("x.toml".into(), "x", &t, source()) {
+                prop_assert!(e.to_string().starts_with("x.toml"), "{}", e);
+            }
+        }
+    }
 }
