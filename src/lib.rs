@@ -26,5 +26,6 @@ pub mod profile;
 pub mod report;
 pub mod runner;
 pub mod server;
+pub mod simulate;
 pub mod snapshot;
 pub mod suite;
