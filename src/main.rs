@@ -1,11 +1,12 @@
 //! `scim-conformance`: `check` runs the conformance trials (as `cargo test` does), `serve` runs
-//! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs.
+//! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs,
+//! `simulate` replays Entra's provisioning cycles under load.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scim_conformance::app;
-use scim_conformance::cli::{CleanupArgs, ServeArgs, TestCli};
+use scim_conformance::cli::{CleanupArgs, ServeArgs, SimulateArgs, TestCli};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +29,10 @@ enum Command {
     /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
     /// lists them first, never touches anything else.
     Cleanup(CleanupArgs),
+    /// Replay Entra's provisioning cycles for synthetic tenants under load, measure the endpoint
+    /// (throughput, latency, errors, 429s, read-after-write lag), verify nothing was lost, and
+    /// clean up. Without --target-url it runs against the embedded reference server.
+    Simulate(Box<SimulateArgs>),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +40,6 @@ fn main() -> ExitCode {
         Command::Check(cli) => app::check::run(*cli),
         Command::Serve(args) => app::serve::main(args),
         Command::Cleanup(args) => app::cleanup::main(args),
+        Command::Simulate(args) => app::simulate::main(*args),
     })
 }

@@ -1,6 +1,7 @@
 //! Composition roots: each command builds its pieces from the flags and runs them. [`check`] is
 //! the conformance run (shared by `scim-conformance check` and `cargo test`), [`serve`] the
-//! standalone reference server, [`cleanup`] the leftover sweeper. [`emulation`] turns a vendor
+//! standalone reference server, [`cleanup`] the leftover sweeper, [`simulate`] the
+//! provisioning-cycle simulation. [`emulation`] turns a vendor
 //! profile into a reference-server configuration, [`signals`] handles Ctrl-C.
 //!
 //! Every command returns `Result<ExitCode, AppError>`; [`exit`] maps an error to its exit code,
@@ -11,6 +12,7 @@ pub mod cleanup;
 pub mod emulation;
 pub mod serve;
 pub mod signals;
+pub mod simulate;
 
 use std::process::ExitCode;
 
