@@ -206,7 +206,8 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
 
     let prefixes: Vec<String> = jobs.iter().map(|j| format!("{}-", j.tag)).collect();
     let (throughput, job_rates) = rec.throughput(&prefixes);
-    let verdict = Verdict::judge(&job_rates, settings.pace, settings.concurrency);
+    let throttling = rec.throttling();
+    let verdict = Verdict::judge(&job_rates, settings.pace, settings.concurrency, &throttling);
     let measured = job_rates
         .iter()
         .map(|j| j.throughput.served_rps)
@@ -231,7 +232,7 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         jobs: job_rates,
         kinds: rec.kinds(),
         errors: rec.errors(),
-        throttling: rec.throttling(),
+        throttling,
         lag: rec.lag_stats(settings.lag_bound),
         projection,
         verdict,

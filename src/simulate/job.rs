@@ -187,6 +187,7 @@ impl Job {
             self.run((0..t.groups).flat_map(|g| (0..batches).map(move |b| Task::Members(g, b))))
                 .await;
         }
+        let initial = rec.elapsed() - start;
         self.stage("incremental cycle");
         let escrowed = std::mem::take(&mut *self.escrow.lock().unwrap_or_else(|p| p.into_inner()));
         let (creates, rest): (Vec<Task>, Vec<Task>) = escrowed
@@ -205,7 +206,7 @@ impl Job {
         });
         self.run(rest.into_iter().chain(changes).chain(memberships))
             .await;
-        rec.cycles(self.index, start, rec.elapsed());
+        rec.cycles(self.index, start, rec.elapsed(), initial);
     }
 
     fn stage(&self, text: &str) {

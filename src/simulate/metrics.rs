@@ -76,6 +76,7 @@ struct JobCounts {
     served: u64,
     latency: Duration,
     window: Option<(Duration, Duration)>,
+    initial: Duration,
 }
 
 #[derive(Debug)]
@@ -248,11 +249,13 @@ impl Recorder {
         });
     }
 
-    /// Marks the start and end of `job`'s cycles (from the run's start).
-    pub fn cycles(&self, job: usize, from: Duration, to: Duration) {
+    /// Marks the start and end of `job`'s cycles (from the run's start) and how long its
+    /// initial cycle took.
+    pub fn cycles(&self, job: usize, from: Duration, to: Duration, initial: Duration) {
         self.with(|inner| {
             if let Some(j) = inner.jobs.get_mut(job) {
                 j.window = Some((from, to));
+                j.initial = initial;
             }
         });
     }
@@ -360,6 +363,7 @@ impl Recorder {
                     requests,
                     served,
                     seconds: secs,
+                    initial: Duration::ZERO,
                     rps: requests as f64 / secs,
                     served_rps: served as f64 / secs,
                     peak_rps: 0.0,
@@ -375,7 +379,10 @@ impl Recorder {
                     JobThroughput {
                         job: i,
                         prefix: prefixes.get(i).cloned().unwrap_or_default(),
-                        throughput: rate(j.requests, j.served, j.latency, secs),
+                        throughput: Throughput {
+                            initial: j.initial,
+                            ..rate(j.requests, j.served, j.latency, secs)
+                        },
                     }
                 })
                 .collect();
@@ -397,6 +404,12 @@ impl Recorder {
             let latency = inner.jobs.iter().map(|j| j.latency).sum();
             let mut all = rate(sum(|j| j.requests), sum(|j| j.served), latency, secs);
             all.peak_rps = peak;
+            all.initial = inner
+                .jobs
+                .iter()
+                .map(|j| j.initial)
+                .max()
+                .unwrap_or_default();
             (all, jobs)
         })
     }
@@ -438,8 +451,18 @@ mod tests {
             TryResult::Failed(ErrorClass::Timeout),
         );
         r.record(0, RequestKind::VerifyUser, ms(1), TryResult::Answered(404));
-        r.cycles(0, Duration::ZERO, Duration::from_secs(2));
-        r.cycles(1, Duration::ZERO, Duration::from_secs(1));
+        r.cycles(
+            0,
+            Duration::ZERO,
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+        );
+        r.cycles(
+            1,
+            Duration::ZERO,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
         let kinds = r.kinds();
         let create = kinds
             .iter()

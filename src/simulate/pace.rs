@@ -29,9 +29,9 @@ impl Pacer {
         }
     }
 
-    /// Waits for the job's next slot (after any pause); false if the run stopped meanwhile
-    /// (unless `ignore_stop`).
-    pub async fn wait(&self, stop: &Stop, ignore_stop: bool) -> bool {
+    /// Waits for the job's next slot (after any pause; without taking a slot when not
+    /// `paced`); false if the run stopped meanwhile (unless `ignore_stop`).
+    pub async fn wait(&self, stop: &Stop, ignore_stop: bool, paced: bool) -> bool {
         loop {
             let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -42,7 +42,7 @@ impl Pacer {
                 return false;
             }
         }
-        let Some(interval) = self.interval else {
+        let Some(interval) = self.interval.filter(|_| paced) else {
             return true;
         };
         let now = Instant::now();
@@ -79,17 +79,17 @@ mod tests {
         let p = Pacer::new(Pace::PerSecond(10.0));
         let t0 = Instant::now();
         for _ in 0..11 {
-            assert!(p.wait(&stop, false).await);
+            assert!(p.wait(&stop, false, true).await);
         }
         assert_eq!(t0.elapsed(), Duration::from_secs(1));
         assert_eq!(p.pause(Duration::from_secs(2)), Duration::from_secs(2));
         assert_eq!(p.pause(Duration::from_secs(1)), Duration::ZERO);
         let t1 = Instant::now();
-        assert!(p.wait(&stop, false).await);
+        assert!(p.wait(&stop, false, true).await);
         assert!(t1.elapsed() >= Duration::from_secs(2));
         let unpaced = Pacer::new(Pace::Unpaced);
         let t2 = Instant::now();
-        assert!(unpaced.wait(&stop, false).await);
+        assert!(unpaced.wait(&stop, false, true).await);
         assert_eq!(t2.elapsed(), Duration::ZERO);
     }
 }

@@ -114,6 +114,8 @@ pub struct Throughput {
     pub served: u64,
     /// The cycles' wall time.
     pub seconds: f64,
+    /// The initial cycle's wall time (over all jobs: the longest).
+    pub initial: Duration,
     /// `requests / seconds`.
     pub rps: f64,
     /// `served / seconds`.
@@ -259,8 +261,14 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// Judges the jobs' throughput: the slowest job decides.
-    pub fn judge(jobs: &[JobThroughput], pace: Pace, concurrency: usize) -> Verdict {
+    /// Judges the jobs' throughput: the slowest job decides; `throttling` tells whether 429s
+    /// held it back.
+    pub fn judge(
+        jobs: &[JobThroughput],
+        pace: Pace,
+        concurrency: usize,
+        throttling: &Throttling,
+    ) -> Verdict {
         let slowest = jobs
             .iter()
             .min_by(|a, b| a.throughput.served_rps.total_cmp(&b.throughput.served_rps));
@@ -304,9 +312,15 @@ impl Verdict {
             );
         } else {
             v.status = VerdictStatus::NotMet;
-            let why = if throttled_share > 0.05 {
+            let why = if throttling.responses > 0 {
                 format!(
-                    "{:.0}% of requests were refused (429) or failed (5xx, transport)",
+                    "it answered 429 {} time(s), pausing the job(s) {:.1} s in all",
+                    throttling.responses,
+                    throttling.paused.as_secs_f64()
+                )
+            } else if throttled_share > 0.05 {
+                format!(
+                    "{:.0}% of requests failed (5xx, transport)",
                     throttled_share * 100.0
                 )
             } else if in_flight >= concurrency as f64 * 0.8 {
@@ -468,20 +482,28 @@ mod tests {
     #[test]
     fn the_slowest_job_decides() {
         let pace = Pace::PerSecond(25.0);
-        let v = Verdict::judge(&[job(24.9, 500, 500, 1.2)], pace, 5);
+        let none = Throttling::default();
+        let v = Verdict::judge(&[job(24.9, 500, 500, 1.2)], pace, 5, &none);
         assert_eq!(v.status, VerdictStatus::Met, "{}", v.reason);
         let v = Verdict::judge(
             &[job(40.0, 500, 500, 1.0), job(9.0, 500, 200, 1.0)],
             pace,
             5,
+            &none,
         );
         assert_eq!(v.status, VerdictStatus::NotMet);
-        assert!(v.reason.contains("429"), "{}", v.reason);
-        let v = Verdict::judge(&[job(12.0, 500, 500, 4.9)], pace, 5);
+        assert!(v.reason.contains("5xx"), "{}", v.reason);
+        let throttled = Throttling {
+            responses: 3,
+            ..Throttling::default()
+        };
+        let v = Verdict::judge(&[job(9.0, 500, 500, 1.0)], pace, 5, &throttled);
+        assert!(v.reason.contains("429 3 time"), "{}", v.reason);
+        let v = Verdict::judge(&[job(12.0, 500, 500, 4.9)], pace, 5, &none);
         assert!(v.reason.contains("busy"), "{}", v.reason);
-        let v = Verdict::judge(&[job(10.0, 500, 500, 1.0)], Pace::PerSecond(10.0), 5);
+        let v = Verdict::judge(&[job(10.0, 500, 500, 1.0)], Pace::PerSecond(10.0), 5, &none);
         assert_eq!(v.status, VerdictStatus::NotAssessed);
-        let v = Verdict::judge(&[job(10.0, 3, 3, 1.0)], Pace::Unpaced, 5);
+        let v = Verdict::judge(&[job(10.0, 3, 3, 1.0)], Pace::Unpaced, 5, &none);
         assert_eq!(v.status, VerdictStatus::NotAssessed);
     }
 

@@ -126,7 +126,8 @@ impl Sender {
     }
 
     /// Sends a `kind` request to `rel` (relative to the target) with `query` and `body`;
-    /// waits out 429s by pausing the job. Requests of the cleanup are sent even after a stop.
+    /// waits out 429s by pausing the job. Requests of the cleanup are sent even after a stop;
+    /// lag probes are not paced.
     pub async fn send(
         &self,
         kind: RequestKind,
@@ -135,6 +136,8 @@ impl Sender {
         body: Option<&Value>,
     ) -> Result<Answer, SendError> {
         let ignore_stop = kind.stage() == Stage::Cleanup;
+        // A lag probe measures time: it honours the job's 429 pauses but takes no pace slot.
+        let paced = kind != RequestKind::LagProbe;
         let failed = |class, why: String| SendError::Failed {
             class,
             why: self.redactor.scrub(&why),
@@ -161,7 +164,7 @@ impl Sender {
         let mut tries = 0u32;
         loop {
             if (!ignore_stop && self.stop.stopped())
-                || !self.pacer.wait(&self.stop, ignore_stop).await
+                || !self.pacer.wait(&self.stop, ignore_stop, paced).await
             {
                 return Err(SendError::Stopped);
             }

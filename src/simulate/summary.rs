@@ -156,7 +156,12 @@ pub fn summary(r: &SimReport) -> String {
     }
     let _ = writeln!(s, "\nthroughput of the provisioning cycles");
     let _ = writeln!(s, "{}", rate_line("overall", &r.throughput));
-    let _ = writeln!(s, "  peak     {:.1} req/s", r.throughput.peak_rps);
+    let _ = writeln!(
+        s,
+        "  initial cycle took {}; peak {:.1} req/s",
+        human(r.throughput.initial),
+        r.throughput.peak_rps
+    );
     if r.jobs.len() > 1 {
         for j in &r.jobs {
             let _ = writeln!(s, "{}", rate_line(&format!("job {}", j.job), &j.throughput));
