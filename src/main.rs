@@ -1,12 +1,13 @@
 //! `scim-conformance`: `check` runs the conformance trials (as `cargo test` does), `serve` runs
 //! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs, `report`
-//! renders a recorded baseline as a document.
+//! renders a recorded baseline as a document, `simulate` replays Entra's provisioning cycles
+//! under load.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scim_conformance::app;
-use scim_conformance::cli::{CleanupArgs, ReportArgs, ServeArgs, TestCli};
+use scim_conformance::cli::{CleanupArgs, ReportArgs, ServeArgs, SimulateArgs, TestCli};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,6 +33,10 @@ enum Command {
     /// Render a vendor's recorded snapshot baseline as a document: per trial, what Entra sent
     /// and what the endpoint answered.
     Report(ReportArgs),
+    /// Replay Entra's provisioning cycles for synthetic tenants under load, measure the endpoint
+    /// (throughput, latency, errors, 429s, read-after-write lag), verify nothing was lost, and
+    /// clean up. Without --target-url it runs against the embedded reference server.
+    Simulate(Box<SimulateArgs>),
 }
 
 fn main() -> ExitCode {
@@ -40,5 +45,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => app::serve::main(args),
         Command::Cleanup(args) => app::cleanup::main(args),
         Command::Report(args) => app::report::main(args),
+        Command::Simulate(args) => app::simulate::main(*args),
     })
 }

@@ -1,8 +1,9 @@
 //! Composition roots: each command builds its pieces from the flags and runs them. [`check`] is
 //! the conformance run (shared by `scim-conformance check` and `cargo test`), [`serve`] the
 //! standalone reference server, [`cleanup`] the leftover sweeper, [`report`] renders a recorded
-//! baseline. [`emulation`] turns a vendor profile into a reference-server configuration,
-//! [`signals`] handles Ctrl-C, [`progress`] shows how far a long run is on a terminal.
+//! baseline, [`simulate`] the provisioning-cycle simulation. [`emulation`] turns a vendor profile
+//! into a reference-server configuration, [`signals`] handles Ctrl-C, [`progress`] shows how far
+//! a long run is on a terminal.
 //!
 //! Every command returns `Result<ExitCode, AppError>`; [`exit`] maps an error to its exit code,
 //! the one place that does.
@@ -14,6 +15,7 @@ pub mod progress;
 pub mod report;
 pub mod serve;
 pub mod signals;
+pub mod simulate;
 
 use std::process::ExitCode;
 

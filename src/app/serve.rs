@@ -56,6 +56,20 @@ pub fn main(args: ServeArgs) -> Result<ExitCode, AppError> {
     }
     config.faults = args.faults.into_iter().collect();
     config.delay = std::time::Duration::from_millis(args.delay_ms);
+    if !(0.0..=1.0).contains(&args.error_share) {
+        return Err(AppError::Usage(format!(
+            "--error-share must be between 0 and 1, not {}",
+            args.error_share
+        )));
+    }
+    config.rate_limit = args.rate_limit.map(|per_second| server::RateLimit {
+        per_second,
+        retry_after: std::time::Duration::from_secs(args.retry_after),
+    });
+    config.filter_lag = std::time::Duration::from_millis(args.filter_lag_ms);
+    config.error_share = args.error_share;
+    config.error_after_commit = args.error_after_commit;
+    config.seed = args.seed;
     if let Some(client_id) = args.oauth_client_id {
         let Some(client_secret) = args.oauth_client_secret else {
             return Err(AppError::Usage(

@@ -354,6 +354,113 @@ pub struct ServeArgs {
     /// List the faults and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Load: answer 429 with Retry-After beyond this many requests per second (a token bucket
+    /// over all requests, bursts up to the same number) [default: no limit].
+    #[arg(long, value_name = "RPS")]
+    pub rate_limit: Option<u32>,
+    /// Load: the Retry-After a 429 of --rate-limit carries, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub retry_after: u64,
+    /// Load: read-after-write lag: a resource is invisible to filters for this many
+    /// milliseconds after its create (still found by id).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub filter_lag_ms: u64,
+    /// Load: this share (0 to 1) of requests answers 500 without being handled (the same
+    /// requests for the same --seed).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub error_share: f64,
+    /// Load: the requests --error-share picks are carried out before the 500 is sent (a
+    /// gateway that gives up after the backend committed).
+    #[arg(long)]
+    pub error_after_commit: bool,
+    /// Load: seed for --error-share.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Flags of `scim-conformance simulate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimulateArgs {
+    /// Target, credentials and transport. Without --target-url the simulation runs against the
+    /// embedded reference server (emulating --vendor).
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    /// The vendor profile whose Entra app is replayed (fixtures/vendors/<name>.toml).
+    #[arg(
+        long,
+        env = "SCIM_VENDOR",
+        value_name = "NAME",
+        default_value = "entra-default"
+    )]
+    pub vendor: String,
+    /// The Entra PATCH dialect to replay: legacy or compliant [default: the profile's
+    /// (legacy for `both`), or compliant when the target URL carries ?aadOptscim062020].
+    #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
+    pub dialect: Option<DialectChoice>,
+    /// Directory of fixtures (vendors/, entra-source.toml) [default: built in].
+    #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Run id put in the name of everything the run creates (1-16 of a-z, 0-9)
+    /// [default: random].
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<RunId>,
+    /// Users per tenant (job).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub users: usize,
+    /// Groups per tenant (job).
+    #[arg(long, value_name = "M", default_value_t = 10)]
+    pub groups: usize,
+    /// Members of each group.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    pub members_per_group: usize,
+    /// Independent tenants run in parallel, each its own job and name space
+    /// (`scimconf-<run>-<job>-...`).
+    #[arg(long, value_name = "J", default_value_t = 1)]
+    pub jobs: usize,
+    /// Requests per second per job, or `max` (unpaced) [default: 25 against --target-url, the
+    /// rate Microsoft requires gallery endpoints to sustain per tenant; max against the embedded
+    /// server].
+    #[arg(long, value_name = "RPS", value_parser = parse_pace)]
+    pub rate: Option<crate::simulate::Pace>,
+    /// Requests in flight per job, at most.
+    #[arg(long, value_name = "C", default_value_t = crate::simulate::settings::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Hard bound on the run: when reached, no new request is sent and everything created is
+    /// deleted (90, 90s, 15m, 2h).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub max_duration: std::time::Duration,
+    /// Members per member-add PATCH.
+    #[arg(long, value_name = "N", default_value_t = crate::simulate::settings::DEFAULT_MEMBER_BATCH)]
+    pub member_batch: usize,
+    /// Share of users whose attributes change in the incremental cycle.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.10)]
+    pub change_share: f64,
+    /// Share of users deprovisioned in the incremental cycle.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.05)]
+    pub disable_share: f64,
+    /// Share of groups whose membership changes (one member removed, one added) in the
+    /// incremental cycle.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.10)]
+    pub membership_share: f64,
+    /// Users per job whose match query is repeated after the create until it finds them
+    /// (measures read-after-write lag).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub lag_probes: usize,
+    /// Leave everything created on the target (`scim-conformance cleanup --run-id` removes it
+    /// later).
+    #[arg(long)]
+    pub keep: bool,
+    /// Seed for the tenants' shape (memberships).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+}
+
+fn parse_pace(s: &str) -> Result<crate::simulate::Pace, String> {
+    s.parse()
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::simulate::settings::parse_duration(s)
 }
 
 fn parse_snapshots(s: &str) -> Result<SnapshotMode, String> {

@@ -1,6 +1,6 @@
 //! Load behaviours for the provisioning-cycle simulation, each set by a `ServerConfig` field and
 //! off by default: a token-bucket rate limit over all requests (`rate_limit`), a deterministic
-//! share of 500s (`error_share`, `seed`). Read-after-write filter lag (`filter_lag`) is applied
+//! share of 500s (`error_share`, `seed`; after handling with `error_after_commit`). Read-after-write filter lag (`filter_lag`) is applied
 //! where lists are answered, and `delay` where requests are dispatched.
 
 use crate::server::error::ScimError;
@@ -26,11 +26,25 @@ struct Bucket {
     last: Instant,
 }
 
+/// What [`Governor::admit`] decided for a request under the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// Handle it and answer as usual.
+    Handle,
+    /// Handle it, then answer 500 (`error_share` with `error_after_commit`).
+    HandleThenFail,
+}
+
 /// The running state of the load behaviours of one server.
 #[derive(Debug, Default)]
 pub(crate) struct Governor {
     bucket: Mutex<Option<Bucket>>,
     admitted: AtomicU64,
+}
+
+/// The 500 `error_share` answers.
+pub(crate) fn injected_failure() -> ScimError {
+    ScimError::Internal("injected failure (ServerConfig::error_share)".into())
 }
 
 /// SplitMix64: the `n`-th output for `seed`, as a number in [0, 1).
@@ -44,8 +58,9 @@ fn unit(seed: u64, n: u64) -> f64 {
 
 impl Governor {
     /// Decides whether a request may be handled: 429 over the rate limit, else 500 for the
-    /// configured share of admitted requests (the same requests for the same seed), else `Ok`.
-    pub(crate) fn admit(&self, cfg: &ServerConfig) -> Result<(), ScimError> {
+    /// configured share of admitted requests (the same requests for the same seed; handled
+    /// first under `error_after_commit`), else `Ok`.
+    pub(crate) fn admit(&self, cfg: &ServerConfig) -> Result<Admission, ScimError> {
         if let Some(limit) = cfg.rate_limit {
             self.take_token(limit)?;
         }
@@ -56,11 +71,12 @@ impl Governor {
             cfg.error_share.clamp(0.0, 1.0)
         };
         if share > 0.0 && unit(cfg.seed, n) < share {
-            return Err(ScimError::Internal(
-                "injected failure (ServerConfig::error_share)".into(),
-            ));
+            if cfg.error_after_commit {
+                return Ok(Admission::HandleThenFail);
+            }
+            return Err(injected_failure());
         }
-        Ok(())
+        Ok(Admission::Handle)
     }
 
     fn take_token(&self, limit: RateLimit) -> Result<(), ScimError> {

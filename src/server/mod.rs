@@ -66,6 +66,10 @@ pub struct ServerConfig {
     pub delete_deactivates: bool,
     /// Seed for `error_share` (default 0).
     pub seed: u64,
+    /// The requests `error_share` picks are carried out (their change kept) before the 500 is
+    /// sent, as behind a gateway that gives up after the backend committed; a client that
+    /// retries such a create makes a second one. Default off (the 500 comes without a change).
+    pub error_after_commit: bool,
 }
 
 impl ServerConfig {
@@ -85,6 +89,7 @@ impl ServerConfig {
             error_share: 0.0,
             delete_deactivates: false,
             seed: 0,
+            error_after_commit: false,
         }
     }
 

@@ -5,6 +5,7 @@ use crate::core::scim::LIST_RESPONSE_SCHEMA;
 use crate::server::discovery;
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
+use crate::server::load::{injected_failure, Admission};
 use crate::server::request::{method_not_allowed, ok_json, Query};
 use crate::server::resources::Ctx;
 use crate::server::store::ResourceKind;
@@ -20,14 +21,19 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Entry point for every request (the router's fallback).
 pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
-    if let Err(e) = state.governor().admit(state.config()) {
-        return e.to_response(&state.config().faults);
-    }
+    let admission = match state.governor().admit(state.config()) {
+        Ok(a) => a,
+        Err(e) => return e.to_response(&state.config().faults),
+    };
     let delay = state.config().delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    match handle(&state, req).await {
+    let answer = handle(&state, req).await;
+    if admission == Admission::HandleThenFail {
+        return injected_failure().to_response(&state.config().faults);
+    }
+    match answer {
         Ok(resp) => resp,
         Err(e) => e.to_response(&state.config().faults),
     }

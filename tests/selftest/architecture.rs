@@ -189,8 +189,8 @@ fn no_cycles() -> Result<(), Failed> {
 /// The harness's layers, top first (README "Architecture"): a module may use only layers
 /// below it; the reference server sits beside them: `app` starts it, `cli` parses its flags.
 const LAYERS: &[&str] = &[
-    "app", "cli", "runner", "report", "snapshot", "exec", "plan", "outcome", "profile", "suite",
-    "http", "core",
+    "app", "cli", "runner", "report", "snapshot", "simulate", "exec", "plan", "outcome", "profile",
+    "suite", "http", "core",
 ];
 
 /// Why `from` using `to` breaks the layering, if it does.

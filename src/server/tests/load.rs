@@ -258,3 +258,15 @@ async fn load_behaviours_are_off_by_default_and_delay_waits() {
     assert_eq!(api.get("Users").await.status, 200);
     assert!(started.elapsed() >= Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn error_after_commit_keeps_the_change_behind_the_500() {
+    let api = Api::with_config(config(|c| {
+        c.error_share = 1.0;
+        c.error_after_commit = true;
+    }))
+    .await;
+    let r = api.post("Users", json!({"userName": "kept@x.io"})).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(api.dump()["Users"][0]["userName"], json!("kept@x.io"));
+}

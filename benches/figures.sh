@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Prints the benchmark figures of the harness and of the provisioning-cycle simulation on this
+# machine, as medians of several runs (release build). Never asserts: it prints.
+#
+#   bash benches/figures.sh [RUNS]        (default 3; RUNS=5 for the check figures)
+#
+# 1. `check` on the embedded servers: wall time and peak RSS.
+# 2. `simulate` on the embedded server at concurrency 32: sustained requests/s.
+# 3. `simulate` of 100,000 users and 10,000 groups x 10 members: initial cycle time, peak RSS of
+#    the whole process (harness + embedded server), and of the harness alone (the server in a
+#    separate `serve` process).
+# 4. The harness's overhead: `cargo bench --bench simulate` (simulation vs raw replay).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-3}"
+cargo build --release --quiet
+BIN=target/release/scim-conformance
+TMP="$(mktemp -d)"
+trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+timed() { /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true; cat "$TMP/time" | tail -1; }
+
+echo "== check on the embedded servers (${RUNS}x5 runs)"
+: >"$TMP/check"
+for _ in $(seq $((RUNS * 5 / 3 + 1))); do timed "$BIN" check >>"$TMP/check"; done
+echo "  wall $(cut -d' ' -f1 "$TMP/check" | median) s, peak RSS $(( $(cut -d' ' -f2 "$TMP/check" | median) / 1024 )) MB (medians)"
+
+echo "== simulate, embedded, 20000 users / 2000 groups x 10, --rate max --concurrency 32 (${RUNS} runs)"
+: >"$TMP/rps"
+for _ in $(seq "$RUNS"); do
+  timed "$BIN" simulate --users 20000 --groups 2000 --members-per-group 10 --rate max --concurrency 32 >/dev/null
+  grep -E '^  overall' "$TMP/err" | sed -E 's/.*: ([0-9.]+) req\/s.*/\1/' >>"$TMP/rps"
+  grep -E '^  overall' "$TMP/err"
+done
+echo "  sustained $(median <"$TMP/rps") req/s (median)"
+
+echo "== simulate, embedded, 100000 users / 10000 groups x 10, --rate max --concurrency 32 (${RUNS} runs)"
+: >"$TMP/big"; : >"$TMP/bigrss"
+for _ in $(seq "$RUNS"); do
+  t="$(timed "$BIN" simulate --users 100000 --groups 10000 --members-per-group 10 --rate max --concurrency 32)"
+  grep -E 'initial cycle took' "$TMP/err" | sed -E 's/.*took ([0-9.]+) s.*/\1/' >>"$TMP/big"
+  echo "$t" | cut -d' ' -f2 >>"$TMP/bigrss"
+  grep -E '^  overall|initial cycle took|^end state|^cleanup' "$TMP/err"
+done
+echo "  initial cycle $(median <"$TMP/big") s, peak RSS harness+server $(( $(median <"$TMP/bigrss") / 1024 )) MB (medians)"
+
+echo "== the same, the server in a separate process (harness RSS alone, ${RUNS} runs)"
+PORT=$(( 20000 + RANDOM % 20000 ))
+"$BIN" serve --port "$PORT" --token bench-token-123456 >"$TMP/serve" 2>&1 &
+SERVE_PID=$!
+sleep 1
+: >"$TMP/sep"; : >"$TMP/seprss"
+for _ in $(seq "$RUNS"); do
+  t="$(SCIM_TOKEN=bench-token-123456 timed "$BIN" simulate --target-url "http://127.0.0.1:$PORT/scim" --users 100000 --groups 10000 --members-per-group 10 --rate max --concurrency 32)"
+  grep -E 'initial cycle took' "$TMP/err" | sed -E 's/.*took ([0-9.]+) s.*/\1/' >>"$TMP/sep"
+  echo "$t" | cut -d' ' -f2 >>"$TMP/seprss"
+  grep -E '^  overall|initial cycle took|^cleanup' "$TMP/err"
+done
+kill "$SERVE_PID"; SERVE_PID=
+echo "  initial cycle $(median <"$TMP/sep") s, peak RSS of the harness $(( $(median <"$TMP/seprss") / 1024 )) MB (medians)"
+
+echo "== harness overhead (cargo bench --bench simulate)"
+cargo bench --quiet --bench simulate -- --runs "$RUNS" 2>/dev/null

@@ -1,0 +1,267 @@
+//! `scim-conformance simulate`: builds the simulation from the flags (the target, or the vendor's
+//! emulation on an embedded reference server), prints the plan, shows progress on a terminal,
+//! stops cleanly on SIGINT/SIGTERM (no new request, then the sweep), and prints the summary.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::check::{client_config, oauth};
+use super::emulation::emulation;
+use super::{runtime, AppError, EXIT_FAILED, EXIT_SIGINT, EXIT_SIGTERM};
+use crate::cli::SimulateArgs;
+use crate::core::dialect::{Dialect, DialectChoice};
+use crate::core::files::Tree;
+use crate::core::naming::RunId;
+use crate::core::secret::{Redactor, Secret};
+use crate::http::{ScimClient, Target};
+use crate::profile::{self, VendorProfile};
+use crate::server::{self, RunningServer, ServerConfig};
+use crate::simulate::metrics::Recorder;
+use crate::simulate::report::{StopReason, VerdictStatus};
+use crate::simulate::settings::{Pace, Settings, ENTRA_REQUIRED_RPS};
+use crate::simulate::stop::Stop;
+use crate::simulate::tenant::Tenant;
+use crate::simulate::{engine, summary, SimReport};
+
+/// The settings the flags ask for (`embedded`: no --target-url, so the pace defaults to max).
+pub fn settings(args: &SimulateArgs, embedded: bool) -> Result<Settings, AppError> {
+    let s = Settings {
+        users: args.users,
+        groups: args.groups,
+        members_per_group: args.members_per_group,
+        jobs: args.jobs,
+        pace: args.rate.unwrap_or(if embedded {
+            Pace::Unpaced
+        } else {
+            Pace::PerSecond(ENTRA_REQUIRED_RPS)
+        }),
+        concurrency: args.concurrency,
+        max_duration: args.max_duration,
+        member_batch: args.member_batch,
+        change_share: args.change_share,
+        disable_share: args.disable_share,
+        membership_share: args.membership_share,
+        lag_probes: args.lag_probes,
+        keep: args.keep,
+        seed: args.seed,
+        max_pause: Duration::from_secs(args.transport.retry_budget),
+        ..Settings::default()
+    };
+    s.check().map_err(AppError::Usage)?;
+    Ok(s)
+}
+
+/// The dialect replayed: `--dialect` (one of the two), else compliant for a target URL with
+/// the flag, else the profile's (legacy, Entra's default, when it says both).
+pub fn dialect(
+    chosen: Option<DialectChoice>,
+    flag: bool,
+    profile: &VendorProfile,
+) -> Result<Dialect, AppError> {
+    match chosen {
+        Some(DialectChoice::Legacy) => Ok(Dialect::Legacy),
+        Some(DialectChoice::Compliant) => Ok(Dialect::Compliant),
+        Some(DialectChoice::Both) => Err(AppError::Usage(
+            "simulate replays one dialect: --dialect legacy or --dialect compliant".into(),
+        )),
+        None if flag => Ok(Dialect::Compliant),
+        None => Ok(match profile.dialects {
+            DialectChoice::Compliant => Dialect::Compliant,
+            _ => Dialect::Legacy,
+        }),
+    }
+}
+
+/// The exit code a finished simulation earns: 130/143 after a signal; 101 when something was
+/// lost, left behind, or the endpoint missed Microsoft's pace; else 0.
+pub fn exit_code(report: &SimReport) -> u8 {
+    match &report.stopped {
+        Some(StopReason::Signal("SIGTERM")) => return EXIT_SIGTERM,
+        Some(StopReason::Signal(_)) => return EXIT_SIGINT,
+        _ => {}
+    }
+    let lost = !report.verification.discrepancies.is_empty();
+    let left = !report.settings.keep && !report.cleanup.left_behind.is_empty();
+    if lost || left || report.verdict.status == VerdictStatus::NotMet {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}
+
+fn install_signals(
+    rt: &tokio::runtime::Runtime,
+    stop: Arc<Stop>,
+    run_id: String,
+) -> Result<(), AppError> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (mut int, mut term) = rt
+            .block_on(async {
+                Ok::<_, std::io::Error>((
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::terminate())?,
+                ))
+            })
+            .map_err(|source| AppError::System {
+                what: "cannot install signal handlers",
+                source,
+            })?;
+        rt.spawn(async move {
+            let name = tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+            stop.signal(name);
+            eprintln!("\n{name}: no new request is sent; waiting for requests in flight, then deleting what this run created (a second signal exits at once)");
+            let second = tokio::select! {
+                _ = int.recv() => EXIT_SIGINT,
+                _ = term.recv() => EXIT_SIGTERM,
+            };
+            eprintln!("second signal: exiting without cleanup; `scim-conformance cleanup --run-id {run_id}` deletes what is left");
+            std::process::exit(i32::from(second));
+        });
+    }
+    #[cfg(not(unix))]
+    {
+        rt.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.signal("SIGINT");
+            }
+        });
+    }
+    Ok(())
+}
+
+fn progress(rt: &tokio::runtime::Runtime, recorder: Arc<Recorder>) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {msg:<38} [{bar:30}] {pos}/{len} requests, {per_sec}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    if bar.is_hidden() {
+        return bar;
+    }
+    let b = bar.clone();
+    rt.spawn(async move {
+        use std::sync::atomic::Ordering::Relaxed;
+        loop {
+            let live = &recorder.live;
+            b.set_length(live.planned.load(Relaxed));
+            b.set_position(live.done.load(Relaxed));
+            let errors = live.errors.load(Relaxed);
+            b.set_message(if errors > 0 {
+                format!("{} ({errors} errors)", live.stage())
+            } else {
+                live.stage()
+            });
+            if b.is_finished() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    bar
+}
+
+/// Runs the command.
+pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
+    let t = &args.transport;
+    let embedded = t.target_url.is_none();
+    let settings = settings(&args, embedded)?;
+    if t.token_url.is_some() && embedded {
+        return Err(AppError::Usage(
+            "--token-url needs --target-url (the embedded server takes its own token)".into(),
+        ));
+    }
+    let fixtures = match &args.fixtures {
+        Some(d) => Tree::Disk(d.clone()),
+        None => Tree::Embedded("fixtures"),
+    };
+    let all = profile::load_all(&fixtures)?;
+    let profile = Arc::new(
+        all.iter()
+            .find(|p| p.id() == args.vendor.trim())
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Usage(format!(
+                    "unknown vendor `{}` (profiles: {})",
+                    args.vendor,
+                    all.iter().map(|p| p.id()).collect::<Vec<_>>().join(", ")
+                ))
+            })?,
+    );
+    let rt = runtime()?;
+    let redactor = Redactor::new(t.token.clone());
+    let mut embedded_server: Option<RunningServer> = None;
+    let (mut target, flag) = match &t.target_url {
+        Some(url) => Target::parse(url, t.token.clone())?,
+        None => {
+            let token = Secret::new(format!("embedded-{}", uuid::Uuid::new_v4()));
+            let config: ServerConfig = emulation(&profile, token.expose());
+            let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+            let server =
+                rt.block_on(server::spawn(config, addr))
+                    .map_err(|source| AppError::System {
+                        what: "cannot start the embedded reference server",
+                        source,
+                    })?;
+            let parsed = Target::parse(server.base_url().as_str(), Some(token))?;
+            embedded_server = Some(server);
+            parsed
+        }
+    };
+    for s in target.secrets().into_iter().chain(target.token.clone()) {
+        redactor.add(s);
+    }
+    target.oauth = oauth(t, &redactor)?;
+    let dialect = dialect(args.dialect, flag, &profile)?;
+    let mut config = client_config(t);
+    // The jobs honour 429 themselves (pausing the whole job); the client must not retry.
+    config.retries = 0;
+    let client = ScimClient::new(config)?;
+    let run_id = args.run_id.clone().unwrap_or_else(RunId::random);
+
+    let tenant = Tenant::new(profile.clone(), dialect, &settings)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    let plan = engine::plan(&tenant, &settings);
+    eprintln!(
+        "{}\n  run id {run_id}: every name starts with scimconf-{run_id}-<job>-; vendor {}, {dialect} dialect",
+        summary::plan(&settings, &plan, &target.shown()),
+        profile.id()
+    );
+    if t.insecure {
+        eprintln!("warning: --insecure: TLS certificates are NOT verified");
+    }
+
+    let stop = Arc::new(Stop::new(settings.max_duration));
+    install_signals(&rt, stop.clone(), run_id.to_string())?;
+    let recorder = Arc::new(Recorder::new(settings.jobs));
+    let bar = progress(&rt, recorder.clone());
+    let setup = engine::Setup {
+        settings,
+        profile,
+        dialect,
+        client,
+        target,
+        embedded,
+        run_id,
+        redactor,
+        stop,
+        recorder,
+    };
+    let report = rt.block_on(engine::run(setup));
+    bar.finish_and_clear();
+    if let Some(server) = embedded_server {
+        rt.block_on(server.shutdown());
+    }
+    let report = report.map_err(|e| AppError::Usage(e.to_string()))?;
+    eprintln!("\n{}", summary::summary(&report));
+    Ok(ExitCode::from(exit_code(&report)))
+}

@@ -1,0 +1,473 @@
+//! The provisioning-cycle simulation's self-tests (`harness = false`): each load behaviour of the
+//! reference server shows in the simulation's report, the end-state verification catches a lost
+//! member and a duplicate user, SIGINT mid-run leaves nothing behind, `--max-duration` is
+//! honoured. Small tenants; no timed assertions. Accepts (and ignores) the harness flags, so
+//! `cargo test -- --target-url X` works for the whole package.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::net::SocketAddr;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use libtest_mimic::{Failed, Trial};
+use serde_json::Value;
+
+use scim_conformance::cli::TestCli;
+use scim_conformance::core::dialect::Dialect;
+use scim_conformance::core::naming::RunId;
+use scim_conformance::core::secret::{Redactor, Secret};
+use scim_conformance::http::{ClientConfig, ScimClient, Target};
+use scim_conformance::server::{self, Fault, RateLimit, RunningServer, ServerConfig};
+use scim_conformance::simulate::kind::{ErrorClass, RequestKind};
+use scim_conformance::simulate::metrics::Recorder;
+use scim_conformance::simulate::report::{DiscrepancyKind, VerdictStatus};
+use scim_conformance::simulate::stop::Stop;
+use scim_conformance::simulate::{engine, summary, Pace, Settings, SimReport};
+
+const BIN: &str = env!("CARGO_BIN_EXE_scim-conformance");
+const TOKEN: &str = "simulate-selftest-token";
+
+/// A small tenant, unpaced.
+fn small() -> Settings {
+    Settings {
+        users: 30,
+        groups: 3,
+        members_per_group: 5,
+        pace: Pace::Unpaced,
+        concurrency: 4,
+        lag_probes: 3,
+        ..Settings::default()
+    }
+}
+
+fn config(edit: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
+    let mut c = ServerConfig::new(TOKEN);
+    edit(&mut c);
+    c
+}
+
+async fn start(config: ServerConfig) -> Result<RunningServer, Failed> {
+    let addr: SocketAddr = ([127, 0, 0, 1], 0).into();
+    server::spawn(config, addr)
+        .await
+        .map_err(|e| format!("cannot start the server: {e}").into())
+}
+
+/// Runs the simulation in-process against a reference server with `config`; returns the
+/// report and the server's store afterwards.
+fn simulate(config: ServerConfig, settings: Settings) -> Result<(SimReport, Value), Failed> {
+    let rt = common::runtime()?;
+    rt.block_on(async {
+        let server = start(config).await?;
+        let (target, _) = Target::parse(server.base_url().as_str(), Some(Secret::new(TOKEN)))
+            .map_err(|e| e.to_string())?;
+        let client = ScimClient::new(ClientConfig {
+            retries: 0,
+            timeout: Duration::from_secs(10),
+            ..ClientConfig::default()
+        })
+        .map_err(|e| e.to_string())?;
+        let profile = common::profiles()?
+            .into_iter()
+            .find(|p| p.id() == "entra-default")
+            .ok_or("no entra-default profile")?;
+        let setup = engine::Setup {
+            stop: Arc::new(Stop::new(settings.max_duration)),
+            recorder: Arc::new(Recorder::new(settings.jobs)),
+            settings,
+            profile: Arc::new(profile),
+            dialect: Dialect::Legacy,
+            client,
+            target,
+            embedded: false,
+            run_id: RunId::random(),
+            redactor: Redactor::new(None),
+        };
+        let report = engine::run(setup).await.map_err(|e| e.to_string())?;
+        let dump = server.dump();
+        server.shutdown().await;
+        Ok((report, dump))
+    })
+}
+
+fn left_on_server(dump: &Value) -> usize {
+    ["Users", "Groups"]
+        .iter()
+        .map(|k| dump[k].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
+/// The invariants of every run: nothing left behind, on the server and in the ledger.
+fn clean(report: &SimReport, dump: &Value) -> Result<(), Failed> {
+    if left_on_server(dump) > 0 || !report.cleanup.left_behind.is_empty() {
+        return Err(format!(
+            "left behind: {} on the server, ledger {:?}\n{}",
+            left_on_server(dump),
+            report.cleanup.left_behind,
+            summary::summary(report)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn fail(why: &str, report: &SimReport) -> Failed {
+    format!("{why}\n{}", summary::summary(report)).into()
+}
+
+fn clean_run_verifies_everything() -> Result<(), Failed> {
+    let (report, dump) = simulate(config(|_| {}), small())?;
+    clean(&report, &dump)?;
+    let v = &report.verification;
+    if !v.discrepancies.is_empty() || v.users_checked != 30 || v.groups_checked != 3 {
+        return Err(fail("a clean server must verify clean", &report));
+    }
+    if report.verdict.status != VerdictStatus::Met || !report.errors.is_empty() {
+        return Err(fail(
+            "a clean unpaced run meets 25 req/s without errors",
+            &report,
+        ));
+    }
+    let kinds: Vec<RequestKind> = report.kinds.iter().map(|k| k.kind).collect();
+    for k in [
+        RequestKind::UserMatch,
+        RequestKind::UserCreate,
+        RequestKind::ManagerLink,
+        RequestKind::GroupMatch,
+        RequestKind::GroupCreate,
+        RequestKind::MembersAdd,
+        RequestKind::UserUpdate,
+        RequestKind::UserDisable,
+        RequestKind::MemberRemove,
+        RequestKind::VerifyUser,
+        RequestKind::CleanupUser,
+    ] {
+        if !kinds.contains(&k) {
+            return Err(fail(&format!("no {k} request was measured"), &report));
+        }
+    }
+    Ok(())
+}
+
+fn rate_limit_shows_as_429_pauses_and_a_missed_verdict() -> Result<(), Failed> {
+    let settings = Settings {
+        users: 16,
+        groups: 2,
+        pace: Pace::PerSecond(25.0),
+        ..small()
+    };
+    let (report, dump) = simulate(
+        config(|c| {
+            c.rate_limit = Some(RateLimit {
+                per_second: 10,
+                retry_after: Duration::from_secs(1),
+            })
+        }),
+        settings,
+    )?;
+    clean(&report, &dump)?;
+    let t = &report.throttling;
+    if t.responses == 0 || t.pauses == 0 || t.paused.is_zero() {
+        return Err(fail(
+            "429s and the pauses they caused must be reported",
+            &report,
+        ));
+    }
+    if report.verdict.status != VerdictStatus::NotMet {
+        return Err(fail("a 10 req/s endpoint does not meet 25 req/s", &report));
+    }
+    if !summary::summary(&report).contains("x 429") {
+        return Err(fail("the summary must show the 429s", &report));
+    }
+    Ok(())
+}
+
+fn filter_lag_shows_as_read_after_write_lag() -> Result<(), Failed> {
+    let lag = Duration::from_millis(300);
+    let (report, dump) = simulate(config(|c| c.filter_lag = lag), small())?;
+    clean(&report, &dump)?;
+    let l = &report.lag;
+    match l.max {
+        Some(max) if l.found > 0 && max >= lag => {}
+        _ => return Err(fail("probes must find a lag of at least 300 ms", &report)),
+    }
+    if !report.verification.discrepancies.is_empty() {
+        return Err(fail("lag alone loses nothing", &report));
+    }
+    Ok(())
+}
+
+fn error_share_shows_as_5xx_errors() -> Result<(), Failed> {
+    let (report, dump) = simulate(
+        config(|c| {
+            c.error_share = 0.1;
+            c.seed = 7;
+        }),
+        small(),
+    )?;
+    clean(&report, &dump)?;
+    let fives = report
+        .errors
+        .iter()
+        .find(|e| e.class == ErrorClass::ServerError)
+        .map_or(0, |e| e.count);
+    if fives == 0 {
+        return Err(fail("the injected 500s must be counted", &report));
+    }
+    Ok(())
+}
+
+fn delay_shows_in_latency() -> Result<(), Failed> {
+    let delay = Duration::from_millis(40);
+    let settings = Settings {
+        users: 10,
+        groups: 1,
+        ..small()
+    };
+    let (report, dump) = simulate(config(|c| c.delay = delay), settings)?;
+    clean(&report, &dump)?;
+    let create = report
+        .kinds
+        .iter()
+        .find(|k| k.kind == RequestKind::UserCreate)
+        .ok_or("no user-create measured")?;
+    if create.p50 < delay {
+        return Err(fail("a 40 ms delay must show in the latency", &report));
+    }
+    Ok(())
+}
+
+fn lost_member_updates_are_caught_by_verification() -> Result<(), Failed> {
+    let settings = Settings {
+        users: 60,
+        groups: 4,
+        members_per_group: 60,
+        member_batch: 10,
+        concurrency: 8,
+        ..small()
+    };
+    let (report, dump) = simulate(
+        config(|c| {
+            c.faults.insert(Fault::LostMemberUpdates);
+        }),
+        settings,
+    )?;
+    clean(&report, &dump)?;
+    let lost = report
+        .verification
+        .discrepancies
+        .iter()
+        .find(|d| matches!(d.kind, DiscrepancyKind::MemberMissing { .. }));
+    let Some(lost) = lost else {
+        return Err(fail("a lost member must be reported", &report));
+    };
+    if !lost
+        .requests
+        .iter()
+        .any(|r| r.kind == RequestKind::MembersAdd && r.outcome.starts_with("204"))
+    {
+        return Err(fail(
+            "the discrepancy must name the acknowledged PATCH that carried the member",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
+/// A create answered 500 after the server committed it, retried in the incremental cycle: the
+/// match query misses the first user (the filter lags 4 s, longer than the cycles take even on
+/// a loaded machine), the second create succeeds, the server allows the duplicate.
+fn duplicate_user_is_caught_by_verification() -> Result<(), Failed> {
+    // About 16 creates are answered 500; each retry's match query succeeds with p = 0.8.
+    let settings = Settings {
+        users: 80,
+        groups: 0,
+        ..small()
+    };
+    let (report, dump) = simulate(
+        config(|c| {
+            c.faults.insert(Fault::DuplicatesAllowed);
+            c.error_share = 0.2;
+            c.seed = 3;
+            c.error_after_commit = true;
+            c.filter_lag = Duration::from_secs(4);
+        }),
+        settings,
+    )?;
+    clean(&report, &dump)?;
+    let dup = report
+        .verification
+        .discrepancies
+        .iter()
+        .find(|d| matches!(d.kind, DiscrepancyKind::DuplicateUser { .. }));
+    let Some(dup) = dup else {
+        return Err(fail("a duplicate user must be reported", &report));
+    };
+    let creates: Vec<&str> = dup
+        .requests
+        .iter()
+        .filter(|r| r.kind == RequestKind::UserCreate)
+        .map(|r| r.outcome.as_str())
+        .collect();
+    if creates.len() < 2 || !creates.iter().any(|o| o.starts_with("500")) {
+        return Err(fail(
+            "the duplicate must name both creates, the first answered 500",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the binary against a server of this process; `until` decides when to send SIGINT.
+fn run_binary(
+    args: &[&str],
+    server_config: ServerConfig,
+    interrupt_when: Option<fn(&RunningServer) -> bool>,
+) -> Result<(Output, Value), Failed> {
+    let rt = common::runtime()?;
+    let server = rt.block_on(start(server_config))?;
+    let url = server.base_url().to_string();
+    let mut child = Command::new(BIN)
+        .arg("simulate")
+        .args(["--target-url", &url])
+        .args(args)
+        .env("SCIM_TOKEN", TOKEN)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    if let Some(ready) = interrupt_when {
+        let started = Instant::now();
+        while !ready(&server) {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                return Err("the run created nothing within 60 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let kill = Command::new("sh")
+            .args(["-c", &format!("kill -INT {}", child.id())])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !kill.success() {
+            return Err("could not send SIGINT".into());
+        }
+    }
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let dump = server.dump();
+    rt.block_on(server.shutdown());
+    Ok((output, dump))
+}
+
+fn sigint_mid_run_leaves_nothing_behind() -> Result<(), Failed> {
+    let (out, dump) = run_binary(
+        &["--users", "3000", "--groups", "10", "--rate", "max"],
+        config(|c| c.delay = Duration::from_millis(2)),
+        Some(|s| s.dump()["Users"].as_array().is_some_and(|u| u.len() >= 20)),
+    )?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(130) {
+        return Err(format!("exit {:?} instead of 130:\n{stderr}", out.status.code()).into());
+    }
+    if left_on_server(&dump) > 0 {
+        return Err(format!("{} left on the server:\n{stderr}", left_on_server(&dump)).into());
+    }
+    if !stderr.contains("stopped by SIGINT") || !stderr.contains("nothing left behind") {
+        return Err(format!("the summary must say so:\n{stderr}").into());
+    }
+    Ok(())
+}
+
+fn max_duration_is_honoured() -> Result<(), Failed> {
+    let (out, dump) = run_binary(
+        &[
+            "--users",
+            "100000",
+            "--groups",
+            "0",
+            "--rate",
+            "max",
+            "--max-duration",
+            "1s",
+        ],
+        config(|c| c.delay = Duration::from_millis(1)),
+        None,
+    )?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if left_on_server(&dump) > 0 {
+        return Err(format!("{} left on the server:\n{stderr}", left_on_server(&dump)).into());
+    }
+    if !stderr.contains("stopped at --max-duration") || !stderr.contains("not verified") {
+        return Err(format!("the summary must say the run was bounded:\n{stderr}").into());
+    }
+    Ok(())
+}
+
+fn embedded_run_through_the_binary() -> Result<(), Failed> {
+    let out = Command::new(BIN)
+        .args([
+            "simulate",
+            "--users",
+            "50",
+            "--groups",
+            "5",
+            "--dialect",
+            "compliant",
+        ])
+        .env_remove("SCIM_TARGET_URL")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(0)
+        || !stderr.contains("verdict: MEETS")
+        || !stderr.contains("nothing lost")
+        || !stderr.contains("nothing left behind")
+        || !stderr.contains("compliant dialect")
+    {
+        return Err(format!("exit {:?}:\n{stderr}", out.status.code()).into());
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = TestCli::parse();
+    if cli.harness.transport.target_url.is_some() && !cli.libtest.list {
+        eprintln!("simulate: ignoring --target-url (these self-tests use their own servers)");
+    }
+    let trials = vec![
+        Trial::test(
+            "simulate::clean-run-verifies-everything",
+            clean_run_verifies_everything,
+        ),
+        Trial::test(
+            "load::rate-limit",
+            rate_limit_shows_as_429_pauses_and_a_missed_verdict,
+        ),
+        Trial::test("load::filter-lag", filter_lag_shows_as_read_after_write_lag),
+        Trial::test("load::error-share", error_share_shows_as_5xx_errors),
+        Trial::test("load::delay", delay_shows_in_latency),
+        Trial::test(
+            "load::lost-member-updates",
+            lost_member_updates_are_caught_by_verification,
+        ),
+        Trial::test(
+            "verify::duplicate-user",
+            duplicate_user_is_caught_by_verification,
+        ),
+        Trial::test(
+            "safety::sigint-leaves-nothing-behind",
+            sigint_mid_run_leaves_nothing_behind,
+        ),
+        Trial::test("safety::max-duration", max_duration_is_honoured),
+        Trial::test("cli::embedded-run", embedded_run_through_the_binary),
+    ];
+    libtest_mimic::run(&cli.libtest, trials).exit_code()
+}
