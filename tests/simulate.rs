@@ -60,6 +60,15 @@ async fn start(config: ServerConfig) -> Result<RunningServer, Failed> {
 /// Runs the simulation in-process against a reference server with `config`; returns the
 /// report and the server's store afterwards.
 fn simulate(config: ServerConfig, settings: Settings) -> Result<(SimReport, Value), Failed> {
+    simulate_vendor("entra-default", config, settings)
+}
+
+/// [`simulate`] with another vendor profile.
+fn simulate_vendor(
+    vendor: &str,
+    config: ServerConfig,
+    settings: Settings,
+) -> Result<(SimReport, Value), Failed> {
     let rt = common::runtime()?;
     rt.block_on(async {
         let server = start(config).await?;
@@ -73,8 +82,8 @@ fn simulate(config: ServerConfig, settings: Settings) -> Result<(SimReport, Valu
         .map_err(|e| e.to_string())?;
         let profile = common::profiles()?
             .into_iter()
-            .find(|p| p.id() == "entra-default")
-            .ok_or("no entra-default profile")?;
+            .find(|p| p.id() == vendor)
+            .ok_or(format!("no {vendor} profile"))?;
         let setup = engine::Setup {
             stop: Arc::new(Stop::new(settings.max_duration)),
             recorder: Arc::new(Recorder::new(settings.jobs)),
@@ -322,6 +331,61 @@ fn duplicate_user_is_caught_by_verification() -> Result<(), Failed> {
     Ok(())
 }
 
+fn jobs_have_their_own_name_spaces() -> Result<(), Failed> {
+    let settings = Settings {
+        jobs: 3,
+        users: 12,
+        groups: 2,
+        ..small()
+    };
+    let (report, dump) = simulate(config(|_| {}), settings)?;
+    clean(&report, &dump)?;
+    let prefixes: std::collections::BTreeSet<&str> =
+        report.jobs.iter().map(|j| j.prefix.as_str()).collect();
+    if report.jobs.len() != 3 || prefixes.len() != 3 {
+        return Err(fail("three jobs, three name spaces", &report));
+    }
+    if report.verification.users_checked != 36 || !report.verification.discrepancies.is_empty() {
+        return Err(fail("every job's tenant is verified clean", &report));
+    }
+    if report.cleanup.created != 3 * (12 + 2) {
+        return Err(fail("every job's resources are in the ledger", &report));
+    }
+    Ok(())
+}
+
+/// Zenkit matches groups on externalId <- objectId (a fresh GUID per object): a retried group
+/// must keep its body, or its match query could never find it.
+fn a_vendor_matching_groups_on_a_guid_verifies_clean() -> Result<(), Failed> {
+    let settings = Settings {
+        users: 20,
+        groups: 4,
+        ..small()
+    };
+    let server = config(|c| {
+        c.error_share = 0.1;
+        c.seed = 11;
+    });
+    let (report, dump) = simulate_vendor("zenkit", server, settings)?;
+    clean(&report, &dump)?;
+    if report
+        .verification
+        .discrepancies
+        .iter()
+        .any(|d| matches!(d.kind, DiscrepancyKind::DuplicateGroup { .. }))
+    {
+        return Err(fail("a retried group must not be created twice", &report));
+    }
+    if report
+        .kinds
+        .iter()
+        .any(|k| k.kind == RequestKind::ManagerLink)
+    {
+        return Err(fail("zenkit maps no manager: none is linked", &report));
+    }
+    Ok(())
+}
+
 /// Runs the binary against a server of this process; `until` decides when to send SIGINT.
 fn run_binary(
     args: &[&str],
@@ -468,6 +532,11 @@ fn main() -> std::process::ExitCode {
         ),
         Trial::test("safety::max-duration", max_duration_is_honoured),
         Trial::test("cli::embedded-run", embedded_run_through_the_binary),
+        Trial::test("simulate::jobs", jobs_have_their_own_name_spaces),
+        Trial::test(
+            "simulate::zenkit-groups-match-on-a-guid",
+            a_vendor_matching_groups_on_a_guid_verifies_clean,
+        ),
     ];
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }
