@@ -18,9 +18,11 @@ use serde_json::Value;
 
 use scim_conformance::cli::TestCli;
 use scim_conformance::core::dialect::Dialect;
+use scim_conformance::core::files::Tree;
 use scim_conformance::core::naming::RunId;
 use scim_conformance::core::secret::{Redactor, Secret};
 use scim_conformance::http::{ClientConfig, ScimClient, Target};
+use scim_conformance::profile::VendorProfile;
 use scim_conformance::server::{self, Fault, RateLimit, RunningServer, ServerConfig};
 use scim_conformance::simulate::kind::{ErrorClass, RequestKind};
 use scim_conformance::simulate::metrics::Recorder;
@@ -69,6 +71,19 @@ fn simulate_vendor(
     config: ServerConfig,
     settings: Settings,
 ) -> Result<(SimReport, Value), Failed> {
+    let profile = common::profiles()?
+        .into_iter()
+        .find(|p| p.id() == vendor)
+        .ok_or(format!("no {vendor} profile"))?;
+    simulate_profile(profile, config, settings)
+}
+
+/// [`simulate`] with a profile given whole.
+fn simulate_profile(
+    profile: VendorProfile,
+    config: ServerConfig,
+    settings: Settings,
+) -> Result<(SimReport, Value), Failed> {
     let rt = common::runtime()?;
     rt.block_on(async {
         let server = start(config).await?;
@@ -80,10 +95,6 @@ fn simulate_vendor(
             ..ClientConfig::default()
         })
         .map_err(|e| e.to_string())?;
-        let profile = common::profiles()?
-            .into_iter()
-            .find(|p| p.id() == vendor)
-            .ok_or(format!("no {vendor} profile"))?;
         let setup = engine::Setup {
             stop: Arc::new(Stop::new(settings.max_duration)),
             recorder: Arc::new(Recorder::new(settings.jobs)),
@@ -386,6 +397,76 @@ fn a_vendor_matching_groups_on_a_guid_verifies_clean() -> Result<(), Failed> {
     Ok(())
 }
 
+/// entra-default without its `active` mapping: Entra deprovisions by DELETE.
+fn profile_without_active() -> Result<VendorProfile, Failed> {
+    let dir = std::env::temp_dir().join(format!("scimconf-sim-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("vendors")).map_err(|e| e.to_string())?;
+    let fixtures = common::package_dir().join("fixtures");
+    let copy = |name: &str| -> Result<String, String> {
+        std::fs::read_to_string(fixtures.join(name)).map_err(|e| e.to_string())
+    };
+    std::fs::write(dir.join("entra-source.toml"), copy("entra-source.toml")?)
+        .map_err(|e| e.to_string())?;
+    let default = copy("vendors/entra-default.toml")?;
+    let without: String = default
+        .lines()
+        .filter(|l| !l.contains(r#"target = "active""#))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.join("vendors/entra-default.toml"), without).map_err(|e| e.to_string())?;
+    let loaded = scim_conformance::profile::load_all(&Tree::Disk(dir.clone()));
+    std::fs::remove_dir_all(&dir).ok();
+    loaded
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no profile loaded".into())
+}
+
+fn deprovisioning_by_delete_is_verified() -> Result<(), Failed> {
+    let settings = Settings {
+        users: 20,
+        groups: 0,
+        disable_share: 0.25,
+        ..small()
+    };
+    let (report, dump) =
+        simulate_profile(profile_without_active()?, config(|_| {}), settings.clone())?;
+    clean(&report, &dump)?;
+    let deletes = report
+        .kinds
+        .iter()
+        .find(|k| k.kind == RequestKind::UserDeprovisionDelete)
+        .map_or(0, |k| k.count);
+    if deletes != 5 || !report.verification.discrepancies.is_empty() {
+        return Err(fail("5 users deprovisioned by DELETE, and gone", &report));
+    }
+    // A DELETE that answers 204 and keeps the user is caught.
+    let (report, _) = simulate_profile(
+        profile_without_active()?,
+        config(|c| {
+            c.faults.insert(Fault::DeleteNoop);
+        }),
+        Settings {
+            keep: true,
+            ..settings
+        },
+    )?;
+    let still = report
+        .verification
+        .discrepancies
+        .iter()
+        .filter(|d| d.kind == DiscrepancyKind::StillPresent)
+        .count();
+    if still != 5 {
+        return Err(fail(
+            "each kept user must be reported still present",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the binary against a server of this process; `until` decides when to send SIGINT.
 fn run_binary(
     args: &[&str],
@@ -533,6 +614,10 @@ fn main() -> std::process::ExitCode {
         Trial::test("safety::max-duration", max_duration_is_honoured),
         Trial::test("cli::embedded-run", embedded_run_through_the_binary),
         Trial::test("simulate::jobs", jobs_have_their_own_name_spaces),
+        Trial::test(
+            "verify::deprovisioning-by-delete",
+            deprovisioning_by_delete_is_verified,
+        ),
         Trial::test(
             "simulate::zenkit-groups-match-on-a-guid",
             a_vendor_matching_groups_on_a_guid_verifies_clean,
