@@ -18,9 +18,11 @@ use serde_json::Value;
 
 use scim_conformance::cli::TestCli;
 use scim_conformance::core::dialect::Dialect;
+use scim_conformance::core::files::Tree;
 use scim_conformance::core::naming::RunId;
 use scim_conformance::core::secret::{Redactor, Secret};
 use scim_conformance::http::{ClientConfig, ScimClient, Target};
+use scim_conformance::profile::VendorProfile;
 use scim_conformance::server::{self, Fault, RateLimit, RunningServer, ServerConfig};
 use scim_conformance::simulate::kind::{ErrorClass, RequestKind};
 use scim_conformance::simulate::metrics::Recorder;
@@ -60,6 +62,28 @@ async fn start(config: ServerConfig) -> Result<RunningServer, Failed> {
 /// Runs the simulation in-process against a reference server with `config`; returns the
 /// report and the server's store afterwards.
 fn simulate(config: ServerConfig, settings: Settings) -> Result<(SimReport, Value), Failed> {
+    simulate_vendor("entra-default", config, settings)
+}
+
+/// [`simulate`] with another vendor profile.
+fn simulate_vendor(
+    vendor: &str,
+    config: ServerConfig,
+    settings: Settings,
+) -> Result<(SimReport, Value), Failed> {
+    let profile = common::profiles()?
+        .into_iter()
+        .find(|p| p.id() == vendor)
+        .ok_or(format!("no {vendor} profile"))?;
+    simulate_profile(profile, config, settings)
+}
+
+/// [`simulate`] with a profile given whole.
+fn simulate_profile(
+    profile: VendorProfile,
+    config: ServerConfig,
+    settings: Settings,
+) -> Result<(SimReport, Value), Failed> {
     let rt = common::runtime()?;
     rt.block_on(async {
         let server = start(config).await?;
@@ -71,10 +95,6 @@ fn simulate(config: ServerConfig, settings: Settings) -> Result<(SimReport, Valu
             ..ClientConfig::default()
         })
         .map_err(|e| e.to_string())?;
-        let profile = common::profiles()?
-            .into_iter()
-            .find(|p| p.id() == "entra-default")
-            .ok_or("no entra-default profile")?;
         let setup = engine::Setup {
             stop: Arc::new(Stop::new(settings.max_duration)),
             recorder: Arc::new(Recorder::new(settings.jobs)),
@@ -322,6 +342,131 @@ fn duplicate_user_is_caught_by_verification() -> Result<(), Failed> {
     Ok(())
 }
 
+fn jobs_have_their_own_name_spaces() -> Result<(), Failed> {
+    let settings = Settings {
+        jobs: 3,
+        users: 12,
+        groups: 2,
+        ..small()
+    };
+    let (report, dump) = simulate(config(|_| {}), settings)?;
+    clean(&report, &dump)?;
+    let prefixes: std::collections::BTreeSet<&str> =
+        report.jobs.iter().map(|j| j.prefix.as_str()).collect();
+    if report.jobs.len() != 3 || prefixes.len() != 3 {
+        return Err(fail("three jobs, three name spaces", &report));
+    }
+    if report.verification.users_checked != 36 || !report.verification.discrepancies.is_empty() {
+        return Err(fail("every job's tenant is verified clean", &report));
+    }
+    if report.cleanup.created != 3 * (12 + 2) {
+        return Err(fail("every job's resources are in the ledger", &report));
+    }
+    Ok(())
+}
+
+/// Zenkit matches groups on externalId <- objectId (a fresh GUID per object): a retried group
+/// must keep its body, or its match query could never find it.
+fn a_vendor_matching_groups_on_a_guid_verifies_clean() -> Result<(), Failed> {
+    let settings = Settings {
+        users: 20,
+        groups: 4,
+        ..small()
+    };
+    let server = config(|c| {
+        c.error_share = 0.1;
+        c.seed = 11;
+    });
+    let (report, dump) = simulate_vendor("zenkit", server, settings)?;
+    clean(&report, &dump)?;
+    if report
+        .verification
+        .discrepancies
+        .iter()
+        .any(|d| matches!(d.kind, DiscrepancyKind::DuplicateGroup { .. }))
+    {
+        return Err(fail("a retried group must not be created twice", &report));
+    }
+    if report
+        .kinds
+        .iter()
+        .any(|k| k.kind == RequestKind::ManagerLink)
+    {
+        return Err(fail("zenkit maps no manager: none is linked", &report));
+    }
+    Ok(())
+}
+
+/// entra-default without its `active` mapping: Entra deprovisions by DELETE.
+fn profile_without_active() -> Result<VendorProfile, Failed> {
+    let dir = std::env::temp_dir().join(format!("scimconf-sim-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("vendors")).map_err(|e| e.to_string())?;
+    let fixtures = common::package_dir().join("fixtures");
+    let copy = |name: &str| -> Result<String, String> {
+        std::fs::read_to_string(fixtures.join(name)).map_err(|e| e.to_string())
+    };
+    std::fs::write(dir.join("entra-source.toml"), copy("entra-source.toml")?)
+        .map_err(|e| e.to_string())?;
+    let default = copy("vendors/entra-default.toml")?;
+    let without: String = default
+        .lines()
+        .filter(|l| !l.contains(r#"target = "active""#))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.join("vendors/entra-default.toml"), without).map_err(|e| e.to_string())?;
+    let loaded = scim_conformance::profile::load_all(&Tree::Disk(dir.clone()));
+    std::fs::remove_dir_all(&dir).ok();
+    loaded
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no profile loaded".into())
+}
+
+fn deprovisioning_by_delete_is_verified() -> Result<(), Failed> {
+    let settings = Settings {
+        users: 20,
+        groups: 0,
+        disable_share: 0.25,
+        ..small()
+    };
+    let (report, dump) =
+        simulate_profile(profile_without_active()?, config(|_| {}), settings.clone())?;
+    clean(&report, &dump)?;
+    let deletes = report
+        .kinds
+        .iter()
+        .find(|k| k.kind == RequestKind::UserDeprovisionDelete)
+        .map_or(0, |k| k.count);
+    if deletes != 5 || !report.verification.discrepancies.is_empty() {
+        return Err(fail("5 users deprovisioned by DELETE, and gone", &report));
+    }
+    // A DELETE that answers 204 and keeps the user is caught.
+    let (report, _) = simulate_profile(
+        profile_without_active()?,
+        config(|c| {
+            c.faults.insert(Fault::DeleteNoop);
+        }),
+        Settings {
+            keep: true,
+            ..settings
+        },
+    )?;
+    let still = report
+        .verification
+        .discrepancies
+        .iter()
+        .filter(|d| d.kind == DiscrepancyKind::StillPresent)
+        .count();
+    if still != 5 {
+        return Err(fail(
+            "each kept user must be reported still present",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the binary against a server of this process; `until` decides when to send SIGINT.
 fn run_binary(
     args: &[&str],
@@ -468,6 +613,15 @@ fn main() -> std::process::ExitCode {
         ),
         Trial::test("safety::max-duration", max_duration_is_honoured),
         Trial::test("cli::embedded-run", embedded_run_through_the_binary),
+        Trial::test("simulate::jobs", jobs_have_their_own_name_spaces),
+        Trial::test(
+            "verify::deprovisioning-by-delete",
+            deprovisioning_by_delete_is_verified,
+        ),
+        Trial::test(
+            "simulate::zenkit-groups-match-on-a-guid",
+            a_vendor_matching_groups_on_a_guid_verifies_clean,
+        ),
     ];
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }

@@ -25,7 +25,7 @@ use crate::simulate::report::{StopReason, VerdictStatus};
 use crate::simulate::settings::{Pace, Settings, ENTRA_REQUIRED_RPS};
 use crate::simulate::stop::Stop;
 use crate::simulate::tenant::Tenant;
-use crate::simulate::{engine, summary, SimReport};
+use crate::simulate::{chart, engine, summary, SimReport};
 
 /// The settings the flags ask for (`embedded`: no --target-url, so the pace defaults to max).
 pub fn settings(args: &SimulateArgs, embedded: bool) -> Result<Settings, AppError> {
@@ -263,5 +263,14 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     }
     let report = report.map_err(|e| AppError::Usage(e.to_string()))?;
     eprintln!("\n{}", summary::summary(&report));
+    if let Some(path) = &args.svg {
+        std::fs::write(path, chart::timeline_svg(&report.timeline)).map_err(|source| {
+            AppError::System {
+                what: "cannot write the --svg chart",
+                source,
+            }
+        })?;
+        eprintln!("chart written to {}", path.display());
+    }
     Ok(ExitCode::from(exit_code(&report)))
 }

@@ -453,6 +453,9 @@ pub struct SimulateArgs {
     /// Seed for the tenants' shape (memberships).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Write the throughput and latency chart over time (a self-contained SVG) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 fn parse_pace(s: &str) -> Result<crate::simulate::Pace, String> {
