@@ -548,14 +548,59 @@ fn long_flags(text: &str) -> std::collections::BTreeSet<String> {
 fn help_matches_the_readme_flag_table() -> Result<(), Failed> {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .map_err(|e| e.to_string())?;
-    // Rows of the form | `--flag ...` | ...: the first cell's flags.
-    let documented: std::collections::BTreeSet<String> = readme
+    let check_table = table_flags(&readme, "### Flags and environment variables")?;
+    let shown = shown_flags("check")?;
+    let undocumented: Vec<&String> = shown.difference(&check_table).collect();
+    let unknown: Vec<&String> = check_table.difference(&shown).collect();
+    let mut problems = Vec::new();
+    if !undocumented.is_empty() || !unknown.is_empty() {
+        problems.push(format!(
+            "README's flag table and `check --help` disagree.\nin --help but not in the README table: {undocumented:?}\nin the README table but not in --help: {unknown:?}"
+        ));
+    }
+    // `simulate` documents its own flags in its section and shares the transport flags with
+    // `check` (their rows are in the check table).
+    let section = &readme[readme
+        .find("## Load: the provisioning-cycle simulation")
+        .ok_or("README has no simulation section")?..];
+    let sim_table = table_flags(section, "### Flags")?;
+    let sim_shown = shown_flags("simulate")?;
+    let sim_unknown: Vec<&String> = sim_table.difference(&sim_shown).collect();
+    let sim_undocumented: Vec<&String> = sim_shown
+        .iter()
+        .filter(|f| !sim_table.contains(*f) && !check_table.contains(*f))
+        .collect();
+    if !sim_unknown.is_empty() || !sim_undocumented.is_empty() {
+        problems.push(format!(
+            "README's simulation flag table and `simulate --help` disagree.\nin --help but in no README table: {sim_undocumented:?}\nin the simulation table but not in --help: {sim_unknown:?}"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
+/// The long flags in the first cells of the table rows (`| `--flag ...` |`) of the section
+/// under `heading`, up to the next heading.
+fn table_flags(text: &str, heading: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let start = text
+        .find(&format!("{heading}\n"))
+        .ok_or_else(|| format!("README has no `{heading}` section"))?;
+    let body = &text[start + heading.len()..];
+    let end = body.find("\n#").unwrap_or(body.len());
+    Ok(body[..end]
         .lines()
         .filter(|l| l.starts_with("| `--") || l.starts_with("| `-"))
         .filter_map(|l| l.split('|').nth(1))
         .flat_map(long_flags)
-        .collect();
-    let out = run(&["check", "--help"], &[], Duration::from_secs(30))?;
+        .collect())
+}
+
+/// The long flags `scim-conformance <command> --help` lists (not --help and --version).
+fn shown_flags(command: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let out = run(&[command, "--help"], &[], Duration::from_secs(30))?;
     let options = out.stdout.split("Exit codes:").next().unwrap_or_default();
     let mut shown = std::collections::BTreeSet::new();
     for line in options.lines().map(str::trim_start) {
@@ -569,16 +614,7 @@ fn help_matches_the_readme_flag_table() -> Result<(), Failed> {
     for builtin in ["--help", "--version"] {
         shown.remove(builtin);
     }
-    let undocumented: Vec<&String> = shown.difference(&documented).collect();
-    let unknown: Vec<&String> = documented.difference(&shown).collect();
-    if undocumented.is_empty() && unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "README's flag table and `check --help` disagree.\nin --help but not in the README table: {undocumented:?}\nin the README table but not in --help: {unknown:?}"
-        )
-        .into())
-    }
+    Ok(shown)
 }
 
 /// Every long flag of `scim-conformance <command> --help`.
