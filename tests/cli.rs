@@ -2,146 +2,25 @@
 //! unreachable target, a malformed suite, `--list`, and a canary token that must never appear
 //! in any output. Accepts (and ignores) the harness flags like every test target here.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use libtest_mimic::{Failed, Trial};
 use scim_conformance::cli::TestCli;
+#[path = "common/bin.rs"]
+mod bin;
 #[path = "common/mod.rs"]
 mod common;
+
+use bin::{drain, run, run_bin, serve, temp_dir, Output, BIN};
 
 use scim_conformance::core::secret::Secret;
 use scim_conformance::exec::lookup;
 use scim_conformance::http::{ClientConfig, Request, ScimClient, Target};
 
-const BIN: &str = env!("CARGO_BIN_EXE_scim-conformance");
-
-/// What a finished command printed.
-struct Output {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-/// Runs the binary with a deadline; a hang is killed and reported, never waited on forever.
-fn run(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Result<Output, String> {
-    run_bin(BIN, None, args, env, limit)
-}
-
-/// [`run`] for any copy of the binary, optionally in another working directory.
-fn run_bin(
-    bin: &str,
-    cwd: Option<&std::path::Path>,
-    args: &[&str],
-    env: &[(&str, &str)],
-    limit: Duration,
-) -> Result<Output, String> {
-    let mut cmd = Command::new(bin);
-    if let Some(dir) = cwd {
-        cmd.current_dir(dir);
-    }
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.env_remove("SCIM_TOKEN")
-        .env_remove("SCIM_TARGET_URL")
-        .env("RUST_BACKTRACE", "0")
-        .env("NO_PROXY", "127.0.0.1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {BIN}: {e}"))?;
-    let out = drain(child.stdout.take());
-    let err = drain(child.stderr.take());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
-            break s;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            return Err(format!(
-                "`scim-conformance {}` did not finish within {limit:?}",
-                args.join(" ")
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ok(Output {
-        code: status.code(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    })
-}
-
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_string(&mut s);
-        }
-        s
-    })
-}
-
-/// A `serve` process on a free port; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(token: &str, extra: &[&str]) -> Result<Server, String> {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--token", token])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start serve: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("reference SCIM server at ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(20))
-        .map_err(|_| "serve printed no URL within 20 s".to_string())?;
-    Ok(Server { child, url })
-}
-
 fn expect(cond: bool, what: &str, out: &Output) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}\nexit code: {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            out.code, out.stdout, out.stderr
-        )
-        .into())
-    }
+    out.expect(cond, what).map_err(Failed::from)
 }
 
 fn serve_then_check() -> Result<(), Failed> {
@@ -581,14 +460,6 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> 
         std::fs::copy(e.path(), to.join(e.file_name())).map_err(|e| e.to_string())?;
     }
     Ok(())
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!(
-        "scimconf-{name}-{}-{}",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ))
 }
 
 fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {

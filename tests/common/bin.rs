@@ -41,7 +41,12 @@ impl Output {
 
 /// A command for the binary with a clean environment for the harness's variables.
 pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(BIN);
+    command_for(BIN, args, env)
+}
+
+/// [`command`] for any copy of the binary (an installed one, say).
+pub fn command_for(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -89,11 +94,26 @@ pub fn wait(mut child: Child, limit: Duration, what: &str) -> Result<Output, Str
     })
 }
 
-/// Runs the binary with a deadline.
+/// Runs the binary with a deadline; a hang is killed and reported, never waited on forever.
 pub fn run(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Result<Output, String> {
-    let child = command(args, env)
+    run_bin(BIN, None, args, env, limit)
+}
+
+/// [`run`] for any copy of the binary, optionally in another working directory.
+pub fn run_bin(
+    bin: &str,
+    cwd: Option<&std::path::Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Result<Output, String> {
+    let mut cmd = command_for(bin, args, env);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let child = cmd
         .spawn()
-        .map_err(|e| format!("cannot start {BIN}: {e}"))?;
+        .map_err(|e| format!("cannot start {bin}: {e}"))?;
     wait(
         child,
         limit,
