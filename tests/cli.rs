@@ -864,41 +864,12 @@ fn cleanup_deletes_only_prefixed_leftovers() -> Result<(), Failed> {
     )
 }
 
-/// Answers everything with 200 and echoes the Authorization header back, in a header and in the
-/// body: the worst case for leaking a token into messages and snapshots.
-struct EchoAuthorization;
-
-impl wiremock::Respond for EchoAuthorization {
-    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let auth = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        wiremock::ResponseTemplate::new(200)
-            .insert_header("x-echo", auth.as_str())
-            .insert_header("location", format!("https://example.test/{auth}").as_str())
-            .set_body_raw(
-                serde_json::json!({
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                    "totalResults": 0,
-                    "Resources": [],
-                    "id": auth,
-                    "userName": format!("echo {auth}"),
-                })
-                .to_string(),
-                "application/scim+json",
-            )
-    }
-}
-
 fn canary_never_reaches_any_artefact() -> Result<(), Failed> {
     let rt = common::runtime()?;
     let server = rt.block_on(async {
         let s = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(EchoAuthorization)
+            .respond_with(common::EchoAuthorization)
             .mount(&s)
             .await;
         s

@@ -21,6 +21,8 @@ use serde_json::Value;
 
 #[path = "common/bin.rs"]
 mod bin;
+#[path = "common/mod.rs"]
+mod common;
 
 use bin::{run, serve, temp_dir, Output};
 
@@ -284,7 +286,7 @@ fn echoed_token_reaches_no_report() -> Result<(), Failed> {
     let server = rt.block_on(async {
         let s = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(EchoAuthorization)
+            .respond_with(common::EchoAuthorization)
             .mount(&s)
             .await;
         s
@@ -316,32 +318,6 @@ fn echoed_token_reaches_no_report() -> Result<(), Failed> {
     )?;
     out.expect(scrubbed, "the echo itself is in the reports, scrubbed")?;
     Ok(())
-}
-
-/// Answers everything with 200 and echoes the Authorization header in a header and the body.
-struct EchoAuthorization;
-
-impl wiremock::Respond for EchoAuthorization {
-    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let auth = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        wiremock::ResponseTemplate::new(200)
-            .insert_header("x-echo", auth.as_str())
-            .set_body_raw(
-                serde_json::json!({
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                    "totalResults": 0,
-                    "Resources": [],
-                    "userName": format!("echo {auth}"),
-                })
-                .to_string(),
-                "application/scim+json",
-            )
-    }
 }
 
 fn failed_preflight_writes_one_error() -> Result<(), Failed> {

@@ -152,3 +152,32 @@ pub fn dies_after(answered: usize) -> Result<String, String> {
     });
     Ok(format!("http://{addr}/scim"))
 }
+
+/// Answers everything with 200 and echoes the Authorization header back, in a header and in the
+/// body and a Location: the worst case for leaking a token into messages, snapshots and reports.
+pub struct EchoAuthorization;
+
+impl wiremock::Respond for EchoAuthorization {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        wiremock::ResponseTemplate::new(200)
+            .insert_header("x-echo", auth.as_str())
+            .insert_header("location", format!("https://example.test/{auth}").as_str())
+            .set_body_raw(
+                serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                    "totalResults": 0,
+                    "Resources": [],
+                    "id": auth,
+                    "userName": format!("echo {auth}"),
+                })
+                .to_string(),
+                "application/scim+json",
+            )
+    }
+}
