@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::check::{client_config, oauth};
 use super::emulation::emulation;
+use super::signals::Signals;
 use super::{runtime, AppError, EXIT_FAILED, EXIT_SIGINT, EXIT_SIGTERM};
 use crate::cli::SimulateArgs;
 use crate::core::dialect::{Dialect, DialectChoice};
@@ -98,43 +99,15 @@ fn install_signals(
     stop: Arc<Stop>,
     run_id: String,
 ) -> Result<(), AppError> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (mut int, mut term) = rt
-            .block_on(async {
-                Ok::<_, std::io::Error>((
-                    signal(SignalKind::interrupt())?,
-                    signal(SignalKind::terminate())?,
-                ))
-            })
-            .map_err(|source| AppError::System {
-                what: "cannot install signal handlers",
-                source,
-            })?;
-        rt.spawn(async move {
-            let name = tokio::select! {
-                _ = int.recv() => "SIGINT",
-                _ = term.recv() => "SIGTERM",
-            };
-            stop.signal(name);
-            eprintln!("\n{name}: no new request is sent; waiting for requests in flight, then deleting what this run created (a second signal exits at once)");
-            let second = tokio::select! {
-                _ = int.recv() => EXIT_SIGINT,
-                _ = term.recv() => EXIT_SIGTERM,
-            };
-            eprintln!("second signal: exiting without cleanup; `scim-conformance cleanup --run-id {run_id}` deletes what is left");
-            std::process::exit(i32::from(second));
-        });
-    }
-    #[cfg(not(unix))]
-    {
-        rt.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stop.signal("SIGINT");
-            }
-        });
-    }
+    let mut signals = Signals::install(rt)?;
+    rt.spawn(async move {
+        let (name, _) = signals.next().await;
+        stop.signal(name);
+        eprintln!("\n{name}: no new request is sent; waiting for requests in flight, then deleting what this run created (a second signal exits at once)");
+        let (_, second) = signals.next().await;
+        eprintln!("second signal: exiting without cleanup; `scim-conformance cleanup --run-id {run_id}` deletes what is left");
+        std::process::exit(i32::from(second));
+    });
     Ok(())
 }
 
