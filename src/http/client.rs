@@ -165,18 +165,13 @@ impl Response {
         trim(&String::from_utf8_lossy(&self.body), max).replace('\n', " ")
     }
 
-    /// `201, application/scim+json, {"id":...}` — status, content type and a trimmed body.
+    /// `201 Created, application/scim+json, body: {"id":...}` — see [`summary_line`].
     pub fn summary(&self, max_body: usize) -> String {
-        format!(
-            "{} {}, {}, body: {}",
+        summary_line(
             self.status,
-            reason(self.status),
-            self.header("content-type").unwrap_or("no content-type"),
-            if self.body.is_empty() {
-                "(empty)".to_string()
-            } else {
-                self.preview(max_body)
-            }
+            self.header("content-type"),
+            &String::from_utf8_lossy(&self.body),
+            max_body,
         )
     }
 }
@@ -460,6 +455,27 @@ fn retry_after(response: &Response, attempt: u32) -> Duration {
         }
         None => backoff,
     }
+}
+
+/// One line for a response: `201 Created, application/scim+json, body: {...}` (status, reason,
+/// content type, the body trimmed to about `max_body` bytes on one line).
+pub fn summary_line(
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+    max_body: usize,
+) -> String {
+    format!(
+        "{} {}, {}, body: {}",
+        status,
+        reason(status),
+        content_type.unwrap_or("no content-type"),
+        if body.is_empty() {
+            "(empty)".to_string()
+        } else {
+            trim(body, max_body).replace('\n', " ")
+        }
+    )
 }
 
 /// The reason phrase of a status (`Not Found`), or `""` for an unknown one.

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::core::text::trim;
-use crate::http::client::reason;
+use crate::http::client::summary_line;
 use crate::outcome::{
     CleanupSummary, DiffLine, Exchange, Finding, FindingKind, Location, RecordedRequest,
     RecordedResponse, RunSummary, SnapshotResult, TrialOutcome, Verdict,
@@ -45,17 +45,7 @@ pub fn request_dump(r: &RecordedRequest, max_body: usize) -> String {
 
 /// `201 Created, application/scim+json, body: {...}`.
 pub fn response_summary(r: &RecordedResponse, max_body: usize) -> String {
-    format!(
-        "{} {}, {}, body: {}",
-        r.status,
-        reason(r.status),
-        r.header("content-type").unwrap_or("no content-type"),
-        if r.body.is_empty() {
-            "(empty)".to_string()
-        } else {
-            trim(&r.body, max_body).replace('\n', " ")
-        }
-    )
+    summary_line(r.status, r.header("content-type"), &r.body, max_body)
 }
 
 /// One finding as text, with the request and response it concerns.
