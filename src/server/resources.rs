@@ -248,27 +248,24 @@ impl Ctx<'_> {
         let settled = |e: &Entry| !filtering || now.duration_since(e.created_at) >= lag;
         let (total, page) = {
             let store = self.state.store();
-            let mut matched: Vec<&Value> = store
-                .query(self.kind, parsed.as_ref(), &opts)
-                .matches
+            let kind = self.kind;
+            let candidates: Vec<&Entry> = match (&parsed, self.has(Fault::FilterMissesChanges)) {
+                // An index that never saw a change: match each resource as it was created.
+                (Some(f), true) => store
+                    .entries(kind)
+                    .filter(|e| {
+                        let indexed = store.original(kind, &e.id).unwrap_or(&e.resource);
+                        filter::matches(indexed, f, &opts)
+                    })
+                    .collect(),
+                _ => store.query(kind, parsed.as_ref(), &opts).matches,
+            };
+            let mut matched: Vec<&Value> = candidates
                 .into_iter()
                 .filter(|e| settled(e))
                 .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
                 .map(|e| &e.resource)
                 .collect();
-            if let (Some(f), true) = (&parsed, self.has(Fault::FilterMissesChanges)) {
-                let kind = self.kind;
-                matched = store
-                    .entries(kind)
-                    .filter(|e| settled(e))
-                    .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
-                    .filter(|e| {
-                        let indexed = store.original(kind, &e.id).unwrap_or(&e.resource);
-                        filter::matches(indexed, f, &opts)
-                    })
-                    .map(|e| &e.resource)
-                    .collect();
-            }
             if let (Some(f), true) = (&parsed, self.has(Fault::FilterIndexStale)) {
                 for old in store.stale(self.kind) {
                     let seen = matched.iter().any(|m| m.get("id") == old.get("id"));
