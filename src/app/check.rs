@@ -401,6 +401,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             redactor: redactor.clone(),
             abort: abort.clone(),
             health: Arc::default(),
+            adaptations: Arc::default(),
         });
         vendors.push(VendorPart {
             profile: p,

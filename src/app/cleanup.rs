@@ -44,6 +44,7 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
         redactor: redactor.clone(),
         abort: Arc::new(Abort::default()),
         health: Arc::default(),
+        adaptations: Arc::default(),
     };
     rt.block_on(async {
         let mut found = Vec::new();

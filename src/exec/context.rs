@@ -26,6 +26,8 @@ pub struct Context {
     pub abort: Arc<Abort>,
     /// Whether the target still answers.
     pub health: Arc<Health>,
+    /// The body edits this vendor's endpoint needed for preparation, found once per kind.
+    pub adaptations: Arc<super::adapt::Adaptations>,
 }
 
 /// After this many requests in a row without an answer (timeouts, refused or dropped

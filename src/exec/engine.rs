@@ -2,15 +2,17 @@
 //! up what the trial created — even when a step failed. Data flows one way: step -> rendered
 //! [`Request`] -> [`Response`] or [`TransportError`] -> [`Finding`]s -> [`TrialOutcome`].
 //!
-//! Preparation is not the subject: a `setup` step the endpoint refuses is retried in the
-//! profile's tolerant form, and when that fails too the trial ends *blocked* by the trial whose
-//! subject the refusal is — never failing for another trial's defect.
+//! Preparation is not the subject: a `setup` step the endpoint refuses is retried with the
+//! smallest edit of its body the endpoint accepts (found once per vendor run, see
+//! [`super::adapt`]), and when none helps the trial ends *blocked* by the trial whose subject the
+//! refusal is, naming the refused request — never failing for another trial's defect.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use super::adapt::{candidates, patch_candidates, patch_key, Adaptation, Edit};
 use super::context::{Context, InFlight};
 use super::members;
 use super::ownership::{delete, recover_unanswered_create, refuse_unowned, track};
@@ -50,7 +52,7 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
         spec,
         caps,
         vars: Vars::new(),
-        tolerant: BTreeSet::new(),
+        adapted: HashMap::new(),
         out,
     };
     let mut stopped = !run.init_vars();
@@ -89,7 +91,7 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
 }
 
 /// A generated person behind a body, its kind, and the trial's changes to it: what a setup
-/// step needs to retry in the tolerant form.
+/// step needs to adapt its body.
 #[derive(Clone)]
 struct Fallback {
     kind: Kind,
@@ -105,13 +107,13 @@ struct TrialRun<'a> {
     spec: &'a TrialSpec,
     caps: BTreeSet<String>,
     vars: Vars,
-    /// Resource kinds whose generated bodies use the tolerant form from now on (a setup create
-    /// in Entra's form was refused).
-    tolerant: BTreeSet<&'static str>,
+    /// Resource kinds whose generated bodies carry an edit from now on (a setup create in
+    /// Entra's form was refused, and the endpoint accepted it with this edit).
+    adapted: HashMap<&'static str, Edit>,
     out: TrialOutcome,
 }
 
-/// A request ready to send, and how to retry it in the tolerant form.
+/// A request ready to send, and how to adapt its body.
 struct Rendered {
     request: Request,
     /// The generated person behind the body, its kind and its customization.
@@ -165,12 +167,7 @@ impl TrialRun<'_> {
     /// Ends the trial blocked by the trial `reference` resolves to (at a step and expectation,
     /// when one caused it).
     fn block(&mut self, reference: &str, reason: String, at: Option<(usize, Vec<usize>)>) {
-        let by = self
-            .spec
-            .refs
-            .get(reference)
-            .cloned()
-            .unwrap_or_else(|| reference.to_string());
+        let by = self.reference(reference);
         self.out.blocked = Some(Blocked {
             by,
             reason: self.ctx.redactor.scrub(&reason),
@@ -427,7 +424,8 @@ impl TrialRun<'_> {
         ok && self.capture(at, step, &response, index, true)
     }
 
-    /// A preparation step: passes quietly, falls back to the tolerant form, or blocks.
+    /// A preparation step: passes quietly, adapts its body to what the endpoint accepts (see
+    /// [`super::adapt`]), or blocks, naming the refused request and the trial that reports it.
     #[allow(clippy::too_many_arguments)]
     async fn setup_step(
         &mut self,
@@ -446,74 +444,165 @@ impl TrialRun<'_> {
         let Some((refusal, expect)) = refusal else {
             return self.capture(at, step, &response, index, false);
         };
-        let retry = match fallback {
-            Some(f)
-                if (400..500).contains(&response.status)
-                    && !self.tolerant.contains(kind_key(f.kind)) =>
-            {
-                Some(f)
-            }
-            _ => None,
+        let refused = (400..500).contains(&response.status);
+        let adaptable = match &fallback {
+            Some(f) => refused && !self.adapted.contains_key(kind_key(f.kind)),
+            None => refused && request.method == "PATCH",
         };
-        let Some(Fallback {
-            kind,
-            name,
-            person,
-            set,
-            remove,
-        }) = retry
-        else {
+        if !adaptable {
             self.block(setup, refusal, Some((i, expect)));
             return false;
-        };
-        let mut body = self.spec.profile.tolerant(kind, &person);
-        customize(&mut body, &set, &remove);
-        self.record_state(kind, &name, &body);
-        let mut tolerant = request.clone();
-        tolerant.body = serde_json::to_vec(&body).ok();
-        let Some((tolerant, result)) = self.send(at, tolerant, step.auth).await else {
-            return false;
-        };
-        let second = self.exchange(at, Phase::Step, &tolerant, &result);
-        let response2 = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let mut f =
-                    self.finding(FindingKind::Transport, at, format!("transport error: {e}"));
-                f.exchange = Some(second);
-                self.push(f);
-                return false;
-            }
-        };
-        if let Some((again, expect)) = self
-            .setup_refusal(at, step, &tolerant, &response2, second)
+        }
+        match self
+            .adapt(at, step, setup, &request, &response, &refusal, fallback)
             .await
         {
-            self.block(
-                setup,
-                format!("{refusal}; the tolerant form too: {again}"),
-                Some((i, expect)),
-            );
-            return false;
+            Ok((response, index)) => self.capture(at, step, &response, index, false),
+            Err(reason) => {
+                self.block(setup, reason, Some((i, expect)));
+                false
+            }
         }
-        self.tolerant.insert(kind_key(kind));
-        let by = self
-            .spec
+    }
+
+    /// The body `fallback`'s person gets with `edit` applied to `sent`; `None` when the edit
+    /// changes nothing.
+    fn edited(&self, fallback: Option<&Fallback>, sent: &Value, edit: &Edit) -> Option<Value> {
+        if let (Edit::Tolerant, Some(fallback)) = (edit, fallback) {
+            let mut body = self.spec.profile.tolerant(fallback.kind, &fallback.person);
+            customize(&mut body, &fallback.set, &fallback.remove);
+            return (body != *sent).then_some(body);
+        }
+        let mut body = sent.clone();
+        edit.apply(&mut body).then_some(body)
+    }
+
+    /// Finds (or reuses) an edit of a refused preparation body that the endpoint accepts, sends
+    /// it, and notes what changed. `Err`: why the subject cannot be prepared.
+    #[allow(clippy::too_many_arguments)]
+    async fn adapt(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        step: &CheckedStep,
+        setup: &str,
+        request: &Request,
+        response: &Response,
+        refusal: &str,
+        fallback: Option<Fallback>,
+    ) -> Result<(Response, usize), String> {
+        let reported_by = self.reference(setup);
+        let sent: Value = request
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or(Value::Null);
+        let dialect = self.spec.effective_dialect().name();
+        let needs: Vec<String> = fallback
+            .iter()
+            .flat_map(|f| f.set.iter().map(|(p, _)| p.clone()))
+            .collect();
+        // What a step sets for its own subject shapes which edits it may use.
+        let key = match &fallback {
+            Some(f) => format!("{}:{dialect}:{}", kind_key(f.kind), needs.join(",")),
+            None => format!("{}:{dialect}", patch_key(&sent)),
+        };
+        let ctx = self.ctx;
+        let mut table = ctx.adaptations.lock().await;
+        let known = table.get(&key).cloned();
+        let edits = match &known {
+            Some(Adaptation { edit: None, .. }) => {
+                return Err(format!(
+                    "{refusal}; no simpler body was accepted either (reported by {reported_by})"
+                ))
+            }
+            Some(Adaptation { edit: Some(e), .. }) => vec![e.clone()],
+            None => match &fallback {
+                Some(f) => candidates(f.kind, &sent, &detail(response)),
+                None => patch_candidates(&sent),
+            },
+        };
+        let mut last = String::new();
+        for edit in edits {
+            if edit.touches(&needs) {
+                last = format!(
+                    "the endpoint refuses {} and this trial's subject needs it",
+                    edit.feature()
+                );
+                continue;
+            }
+            let Some(body) = self.edited(fallback.as_ref(), &sent, &edit) else {
+                continue;
+            };
+            let mut probe = request.clone();
+            probe.body = serde_json::to_vec(&body).ok();
+            let Some((probe, result)) = self.send(at, probe, step.auth).await else {
+                return Err(format!("{refusal}; the adapted body was not sent"));
+            };
+            let index = self.exchange(at, Phase::Step, &probe, &result);
+            let answer = match result {
+                Ok(r) => r,
+                Err(e) => return Err(format!("{refusal}; then transport error: {e}")),
+            };
+            if (400..500).contains(&answer.status) {
+                last = answered(&probe, &answer, &self.ctx.target);
+                continue;
+            }
+            if let Some((again, _)) = self
+                .setup_refusal(at, step, &probe, &answer, index)
+                .await
+            {
+                return Err(format!("{refusal}; {} too: {again}", edit.describe()));
+            }
+            if let Some(f) = &fallback {
+                self.record_state(f.kind, &f.name, &body);
+                self.adapted.insert(kind_key(f.kind), edit.clone());
+            }
+            if known.is_none() {
+                table.insert(
+                    key,
+                    Adaptation {
+                        edit: Some(edit.clone()),
+                        refusal: refusal.to_string(),
+                        reported_by: reported_by.clone(),
+                    },
+                );
+            }
+            let mut f = self.finding(
+                FindingKind::Deviation,
+                at,
+                format!(
+                    "prepared {} ({refusal}; reported by {reported_by}); the rest of the trial sends that form",
+                    edit.describe()
+                ),
+            );
+            f.exchange = Some(index);
+            self.push(f);
+            return Ok((answer, index));
+        }
+        if known.is_none() {
+            table.insert(
+                key,
+                Adaptation {
+                    edit: None,
+                    refusal: refusal.to_string(),
+                    reported_by: reported_by.clone(),
+                },
+            );
+        }
+        Err(if last.is_empty() {
+            refusal.to_string()
+        } else {
+            format!("{refusal}; no simpler body was accepted either (last: {last})")
+        })
+    }
+
+    /// The full trial name a suite reference (`users::create`) stands for in this run.
+    fn reference(&self, r: &str) -> String {
+        self.spec
             .refs
-            .get(setup)
+            .get(r)
             .cloned()
-            .unwrap_or_else(|| setup.to_string());
-        let mut f = self.finding(
-            FindingKind::Deviation,
-            at,
-            format!(
-                "prepared with the tolerant {} body ({refusal}; reported by {by}); the rest of the trial uses that form",
-                kind_key(kind)
-            ),
-        );
-        f.exchange = Some(second);
-        self.push(f);
-        self.capture(at, step, &response2, second, false)
+            .unwrap_or_else(|| r.to_string())
     }
 
     /// Why a setup answer does not prepare the subject, in one line, and the expectation that
@@ -818,6 +907,7 @@ impl TrialRun<'_> {
                 set,
                 remove,
                 patch: None,
+                decoy,
             }) => {
                 let name = &self
                     .vars
@@ -834,6 +924,19 @@ impl TrialRun<'_> {
                     )
                     .map_err(|e| format!("body: {e}"))?;
                 let mut rendered_set = Vec::new();
+                if let Some(decoy) = decoy {
+                    let (attr, values) = match kind {
+                        Kind::User => (self.spec.profile.users.matching.first(), "user_values"),
+                        Kind::Group => (self.spec.profile.groups.matching.first(), "group_values"),
+                    };
+                    let main = attr.and_then(|a| {
+                        let v = self.vars.get(values)?.get(a)?;
+                        Some((a.clone(), as_text(v)))
+                    });
+                    if let Some((attr, main)) = main {
+                        rendered_set.push((attr, Value::String(decoy.value(&main))));
+                    }
+                }
                 for (path, v) in set {
                     let v = self
                         .vars
@@ -841,12 +944,16 @@ impl TrialRun<'_> {
                         .map_err(|e| format!("body.set.{path}: {e}"))?;
                     rendered_set.push((path.clone(), v));
                 }
-                let mut body = if self.tolerant.contains(kind_key(*kind)) {
-                    self.spec.profile.tolerant(*kind, &p)
-                } else {
-                    p.body.clone()
-                };
+                let mut body = p.body.clone();
                 customize(&mut body, &rendered_set, remove);
+                if let Some(edit) = self.adapted.get(kind_key(*kind)) {
+                    if *edit == Edit::Tolerant {
+                        body = self.spec.profile.tolerant(*kind, &p);
+                        customize(&mut body, &rendered_set, remove);
+                    } else {
+                        edit.apply(&mut body);
+                    }
+                }
                 self.record_state(*kind, name, &body);
                 person = Some(Fallback {
                     kind: *kind,
@@ -978,6 +1085,23 @@ fn request_label(r: &Request, target: &crate::http::Target) -> String {
             .relative(&r.url)
             .unwrap_or_else(|| r.url.path().into())
     )
+}
+
+/// The endpoint's own words in an error answer: `detail` (and `scimType`), else the body's start.
+fn detail(response: &Response) -> String {
+    let body = response.json().ok();
+    let field = |k: &str| {
+        body.as_ref()
+            .and_then(|b| b.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    match (field("detail"), field("scimType")) {
+        (Some(d), Some(t)) => format!("{d} ({t})"),
+        (Some(d), None) => d,
+        (None, Some(t)) => t,
+        (None, None) => response.preview(300),
+    }
 }
 
 /// `POST Users answered 400 Bad Request: {"detail":...}` in one line.

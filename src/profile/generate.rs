@@ -141,6 +141,11 @@ impl VendorProfile {
             ),
         );
         let legacy = dialect.unwrap_or(Dialect::Legacy) == Dialect::Legacy;
+        // `active = false` as the dialect sends it: the string "False" (legacy) or a boolean.
+        vars.set(
+            "active_false",
+            if legacy { json!("False") } else { json!(false) },
+        );
         for (var, op) in [
             ("op_add", "Add"),
             ("op_replace", "Replace"),

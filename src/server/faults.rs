@@ -254,6 +254,16 @@ faults! {
         "Filters match the values resources had when created; later changes are never indexed (GET by id shows them).";
     EmptyMembersRefused = "empty-members-refused", Defect,
         "POST /Groups with an empty members list answers 400 invalidValue.";
+    NameRequired = "name-required", Tolerated,
+        "POST /Users without a `name` object holding a givenName, familyName or formatted answers 400 (Entra's default mapping sends name).";
+    MembersKeyRequired = "members-key-required", Defect,
+        "POST /Groups without a `members` key answers 400 (Entra's documented create sends none).";
+    ManagerBareIdRefused = "manager-bare-id-refused", Defect,
+        "A manager sent as a bare id string (create or PATCH) answers 400; only {\"value\": id} is accepted.";
+    RolesRefusedOnCreate = "roles-refused-on-create", Defect,
+        "POST /Users carrying a non-empty roles array answers 400 (PATCHing roles later works).";
+    FilterEqSubstring = "filter-eq-substring", Defect,
+        "eq on a string attribute matches every value that contains the filter value (SQL LIKE '%v%').";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }

@@ -590,6 +590,8 @@ pub struct MatchOptions {
     pub non_ascii_never_matches: bool,
     /// Values containing an apostrophe never match (`filter-apostrophe-broken`).
     pub apostrophe_never_matches: bool,
+    /// `eq` on strings matches values containing the filter value (`filter-eq-substring`).
+    pub eq_as_contains: bool,
 }
 
 /// True if `resource` satisfies `filter`.
@@ -745,6 +747,7 @@ fn compare(
                 (a.to_lowercase(), e.to_lowercase())
             };
             match op {
+                CompareOp::Eq if opts.eq_as_contains => a.contains(&e),
                 CompareOp::Eq => a == e,
                 CompareOp::Co => a.contains(&e),
                 CompareOp::Sw => a.starts_with(&e),

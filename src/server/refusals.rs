@@ -110,6 +110,82 @@ pub fn check_group_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<
     Ok(())
 }
 
+/// Checks a user create body as sent, before normalisation (`name-required`,
+/// `roles-refused-on-create`, `manager-bare-id-refused`).
+pub fn check_user_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(), ScimError> {
+    let Some(map) = body.as_object() else {
+        return Ok(());
+    };
+    if faults.contains(&Fault::NameRequired) {
+        let named = get_ci(map, "name")
+            .and_then(Value::as_object)
+            .is_some_and(|n| {
+                ["givenName", "familyName", "formatted"]
+                    .iter()
+                    .any(|k| get_ci(n, k).and_then(Value::as_str).is_some_and(|v| !v.is_empty()))
+            });
+        if !named {
+            return Err(ScimError::InvalidValue("attribute 'name' is required".into()));
+        }
+    }
+    if faults.contains(&Fault::RolesRefusedOnCreate)
+        && get_ci(map, "roles")
+            .and_then(Value::as_array)
+            .is_some_and(|r| !r.is_empty())
+    {
+        return Err(ScimError::InvalidValue(
+            "roles cannot be assigned when a user is created".into(),
+        ));
+    }
+    let bare_manager = map
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(crate::core::scim::ENTERPRISE_USER_SCHEMA))
+        .and_then(|(_, v)| v.as_object())
+        .and_then(|ext| get_ci(ext, "manager"))
+        .is_some_and(Value::is_string);
+    if faults.contains(&Fault::ManagerBareIdRefused) && bare_manager {
+        return Err(ScimError::InvalidValue(
+            "manager must be a complex attribute with a value".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a group create body as sent (`members-key-required`).
+pub fn check_group_members_key(body: &Value, faults: &BTreeSet<Fault>) -> Result<(), ScimError> {
+    let has_key = body
+        .as_object()
+        .is_some_and(|m| get_ci(m, "members").is_some());
+    if faults.contains(&Fault::MembersKeyRequired) && !has_key {
+        return Err(ScimError::InvalidValue("attribute 'members' is required".into()));
+    }
+    Ok(())
+}
+
+/// Checks a PATCH body as sent (`manager-bare-id-refused`: a bare id string as the manager's
+/// value, a non-empty one: clearing with `""` stays accepted).
+pub fn check_patch_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(), ScimError> {
+    if !faults.contains(&Fault::ManagerBareIdRefused) {
+        return Ok(());
+    }
+    let ops = body
+        .as_object()
+        .and_then(|m| get_ci(m, "Operations"))
+        .and_then(Value::as_array);
+    for op in ops.into_iter().flatten().filter_map(Value::as_object) {
+        let path = get_ci(op, "path").and_then(Value::as_str).unwrap_or("");
+        let bare = get_ci(op, "value")
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty());
+        if path.to_ascii_lowercase().ends_with(":manager") && bare {
+            return Err(ScimError::InvalidValue(
+                "manager must be a complex attribute with a value".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// True for the characters Entra documents it cannot filter on: an apostrophe, a plus sign, a
 /// non-ASCII letter.
 fn special(c: char) -> bool {

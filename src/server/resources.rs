@@ -238,6 +238,7 @@ impl Ctx<'_> {
             case_exact_everything: self.has(Fault::FilterCaseSensitive),
             non_ascii_never_matches: self.has(Fault::FilterNonAsciiBroken),
             apostrophe_never_matches: self.has(Fault::FilterApostropheBroken),
+            eq_as_contains: self.has(Fault::FilterEqSubstring),
         };
         let hide_disabled = filtering
             && self.kind == ResourceKind::User
@@ -249,12 +250,17 @@ impl Ctx<'_> {
         let (total, page) = {
             let store = self.state.store();
             let kind = self.kind;
-            let candidates: Vec<&Entry> = match (&parsed, self.has(Fault::FilterMissesChanges)) {
+            let scan = self.has(Fault::FilterMissesChanges) || opts.eq_as_contains;
+            let candidates: Vec<&Entry> = match (&parsed, scan) {
                 // An index that never saw a change: match each resource as it was created.
                 (Some(f), true) => store
                     .entries(kind)
                     .filter(|e| {
-                        let indexed = store.original(kind, &e.id).unwrap_or(&e.resource);
+                        let indexed = if opts.eq_as_contains {
+                            &e.resource
+                        } else {
+                            store.original(kind, &e.id).unwrap_or(&e.resource)
+                        };
                         filter::matches(indexed, f, &opts)
                     })
                     .collect(),
@@ -311,8 +317,12 @@ impl Ctx<'_> {
     }
 
     pub(super) fn create(&self, body: Value) -> Result<Response, ScimError> {
-        if self.kind == ResourceKind::Group {
-            refusals::check_group_create_raw(&body, self.faults())?;
+        match self.kind {
+            ResourceKind::Group => {
+                refusals::check_group_create_raw(&body, self.faults())?;
+                refusals::check_group_members_key(&body, self.faults())?;
+            }
+            ResourceKind::User => refusals::check_user_create_raw(&body, self.faults())?,
         }
         let created = {
             let mut store = self.state.store();
@@ -414,6 +424,7 @@ impl Ctx<'_> {
     }
 
     pub(super) async fn patch(&self, id: &str, body: Value) -> Result<Response, ScimError> {
+        refusals::check_patch_raw(&body, self.faults())?;
         let ops = patch::parse_patch_body(&body, self.faults())?;
         if self.kind == ResourceKind::Group {
             if let Some(edits) = self.plan_member_edits(id, &ops)? {

@@ -103,6 +103,8 @@ pub enum Body {
         remove: Vec<String>,
         /// A generated PATCH instead of a create body.
         patch: Option<(PatchKind, PatchForm)>,
+        /// A look-alike of the main person on the matching attribute.
+        decoy: Option<Decoy>,
     },
 }
 
@@ -115,6 +117,29 @@ impl Body {
             Body::PerDialect(all) => {
                 let d = dialect.unwrap_or(Dialect::Legacy);
                 all.iter().find(|(x, _)| *x == d).map(|(_, v)| v)
+            }
+        }
+    }
+}
+
+/// How a decoy's matching value derives from the main person's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoy {
+    /// The main value with a suffix (`v` -> `v.d`): caught by `eq` read as contains or starts-with.
+    Superstring,
+    /// The main value less its last character: caught by `eq` read as "is contained in".
+    Substring,
+}
+
+impl Decoy {
+    /// The decoy's value for a main value `v`.
+    pub fn value(self, v: &str) -> String {
+        match self {
+            Decoy::Superstring => format!("{v}.d"),
+            Decoy::Substring => {
+                let mut s = v.to_string();
+                s.pop();
+                s
             }
         }
     }
@@ -629,12 +654,31 @@ fn check_step(
                             known.insert(format!("{person}_{v}"));
                         }
                     }
+                    let decoy = match spec.decoy.as_deref() {
+                        None => None,
+                        Some(_) if patch.is_some() || person == "main" => {
+                            return Err((
+                                at("body.decoy"),
+                                "`decoy` goes with a person other than `main`, without `patch`"
+                                    .into(),
+                            ))
+                        }
+                        Some("superstring") => Some(Decoy::Superstring),
+                        Some("substring") => Some(Decoy::Substring),
+                        Some(other) => {
+                            return Err((
+                                at("body.decoy"),
+                                format!("`{other}` is not superstring or substring"),
+                            ))
+                        }
+                    };
                     Body::Generated {
                         kind,
                         person,
                         set: spec.set,
                         remove: spec.remove,
                         patch,
+                        decoy,
                     }
                 }
                 (Some(j), None, None, None) => Body::Json(j),

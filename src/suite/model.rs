@@ -184,6 +184,12 @@ pub struct BodySpec {
     /// `clear-null` (`null`). The person's recorded state follows, for `round_trip`.
     #[serde(default)]
     pub patch: Option<String>,
+    /// With `user`/`group`: a look-alike of the trial's main person on the profile's matching
+    /// attribute, so that a filter that is ignored or matches `eq` loosely finds it:
+    /// `superstring` (the main value with a suffix) or `substring` (the main value less its
+    /// last character). Run-tagged like every other person.
+    #[serde(default)]
+    pub decoy: Option<String>,
     /// With `patch`: `per-op` (one op per attribute, the default) or `pathless` (one
     /// path-less op with attribute-path keys; filtered paths as their own ops).
     #[serde(default)]

@@ -27,6 +27,7 @@ pub const PROFILE_VARS: &[&str] = &[
     "roles_123",
     "op_add",
     "op_replace",
+    "active_false",
     "op_remove",
     "role1_display",
     "role2_display",
