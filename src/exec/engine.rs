@@ -23,6 +23,7 @@ use crate::core::text::trim;
 use crate::http::client::reason;
 use crate::http::oauth::OAuthError;
 use crate::http::{Request, Response, TransportError};
+use crate::outcome::cause::REFUSES_PREFIX;
 use crate::outcome::{Blocked, Exchange, Finding, FindingKind, Location, Phase, TrialOutcome};
 use crate::plan::TrialSpec;
 use crate::profile::generate::{customize, patch_body, Person};
@@ -33,8 +34,7 @@ use crate::suite::template::as_text;
 use crate::suite::template::{Escape, Vars};
 use crate::suite::{Body, CheckedStep};
 
-/// Who a trial is blocked by when the target itself stopped answering.
-pub const BLOCKED_BY_TARGET: &str = "the target";
+pub use crate::outcome::BLOCKED_BY_TARGET;
 
 /// Runs one trial to the end, cleanup included. Never panics on anything the target sends.
 pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
@@ -398,7 +398,11 @@ impl TrialRun<'_> {
                 .setup_step(at, step, setup, request, response, index, fallback)
                 .await;
         }
-        let (findings, ok) = self.check(at, step, &response, index).await;
+        let (mut findings, ok) = self.check(at, step, &response, index).await;
+        if let (Some(f), true) = (fallback, (400..500).contains(&response.status)) {
+            self.name_refused_attribute(at, step, &request, &response, f, &mut findings)
+                .await;
+        }
         let blocking: Vec<(String, usize, String)> = findings
             .iter()
             .filter(|f| f.fails(Severity::Entra))
@@ -454,7 +458,7 @@ impl TrialRun<'_> {
             return false;
         }
         match self
-            .adapt(at, step, setup, &request, &response, &refusal, fallback)
+            .adapt(at, step, setup, &request, &response, &refusal, fallback, false)
             .await
         {
             Ok((response, index)) => self.capture(at, step, &response, index, false),
@@ -489,6 +493,7 @@ impl TrialRun<'_> {
         response: &Response,
         refusal: &str,
         fallback: Option<Fallback>,
+        subject: bool,
     ) -> Result<(Response, usize), String> {
         let reported_by = self.reference(setup);
         let sent: Value = request
@@ -497,12 +502,15 @@ impl TrialRun<'_> {
             .and_then(|b| serde_json::from_slice(b).ok())
             .unwrap_or(Value::Null);
         let dialect = self.spec.effective_dialect().name();
+        // What a step sets for its own subject shapes which edits it may use; a subject's
+        // own refusal may be about exactly that.
         let needs: Vec<String> = fallback
             .iter()
+            .filter(|_| !subject)
             .flat_map(|f| f.set.iter().map(|(p, _)| p.clone()))
             .collect();
-        // What a step sets for its own subject shapes which edits it may use.
         let key = match &fallback {
+            _ if subject => format!("subject:{setup}:{dialect}"),
             Some(f) => format!("{}:{dialect}:{}", kind_key(f.kind), needs.join(",")),
             None => format!("{}:{dialect}", patch_key(&sent)),
         };
@@ -594,6 +602,50 @@ impl TrialRun<'_> {
         } else {
             format!("{refusal}; no simpler body was accepted either (last: {last})")
         })
+    }
+
+    /// A subject create the endpoint refused: finds the attribute it refuses (as setup steps
+    /// do, sharing what was found) and names it on the status finding, so the root cause says
+    /// what to fix (`POST Users refusing roles`).
+    async fn name_refused_attribute(
+        &mut self,
+        at: Option<(usize, &CheckedStep)>,
+        step: &CheckedStep,
+        request: &Request,
+        response: &Response,
+        fallback: Fallback,
+        findings: &mut [Finding],
+    ) {
+        let Some(status) = findings
+            .iter_mut()
+            .find(|f| f.summary == "status" && f.fails(Severity::Entra))
+        else {
+            return;
+        };
+        let refusal = answered(request, response, &self.ctx.target);
+        let trial = self.spec.name.clone();
+        let before = self.out.findings.len();
+        if self
+            .adapt(at, step, &trial, request, response, &refusal, Some(fallback), true)
+            .await
+            .is_err()
+        {
+            return;
+        }
+        // The note adapting leaves is for preparation; here the refusal is the subject.
+        self.out.findings.truncate(before);
+        let dialect = self.spec.effective_dialect().name();
+        let table = self.ctx.adaptations.lock().await;
+        let found = table
+            .get(&format!("subject:{trial}:{dialect}"))
+            .and_then(|a| a.edit.clone());
+        if let Some(edit) = found {
+            status.notes.push(format!("{REFUSES_PREFIX}{}", edit.feature()));
+            status.notes.push(format!(
+                "the endpoint accepts the same body {}",
+                edit.describe()
+            ));
+        }
     }
 
     /// The full trial name a suite reference (`users::create`) stands for in this run.

@@ -105,8 +105,30 @@ struct Blocked<'a> {
 
 #[derive(Serialize)]
 struct RootCause {
+    id: String,
     trial: String,
     summary: String,
+    defect: DefectJson,
+    diagnosis: Option<DiagnosisJson>,
+    sent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DefectJson {
+    method: String,
+    resource: String,
+    shape: String,
+    class: String,
+    detail: String,
+    symptom: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DiagnosisJson {
+    id: String,
+    says: String,
+    fix: String,
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -351,8 +373,24 @@ fn trial<'a>(t: &'a TrialOutcome, run: &RunSummary) -> Trial<'a> {
             expectations: b.at.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
         }),
         root_cause: t.root_cause(run.fail_on).map(|r| RootCause {
+            id: r.id,
             trial: r.trial,
             summary: r.summary,
+            diagnosis: r.diagnosis.map(|d| DiagnosisJson {
+                id: d.id.clone(),
+                says: d.says.clone(),
+                fix: d.fix.clone(),
+                source: d.source.clone(),
+            }),
+            defect: DefectJson {
+                method: r.defect.method,
+                resource: r.defect.resource,
+                shape: r.defect.shape,
+                class: r.defect.class,
+                detail: r.defect.detail,
+                symptom: r.defect.symptom,
+            },
+            sent: r.sent,
         }),
         findings: t.findings.iter().map(|f| finding(f, run)).collect(),
         exchanges: t.exchanges.iter().map(exchange).collect(),

@@ -317,38 +317,12 @@ pub fn verdict(run: &RunSummary) -> String {
             }
         );
     }
-    // Failures with the same defect summary are one root cause; blocked trials count under
-    // the trial that blocks them.
-    let mut causes: Vec<(String, Vec<String>, usize)> = Vec::new();
-    for t in &failed {
-        let summary = t
-            .root_cause(run.fail_on)
-            .map(|r| r.summary)
-            .unwrap_or_default();
-        match causes.iter_mut().find(|(s, _, _)| *s == summary) {
-            Some(c) => c.1.push(t.name.clone()),
-            None => causes.push((summary, vec![t.name.clone()], 0)),
-        }
-    }
-    let mut outside = Vec::new();
-    for t in &blocked {
-        let by = t.blocked.as_ref().map(|b| b.by.clone()).unwrap_or_default();
-        match causes.iter_mut().find(|(_, names, _)| names.contains(&by)) {
-            Some(c) => c.2 += 1,
-            None => outside.push((
-                by,
-                t.blocked
-                    .as_ref()
-                    .map(|b| b.reason.clone())
-                    .unwrap_or_default(),
-            )),
-        }
-    }
+    let causes = root_causes(run);
     let mut out = format!(
         "verdict: FAILED — {} of {} trial(s) did not pass: {} root cause(s){}{}",
         failed.len() + blocked.len(),
         ran.len(),
-        causes.len() + usize::from(!outside.is_empty()),
+        causes.len(),
         if blocked.is_empty() {
             String::new()
         } else {
@@ -360,37 +334,98 @@ pub fn verdict(run: &RunSummary) -> String {
             String::new()
         }
     );
-    for (summary, names, blocks) in &causes {
-        let first = names.first().cloned().unwrap_or_default();
-        let more = if names.len() > 1 {
-            format!(
-                " (and {} more trial(s) failing the same way)",
-                names.len() - 1
-            )
+    for c in &causes {
+        let first = c
+            .trials
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("blocked by {}", c.cause.trial));
+        let more = if c.trials.len() > 1 {
+            format!(" (and {} more trial(s) with the same defect)", c.trials.len() - 1)
         } else {
             String::new()
         };
-        let blocks = if *blocks > 0 {
-            format!("; blocks {blocks}")
+        let blocks = if c.blocks > 0 {
+            format!("; blocks {}", c.blocks)
         } else {
             String::new()
         };
-        let _ = write!(out, "\n  {first}{more}: {}{blocks}", trim(summary, 200));
-    }
-    let mut seen: Vec<&str> = Vec::new();
-    for (by, reason) in &outside {
-        if seen.contains(&by.as_str()) {
-            continue;
+        let head = match c.cause.diagnosis {
+            Some(d) => d.says.clone(),
+            None => trim(&c.cause.summary, 200),
+        };
+        let _ = write!(out, "\n  [{}] {first}{more}: {head}{blocks}", c.cause.id);
+        let _ = write!(out, "\n      defect: {}", trim(&c.cause.defect.label(), 200));
+        if c.cause.diagnosis.is_some() {
+            let _ = write!(out, "\n      seen: {}", trim(&c.cause.summary, 200));
         }
-        seen.push(by);
-        let n = outside.iter().filter(|(b, _)| b == by).count();
-        let _ = write!(
-            out,
-            "\n  blocked by {by} ({n} trial(s)): {}",
-            trim(reason, 200)
-        );
+        if let Some(sent) = &c.cause.sent {
+            let _ = write!(out, "\n      sent: {}", trim(sent, 200));
+        }
+        if let Some(d) = c.cause.diagnosis {
+            let _ = write!(out, "\n      fix: {}", d.fix);
+        }
     }
     out
+}
+
+/// One defect of a run: its root cause, the trials that fail on it, and how many trials it
+/// blocks.
+#[derive(Clone, Debug)]
+pub struct CauseGroup {
+    /// The root cause (of its first trial).
+    pub cause: crate::outcome::RootCause,
+    /// The trials failing on it (or, for a block no failing trial reports, blocked by it).
+    pub trials: Vec<String>,
+    /// Trials blocked by one of `trials`.
+    pub blocks: usize,
+}
+
+/// The run's defects, grouped by root-cause id, in the order a vendor should fix them: what
+/// blocks (and fails) the most first. A blocked trial counts under the defect of the trial
+/// that blocks it; when that trial did not fail (it reports nothing), the refused request that
+/// blocked it is a defect of its own.
+pub fn root_causes(run: &RunSummary) -> Vec<CauseGroup> {
+    let mut groups: Vec<CauseGroup> = Vec::new();
+    let mut owner: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for t in run.trials.iter().filter(|t| t.verdict == Verdict::Failed) {
+        let Some(rc) = t.root_cause(run.fail_on) else {
+            continue;
+        };
+        let i = match groups.iter().position(|g| g.cause.id == rc.id) {
+            Some(i) => i,
+            None => {
+                groups.push(CauseGroup {
+                    cause: rc,
+                    trials: Vec::new(),
+                    blocks: 0,
+                });
+                groups.len() - 1
+            }
+        };
+        groups[i].trials.push(t.name.clone());
+        owner.insert(t.name.clone(), i);
+    }
+    for t in run.trials.iter().filter(|t| t.verdict == Verdict::Blocked) {
+        let by = t.blocked.as_ref().map(|b| b.by.clone()).unwrap_or_default();
+        if let Some(&i) = owner.get(&by) {
+            groups[i].blocks += 1;
+            continue;
+        }
+        let Some(rc) = t.root_cause(run.fail_on) else {
+            continue;
+        };
+        match groups.iter_mut().find(|g| g.cause.id == rc.id) {
+            Some(g) => g.blocks += 1,
+            None => groups.push(CauseGroup {
+                cause: rc,
+                trials: Vec::new(),
+                blocks: 1,
+            }),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.blocks + g.trials.len()));
+    groups
 }
 
 /// The end-of-run summary for stderr: ignored trials (those `shown`), warnings, throttling,

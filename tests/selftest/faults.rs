@@ -160,6 +160,7 @@ fn run_with(vendor: &str, faults: &[Fault]) -> Run {
             redactor,
             abort: Default::default(),
             health: Default::default(),
+            adaptations: Default::default(),
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();

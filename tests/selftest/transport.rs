@@ -107,6 +107,7 @@ async fn run_entry(
         redactor,
         abort: Arc::new(Abort::default()),
         health: Arc::default(),
+        adaptations: Arc::default(),
     };
     let spec = TrialSpec {
         name: "entry".into(),

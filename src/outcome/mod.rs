@@ -10,6 +10,13 @@ use crate::core::dialect::Dialect;
 use crate::http::TransportError;
 use crate::suite::expect::Severity;
 
+pub mod cause;
+
+pub use cause::{Defect, Diagnosis};
+
+/// Who a trial is blocked by when the target itself stopped answering.
+pub const BLOCKED_BY_TARGET: &str = "the target";
+
 /// A trial's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Verdict {
@@ -284,12 +291,20 @@ pub struct Blocked {
 }
 
 /// The defect a failing trial comes down to, for grouping failures.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RootCause {
+    /// Stable across runs: the same defect has the same id (see [`Defect::id`]).
+    pub id: String,
     /// The trial that reports it (its own name for a failure, the blocker's for a block).
     pub trial: String,
     /// The defect in one line.
     pub summary: String,
+    /// What broke, as data (for a block: the refused request).
+    pub defect: Defect,
+    /// What it means and what to change, when the catalogue knows it.
+    pub diagnosis: Option<&'static Diagnosis>,
+    /// For an accepted change that was not applied: the request that was ignored.
+    pub sent: Option<String>,
 }
 
 /// Everything a trial produced.
@@ -384,15 +399,49 @@ impl TrialOutcome {
         };
     }
 
-    /// The defect this trial comes down to, when it fails the run.
+    /// The defect this trial comes down to, when it fails the run. A blocked trial's is the
+    /// refused request that blocked it (its step's exchange), under the trial that reports it.
     pub fn root_cause(&self, fail_on: Severity) -> Option<RootCause> {
         match self.verdict {
-            Verdict::Blocked => self.blocked.as_ref().map(|b| RootCause {
-                trial: b.by.clone(),
-                summary: b.reason.clone(),
+            Verdict::Blocked => self.blocked.as_ref().map(|b| {
+                let at = b.at.as_ref().map(|(step, _)| *step);
+                let exchange = at.and_then(|s| {
+                    self.exchanges
+                        .iter()
+                        .rposition(|e| e.step == Some(s) && e.phase == Phase::Step)
+                });
+                let probe = Finding {
+                    kind: FindingKind::Setup,
+                    severity: Severity::Entra,
+                    location: Location::default(),
+                    summary: b.reason.clone(),
+                    expected: None,
+                    actual: None,
+                    why: None,
+                    exchange: exchange.filter(|_| b.by != BLOCKED_BY_TARGET),
+                    notes: Vec::new(),
+                };
+                let defect = cause::defect(&probe, &self.exchanges);
+                let entry = b.by.rsplit("::").find(|p| !matches!(*p, "legacy" | "compliant"));
+                RootCause {
+                    id: defect.id(),
+                    trial: b.by.clone(),
+                    summary: b.reason.clone(),
+                    diagnosis: cause::diagnose(&defect, entry.unwrap_or_default()),
+                    defect,
+                    sent: None,
+                }
             }),
             Verdict::Failed => {
-                let summary = match self.failures(fail_on).next() {
+                let first = self.failures(fail_on).next();
+                let defect = first
+                    .map(|f| cause::defect(f, &self.exchanges))
+                    .unwrap_or_default();
+                let sent = first
+                    .filter(|_| defect.symptom.as_deref() == Some("not-applied"))
+                    .and_then(|f| f.exchange)
+                    .and_then(|i| cause::ignored_change_line(i, &self.exchanges));
+                let summary = match first {
                     Some(f) => match (&f.expected, &f.actual) {
                         (Some(e), Some(a)) => format!("expected {e}, got {a}"),
                         _ => f.summary.clone(),
@@ -408,8 +457,12 @@ impl TrialOutcome {
                     },
                 };
                 Some(RootCause {
+                    id: defect.id(),
                     trial: self.name.clone(),
                     summary,
+                    diagnosis: cause::diagnose(&defect, &self.entry),
+                    defect,
+                    sent,
                 })
             }
             _ => None,
