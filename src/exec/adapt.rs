@@ -248,7 +248,11 @@ pub fn candidates(kind: Kind, body: &Value, detail: &str) -> Vec<Edit> {
     let detail = detail.to_ascii_lowercase();
     let named = |e: &Edit| match e {
         Edit::Remove(p) => {
-            let leaf = p.rsplit(['.', ':']).next().unwrap_or(p).to_ascii_lowercase();
+            let leaf = p
+                .rsplit(['.', ':'])
+                .next()
+                .unwrap_or(p)
+                .to_ascii_lowercase();
             let top = top_of(p).to_ascii_lowercase();
             mentions(&detail, &leaf) || mentions(&detail, &top)
         }

@@ -458,7 +458,9 @@ impl TrialRun<'_> {
             return false;
         }
         match self
-            .adapt(at, step, setup, &request, &response, &refusal, fallback, false)
+            .adapt(
+                at, step, setup, &request, &response, &refusal, fallback, false,
+            )
             .await
         {
             Ok((response, index)) => self.capture(at, step, &response, index, false),
@@ -555,10 +557,7 @@ impl TrialRun<'_> {
                 last = answered(&probe, &answer, &self.ctx.target);
                 continue;
             }
-            if let Some((again, _)) = self
-                .setup_refusal(at, step, &probe, &answer, index)
-                .await
-            {
+            if let Some((again, _)) = self.setup_refusal(at, step, &probe, &answer, index).await {
                 return Err(format!("{refusal}; {} too: {again}", edit.describe()));
             }
             if let Some(f) = &fallback {
@@ -626,7 +625,16 @@ impl TrialRun<'_> {
         let trial = self.spec.name.clone();
         let before = self.out.findings.len();
         if self
-            .adapt(at, step, &trial, request, response, &refusal, Some(fallback), true)
+            .adapt(
+                at,
+                step,
+                &trial,
+                request,
+                response,
+                &refusal,
+                Some(fallback),
+                true,
+            )
             .await
             .is_err()
         {
@@ -640,7 +648,9 @@ impl TrialRun<'_> {
             .get(&format!("subject:{trial}:{dialect}"))
             .and_then(|a| a.edit.clone());
         if let Some(edit) = found {
-            status.notes.push(format!("{REFUSES_PREFIX}{}", edit.feature()));
+            status
+                .notes
+                .push(format!("{REFUSES_PREFIX}{}", edit.feature()));
             status.notes.push(format!(
                 "the endpoint accepts the same body {}",
                 edit.describe()

@@ -135,8 +135,7 @@ fn ignored_change(index: usize, exchanges: &[Exchange]) -> Option<&Exchange> {
     exchanges[..index].iter().rev().find(|e| {
         matches!(e.request.method.as_str(), "PATCH" | "PUT")
             && e.request.url.split('?').next() == Some(target)
-            && e
-                .response
+            && e.response
                 .as_ref()
                 .is_ok_and(|r| (200..300).contains(&r.status))
     })
@@ -253,7 +252,9 @@ fn path_kind(path: &str) -> String {
 fn value_kind(v: Option<&Value>) -> String {
     match v {
         None => String::new(),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+        Some(Value::String(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
             format!("=\"{s}\"")
         }
         Some(Value::String(s)) if s.is_empty() => "=\"\"".into(),
@@ -311,7 +312,10 @@ fn normalize(text: &str) -> String {
         .map(|w| {
             let hexish = w.len() >= 8
                 && w.chars().filter(|c| c.is_ascii_hexdigit()).count() * 10 >= w.len() * 7;
-            if hexish || w.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+            if hexish
+                || w.chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+            {
                 "#".to_string()
             } else {
                 w.to_string()
@@ -327,7 +331,11 @@ fn normalize(text: &str) -> String {
 /// the queried one or is contained in it (`filter-returns-lookalikes`: `eq` read loosely).
 fn filter_symptom(r: &RecordedRequest, body: &str) -> Option<String> {
     let url = url::Url::parse(&r.url).ok()?;
-    let filter = url.query_pairs().find(|(k, _)| k == "filter")?.1.to_string();
+    let filter = url
+        .query_pairs()
+        .find(|(k, _)| k == "filter")?
+        .1
+        .to_string();
     let mut parts = filter.split('"');
     let attr = parts.next()?.split_whitespace().next()?.to_string();
     let value = parts.next()?.to_lowercase();
@@ -461,7 +469,10 @@ mod tests {
             resource("http://h/scim/Users/abc?x=1"),
             "Users/{id}".to_string()
         );
-        assert_eq!(normalize("user 'abc' has id 0a1b2c3d-4e5f"), "user '…' has id #");
+        assert_eq!(
+            normalize("user 'abc' has id 0a1b2c3d-4e5f"),
+            "user '…' has id #"
+        );
     }
 
     #[test]

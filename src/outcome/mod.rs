@@ -422,7 +422,9 @@ impl TrialOutcome {
                     notes: Vec::new(),
                 };
                 let defect = cause::defect(&probe, &self.exchanges);
-                let entry = b.by.rsplit("::").find(|p| !matches!(*p, "legacy" | "compliant"));
+                let entry =
+                    b.by.rsplit("::")
+                        .find(|p| !matches!(*p, "legacy" | "compliant"));
                 RootCause {
                     id: defect.id(),
                     trial: b.by.clone(),
@@ -434,9 +436,18 @@ impl TrialOutcome {
             }),
             Verdict::Failed => {
                 let first = self.failures(fail_on).next();
+                // A snapshot difference is the trial's own: its baseline names it.
                 let defect = first
                     .map(|f| cause::defect(f, &self.exchanges))
-                    .unwrap_or_default();
+                    .unwrap_or_else(|| Defect {
+                        class: "snapshot".into(),
+                        detail: match &self.snapshot {
+                            SnapshotResult::Differs { path, .. }
+                            | SnapshotResult::NoBaseline { path, .. } => path.clone(),
+                            _ => self.name.clone(),
+                        },
+                        ..Defect::default()
+                    });
                 let sent = first
                     .filter(|_| defect.symptom.as_deref() == Some("not-applied"))
                     .and_then(|f| f.exchange)

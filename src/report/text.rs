@@ -341,7 +341,10 @@ pub fn verdict(run: &RunSummary) -> String {
             .cloned()
             .unwrap_or_else(|| format!("blocked by {}", c.cause.trial));
         let more = if c.trials.len() > 1 {
-            format!(" (and {} more trial(s) with the same defect)", c.trials.len() - 1)
+            format!(
+                " (and {} more trial(s) with the same defect)",
+                c.trials.len() - 1
+            )
         } else {
             String::new()
         };
@@ -355,7 +358,13 @@ pub fn verdict(run: &RunSummary) -> String {
             None => trim(&c.cause.summary, 200),
         };
         let _ = write!(out, "\n  [{}] {first}{more}: {head}{blocks}", c.cause.id);
-        let _ = write!(out, "\n      defect: {}", trim(&c.cause.defect.label(), 200));
+        if !c.cause.defect.method.is_empty() {
+            let _ = write!(
+                out,
+                "\n      defect: {}",
+                trim(&c.cause.defect.label(), 200)
+            );
+        }
         if c.cause.diagnosis.is_some() {
             let _ = write!(out, "\n      seen: {}", trim(&c.cause.summary, 200));
         }

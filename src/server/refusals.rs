@@ -120,12 +120,16 @@ pub fn check_user_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(
         let named = get_ci(map, "name")
             .and_then(Value::as_object)
             .is_some_and(|n| {
-                ["givenName", "familyName", "formatted"]
-                    .iter()
-                    .any(|k| get_ci(n, k).and_then(Value::as_str).is_some_and(|v| !v.is_empty()))
+                ["givenName", "familyName", "formatted"].iter().any(|k| {
+                    get_ci(n, k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| !v.is_empty())
+                })
             });
         if !named {
-            return Err(ScimError::InvalidValue("attribute 'name' is required".into()));
+            return Err(ScimError::InvalidValue(
+                "attribute 'name' is required".into(),
+            ));
         }
     }
     if faults.contains(&Fault::RolesRefusedOnCreate)
@@ -157,7 +161,9 @@ pub fn check_group_members_key(body: &Value, faults: &BTreeSet<Fault>) -> Result
         .as_object()
         .is_some_and(|m| get_ci(m, "members").is_some());
     if faults.contains(&Fault::MembersKeyRequired) && !has_key {
-        return Err(ScimError::InvalidValue("attribute 'members' is required".into()));
+        return Err(ScimError::InvalidValue(
+            "attribute 'members' is required".into(),
+        ));
     }
     Ok(())
 }

@@ -321,7 +321,7 @@ probe patch-unknown-id PATCH "/Users/$(guid)" "$(patch_body '{"op":"Replace","pa
 IFMATCH='W/"1"' probe patch-stale-if-match PATCH "/Users/$UP" "$(patch_body '{"op":"replace","path":"title","value":"Stale"}')"
 readback patch-final "$UP"
 
-echo "### Filtered paths on a user that lacks the entry (Entra's mapping creates them)"
+echo "Filtered paths on a user that lacks the entry (Entra's mapping creates such entries):"
 echo
 probe patch-legacy-add-emails-work-value-absent PATCH "/Users/$UMIN" "$(patch_body "{\"op\":\"Add\",\"path\":\"emails[type eq \\\"work\\\"].value\",\"value\":\"min.$R@contoso.com\"}")"
 probe patch-legacy-replace-emails-work-value-absent PATCH "/Users/$UMIN" "$(patch_body "{\"op\":\"Replace\",\"path\":\"emails[type eq \\\"work\\\"].value\",\"value\":\"min.$R@contoso.com\"}")"
