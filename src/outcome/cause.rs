@@ -295,7 +295,7 @@ fn normalize(text: &str) -> String {
     for c in text.chars() {
         match (quoted, c) {
             (Some(q), c) if c == q => {
-                out.push_str("…");
+                out.push('…');
                 out.push(c);
                 quoted = None;
             }
