@@ -32,6 +32,9 @@ pub enum Edit {
     /// In a PATCH: a manager sent as a bare id goes as `{"value": id}` (the RFC 7643 complex
     /// form, which Entra's RFC-compliant examples and Microsoft's validator use).
     ManagerAsObject,
+    /// In a PATCH: the strings `"True"`/`"False"` go as JSON booleans (the form Entra's
+    /// RFC-compliant dialect sends).
+    BooleanValues,
 }
 
 impl Edit {
@@ -43,6 +46,7 @@ impl Edit {
             Edit::CoreSchemaOnly => "with only the core URN in `schemas`".into(),
             Edit::Tolerant => "in the minimal form (identifying attributes only)".into(),
             Edit::ManagerAsObject => "with the manager as `{\"value\": id}`".into(),
+            Edit::BooleanValues => "with booleans as JSON true/false".into(),
         }
     }
 
@@ -55,6 +59,7 @@ impl Edit {
             Edit::CoreSchemaOnly => "schemas".into(),
             Edit::Tolerant => "body".into(),
             Edit::ManagerAsObject => "manager (bare id)".into(),
+            Edit::BooleanValues => "boolean strings".into(),
         }
     }
 
@@ -107,18 +112,44 @@ impl Edit {
                 }
                 changed
             }
+            Edit::BooleanValues => {
+                let mut changed = false;
+                if let Some(Value::Array(ops)) = map.get_mut("Operations") {
+                    for op in ops.iter_mut().filter_map(Value::as_object_mut) {
+                        if let Some(v) = op.get_mut("value") {
+                            changed |= booleans(v);
+                        }
+                    }
+                }
+                changed
+            }
         }
     }
 }
 
-/// The edits worth trying on a refused preparation PATCH body.
-pub fn patch_candidates(body: &Value) -> Vec<Edit> {
-    let mut probe = body.clone();
-    if Edit::ManagerAsObject.apply(&mut probe) {
-        vec![Edit::ManagerAsObject]
-    } else {
-        Vec::new()
+/// Turns `"True"`/`"False"` strings (any case) into booleans, in place; whether any changed.
+fn booleans(v: &mut Value) -> bool {
+    match v {
+        Value::String(s) if s.eq_ignore_ascii_case("true") => {
+            *v = Value::Bool(true);
+            true
+        }
+        Value::String(s) if s.eq_ignore_ascii_case("false") => {
+            *v = Value::Bool(false);
+            true
+        }
+        Value::Object(o) => o.values_mut().fold(false, |c, x| booleans(x) | c),
+        Value::Array(a) => a.iter_mut().fold(false, |c, x| booleans(x) | c),
+        _ => false,
     }
+}
+
+/// The edits worth trying on a refused preparation PATCH body: those that change it.
+pub fn patch_candidates(body: &Value) -> Vec<Edit> {
+    [Edit::ManagerAsObject, Edit::BooleanValues]
+        .into_iter()
+        .filter(|e| e.apply(&mut body.clone()))
+        .collect()
 }
 
 /// The cache key of a refused PATCH: its ops' paths with filter values left out.
@@ -138,18 +169,21 @@ pub fn patch_key(body: &Value) -> String {
 
 /// The top-level attribute an edit path or a `set` path is under.
 fn top_of(path: &str) -> &str {
-    if let Some(rest) = path.strip_prefix(ENTERPRISE_USER_SCHEMA) {
-        return if rest.is_empty() {
-            ENTERPRISE_USER_SCHEMA
-        } else {
-            path
-        };
+    if path.starts_with(ENTERPRISE_USER_SCHEMA) {
+        return ENTERPRISE_USER_SCHEMA;
     }
     let end = path.find(['.', '[']).unwrap_or(path.len());
     &path[..end]
 }
 
 fn remove(map: &mut Map<String, Value>, path: &str) -> bool {
+    if path == ENTERPRISE_USER_SCHEMA {
+        let removed = map.shift_remove(path).is_some();
+        if let (true, Some(Value::Array(s))) = (removed, map.get_mut("schemas")) {
+            s.retain(|u| u != ENTERPRISE_USER_SCHEMA);
+        }
+        return removed;
+    }
     if let Some(sub) = path
         .strip_prefix(ENTERPRISE_USER_SCHEMA)
         .and_then(|r| r.strip_prefix(':'))
@@ -177,13 +211,7 @@ fn remove(map: &mut Map<String, Value>, path: &str) -> bool {
         };
         return o.shift_remove(sub).is_some();
     }
-    let removed = map.shift_remove(path).is_some();
-    if removed && path == ENTERPRISE_USER_SCHEMA {
-        if let Some(Value::Array(s)) = map.get_mut("schemas") {
-            s.retain(|u| u != ENTERPRISE_USER_SCHEMA);
-        }
-    }
-    removed
+    map.shift_remove(path).is_some()
 }
 
 /// The edits worth trying on `body`, in order: those whose attribute the endpoint's error
@@ -258,7 +286,7 @@ pub fn candidates(kind: Kind, body: &Value, detail: &str) -> Vec<Edit> {
         }
         Edit::AddEmptyMembers => mentions(&detail, "members"),
         Edit::CoreSchemaOnly => mentions(&detail, "schema"),
-        Edit::Tolerant | Edit::ManagerAsObject => false,
+        Edit::Tolerant | Edit::ManagerAsObject | Edit::BooleanValues => false,
     };
     let (mut first, rest): (Vec<Edit>, Vec<Edit>) = all.into_iter().partition(named);
     first.extend(rest);
@@ -356,6 +384,10 @@ mod tests {
         assert!(Edit::ManagerAsObject.apply(&mut p));
         assert_eq!(p["Operations"][0]["value"], json!({"value": "m1"}));
         assert!(patch_candidates(&p).is_empty());
+        let mut b = json!({"Operations": [{"op": "Replace", "path": "active", "value": "False"}]});
+        assert_eq!(patch_candidates(&b), vec![Edit::BooleanValues]);
+        assert!(Edit::BooleanValues.apply(&mut b));
+        assert_eq!(b["Operations"][0]["value"], json!(false));
         let k = patch_key(&json!({"Operations": [{"path": "members[value eq \"x\"]"}]}));
         assert_eq!(k, "patch:members[value eq \"\"]");
     }

@@ -27,6 +27,11 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::MemberReaddRejected,
     Fault::FilterMissesChanges,
     Fault::EmptyMembersRefused,
+    Fault::NameRequired,
+    Fault::MembersKeyRequired,
+    Fault::ManagerBareIdRefused,
+    Fault::RolesRefusedOnCreate,
+    Fault::FilterEqSubstring,
 ];
 
 async fn observe(fault: Fault, api: &Api) -> Value {
@@ -189,6 +194,45 @@ async fn observe(fault: Fault, api: &Api) -> Value {
             .await
             .status
         ),
+        Fault::NameRequired => json!(
+            api.call(
+                "POST",
+                "Users",
+                Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "n@x.io"})),
+            )
+            .await
+            .status
+        ),
+        Fault::MembersKeyRequired => json!(api.call("POST", "Groups", Some(group("K"))).await.status),
+        Fault::ManagerBareIdRefused => {
+            let m = api.user("boss@x.io").await;
+            let u = api.user("emp@x.io").await;
+            json!(
+                api.patch(
+                    &format!("Users/{u}"),
+                    json!([{"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": m}]),
+                )
+                .await
+                .status
+            )
+        }
+        Fault::RolesRefusedOnCreate => json!(
+            api.call(
+                "POST",
+                "Users",
+                Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "r@x.io", "roles": [{"value": "Admin"}]})),
+            )
+            .await
+            .status
+        ),
+        Fault::FilterEqSubstring => {
+            api.user("ada@x.io").await;
+            api.user("ada@x.io.d").await;
+            api.filter("Users", r#"userName eq "ada@x.io""#)
+                .await
+                .json()["totalResults"]
+                .clone()
+        }
         _ => Value::Null,
     }
 }
