@@ -465,11 +465,13 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> 
 fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
     let root = temp_dir("snap");
     let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/zenkit");
+    let committed_before = dir_contents(&committed);
     copy_dir(&committed, &root.join("zenkit"))?;
     let victim = root.join("zenkit/users__create.snap");
     let text = std::fs::read_to_string(&victim).map_err(|e| e.to_string())?;
     std::fs::write(&victim, text.replace("\"status\": 201", "\"status\": 200"))
         .map_err(|e| e.to_string())?;
+    let before = dir_contents(&root.join("zenkit"));
     let out = run(
         &[
             "check",
@@ -481,9 +483,7 @@ fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
         &[("CI", "true")],
         Duration::from_secs(120),
     );
-    let after = std::fs::read_dir(root.join("zenkit"))
-        .map(|d| d.count())
-        .unwrap_or_default();
+    let after = dir_contents(&root.join("zenkit"));
     let _ = std::fs::remove_dir_all(&root);
     let out = out?;
     let failed: Vec<&str> = out
@@ -507,10 +507,27 @@ fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
         "the message says how to accept",
         &out,
     )?;
-    let before = std::fs::read_dir(&committed)
-        .map(|d| d.count())
-        .unwrap_or_default();
-    expect(after == before, "CI=true never writes snapshot files", &out)
+    let committed_after = dir_contents(&committed);
+    expect(
+        after == before && committed_after == committed_before,
+        "CI=true never writes or changes a snapshot file (contents compared)",
+        &out,
+    )
+}
+
+/// Every file of a folder, by name, with its bytes.
+fn dir_contents(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// A baseline copy of zenkit's snapshots with `users__create` altered (201 recorded as 200).

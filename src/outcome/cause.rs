@@ -33,14 +33,17 @@ pub struct Defect {
 }
 
 impl Defect {
-    /// A stable id: the same defect gets the same id in every run (`rc-1a2b3c4d`).
+    /// A stable id: the same defect gets the same id in every run (`rc-1a2b3c4d`). The shape
+    /// counts without letter case, so the legacy and compliant twins of one request (`Add` and
+    /// `add`, same path and value type) that meet the same answer are one defect.
     pub fn id(&self) -> String {
         // FNV-1a over the fields: stable across runs, platforms and Rust versions.
         let mut h: u32 = 0x811c_9dc5;
+        let shape = self.shape.to_lowercase();
         for part in [
             &self.method,
             &self.resource,
-            &self.shape,
+            &shape,
             &self.class,
             &self.detail,
         ] {
@@ -50,6 +53,19 @@ impl Defect {
             }
         }
         format!("rc-{h:08x}")
+    }
+
+    /// The id of a defect a merging diagnosis names: the diagnosis, the resource type and the
+    /// server's detail, whatever the request's shape.
+    pub fn merged_id(&self, diagnosis: &str) -> String {
+        let collection = self.resource.split('/').next().unwrap_or_default();
+        Defect {
+            method: format!("merge:{diagnosis}"),
+            resource: collection.to_string(),
+            detail: self.detail.clone(),
+            ..Defect::default()
+        }
+        .id()
     }
 
     /// `PATCH Users/{id} · Replace active="False" · 400 · invalidValue: ...` in one line.
@@ -373,6 +389,10 @@ pub struct Diagnosis {
     pub source: Option<String>,
     /// When it applies: every field given must match.
     pub when: When,
+    /// One defect whatever the request's shape: trials meeting it on one resource type share
+    /// one root cause (a server-wide refusal, such as capitalised ops).
+    #[serde(default)]
+    pub merge: bool,
 }
 
 /// The conditions of a diagnosis; every one given must hold.
@@ -385,7 +405,7 @@ pub struct When {
     /// The resource starts with this (`Users`, `Groups`).
     #[serde(default)]
     pub resource: Option<String>,
-    /// The shape contains this text (`Remove members`, `="False"`).
+    /// A regular expression the shape matches (`emove members`, `="False"`).
     #[serde(default)]
     pub shape: Option<String>,
     /// The answer class starts with this (`4`, `400`, `accepted, not applied`).
@@ -397,20 +417,22 @@ pub struct When {
     /// The failing trial's entry id equals this.
     #[serde(default)]
     pub entry: Option<String>,
-    /// The server's own error detail contains this (case-insensitive).
+    /// A regular expression the server's own error detail matches (case-insensitive).
     #[serde(default)]
     pub detail: Option<String>,
 }
 
 impl When {
     fn holds(&self, d: &Defect, entry: &str) -> bool {
-        let ci = |a: &str, b: &str| a.to_lowercase().contains(&b.to_lowercase());
         self.method.as_ref().is_none_or(|m| m == &d.method)
             && self
                 .resource
                 .as_ref()
                 .is_none_or(|r| d.resource.starts_with(r.as_str()))
-            && self.shape.as_ref().is_none_or(|s| ci(&d.shape, s))
+            && self
+                .shape
+                .as_ref()
+                .is_none_or(|re| matches_ci(re, &d.shape))
             && self
                 .class
                 .as_ref()
@@ -420,8 +442,17 @@ impl When {
                 .as_ref()
                 .is_none_or(|s| d.symptom.as_deref() == Some(s.as_str()))
             && self.entry.as_ref().is_none_or(|e| e == entry)
-            && self.detail.as_ref().is_none_or(|t| ci(&d.detail, t))
+            && self
+                .detail
+                .as_ref()
+                .is_none_or(|re| matches_ci(re, &d.detail))
     }
+}
+
+/// Whether `text` matches the regular expression `re`, ignoring case (a bad expression matches
+/// nothing; the catalogue's test rejects one).
+fn matches_ci(re: &str, text: &str) -> bool {
+    regex_lite::Regex::new(&format!("(?i){re}")).is_ok_and(|r| r.is_match(text))
 }
 
 #[derive(Deserialize)]
@@ -459,6 +490,15 @@ mod tests {
         ids.dedup();
         assert_eq!(n, ids.len(), "duplicate diagnosis id");
         assert!(n >= 10);
+        for d in &c.diagnosis {
+            if let Some(re) = &d.when.detail {
+                assert!(
+                    regex_lite::Regex::new(re).is_ok(),
+                    "{}: bad detail regex",
+                    d.id
+                );
+            }
+        }
     }
 
     #[test]

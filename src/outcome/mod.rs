@@ -467,11 +467,15 @@ impl TrialOutcome {
                         _ => "failed".into(),
                     },
                 };
+                let diagnosis = cause::diagnose(&defect, &self.entry);
                 Some(RootCause {
-                    id: defect.id(),
+                    id: match diagnosis {
+                        Some(d) if d.merge => defect.merged_id(&d.id),
+                        _ => defect.id(),
+                    },
                     trial: self.name.clone(),
                     summary,
-                    diagnosis: cause::diagnose(&defect, &self.entry),
+                    diagnosis,
                     defect,
                     sent,
                 })

@@ -9,8 +9,11 @@ use std::str::FromStr;
 /// What switching a fault on means for the harness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FaultCategory {
-    /// Entra provisioning breaks against such a server: the harness must fail.
+    /// Entra provisioning breaks against such a server: the default run must fail.
     Defect,
+    /// Only Microsoft's gallery checks or the RFC ask otherwise: the default run passes with a
+    /// warning naming it, and `--strict` fails.
+    Deviation,
     /// A behaviour Entra works with: the harness must stay green (warnings allowed).
     Tolerated,
     /// A behaviour for the provisioning-cycle load simulation.
@@ -21,6 +24,7 @@ impl FaultCategory {
     /// Every category, in declaration order.
     pub const ALL: &'static [FaultCategory] = &[
         FaultCategory::Defect,
+        FaultCategory::Deviation,
         FaultCategory::Tolerated,
         FaultCategory::Load,
     ];
@@ -29,6 +33,7 @@ impl FaultCategory {
     pub fn name(&self) -> &'static str {
         match self {
             FaultCategory::Defect => "defect",
+            FaultCategory::Deviation => "deviation",
             FaultCategory::Tolerated => "tolerated",
             FaultCategory::Load => "load",
         }
@@ -65,7 +70,8 @@ macro_rules! faults {
                 }
             }
 
-            /// Whether the harness must fail ([`FaultCategory::Defect`]), stay green
+            /// Whether the default run must fail ([`FaultCategory::Defect`]), warn only
+            /// ([`FaultCategory::Deviation`]), stay green
             /// ([`FaultCategory::Tolerated`]) or the fault shapes the load simulation.
             pub fn category(&self) -> FaultCategory {
                 match self {
@@ -112,9 +118,9 @@ faults! {
         "userName and group displayName are not checked for uniqueness.";
     UnknownId400 = "unknown-id-400", Defect,
         "GET and DELETE of an unknown id answer 400 instead of 404.";
-    ErrorStatusNumber = "error-status-number", Defect,
+    ErrorStatusNumber = "error-status-number", Deviation,
         "Error bodies carry status as a JSON number instead of a string.";
-    JsonContentType = "json-content-type", Defect,
+    JsonContentType = "json-content-type", Deviation,
         "Every response says Content-Type: application/json instead of application/scim+json.";
     DisabledHidden = "disabled-hidden", Defect,
         "Users with active=false answer 404 on GET and are left out of filter results.";
@@ -156,7 +162,7 @@ faults! {
         "GET of a resource by id answers 404 even though it exists (read-after-write lag).";
     GetReturnsList = "get-returns-list", Defect,
         "GET by id answers a ListResponse wrapping the resource instead of the resource itself.";
-    DeleteReturns200 = "delete-returns-200", Defect,
+    DeleteReturns200 = "delete-returns-200", Deviation,
         "DELETE answers 200 instead of 204 No Content.";
     DeleteUnsupported = "delete-unsupported", Defect,
         "DELETE answers 405 Method Not Allowed.";
@@ -186,15 +192,15 @@ faults! {
         "Filters also find resources by the values they had before their last change, and deleted resources (a stale index).";
     FilterExcludesDisabled = "filter-excludes-disabled", Defect,
         "Filters leave out users with active=false (GET by id still finds them).";
-    ResourceTypesMissing = "resource-types-missing", Defect,
+    ResourceTypesMissing = "resource-types-missing", Deviation,
         "GET /ResourceTypes answers 404 (schema discovery incomplete).";
-    TokenLifetimeShort = "token-lifetime-short", Defect,
+    TokenLifetimeShort = "token-lifetime-short", Deviation,
         "The OAuth token endpoint issues tokens that live 30 minutes (Microsoft's gallery requires 60 to 360).";
     GroupPatchIgnored = "group-patch-ignored", Defect,
         "A PATCH of a group's attributes (not its members) answers 204 and changes nothing.";
     MemberRemoveEverywhere = "member-remove-everywhere", Defect,
         "Removing a member from one group removes it from every group.";
-    ErrorScimTypeMissing = "error-scimtype-missing", Defect,
+    ErrorScimTypeMissing = "error-scimtype-missing", Deviation,
         "Error bodies never carry scimType.";
     GroupUrnRefused = "group-urn-refused", Defect,
         "POST /Groups whose schemas contain Entra's ADSCIM group URN answers 400 invalidValue.";
@@ -224,11 +230,11 @@ faults! {
         "Setting a different manager when one is already set is accepted and ignored.";
     ManagerClearIgnored = "manager-clear-ignored", Defect,
         "Every form of manager removal (replace with \"\", {\"value\": \"\"}, null, or remove) is accepted and ignored.";
-    NullUpdateIgnored = "null-update-ignored", Defect,
+    NullUpdateIgnored = "null-update-ignored", Deviation,
         "A replace with \"\" or null is accepted and ignored instead of clearing the attribute.";
-    PaginationIgnored = "pagination-ignored", Defect,
+    PaginationIgnored = "pagination-ignored", Deviation,
         "startIndex and count are ignored: every match on one page, startIndex 1.";
-    SchemasMissingAttribute = "schemas-missing-attribute", Defect,
+    SchemasMissingAttribute = "schemas-missing-attribute", Deviation,
         "/Schemas omits the User attributes title and addresses.";
     UnknownId200 = "unknown-id-200", Defect,
         "PATCH of an unknown id answers 200 and DELETE of an unknown id 204 instead of 404.";
@@ -238,13 +244,13 @@ faults! {
         "Adding a member already present lists it twice.";
     ManagerChangeRejected = "manager-change-rejected", Defect,
         "Once a user has a manager, changing or removing it answers 400 mutability.";
-    NullUpdateRejected = "null-update-rejected", Defect,
+    NullUpdateRejected = "null-update-rejected", Deviation,
         "A replace whose value is null (or carries a null attribute) answers 400 invalidValue.";
-    PatchOpsLimit = "patch-ops-limit", Defect,
+    PatchOpsLimit = "patch-ops-limit", Deviation,
         "A PATCH with more than 5 operations answers 400 invalidSyntax.";
     GroupPatchRejected = "group-patch-rejected", Defect,
         "A PATCH of a group's attributes other than members answers 400 mutability.";
-    SchemasUnsupported = "schemas-unsupported", Defect,
+    SchemasUnsupported = "schemas-unsupported", Deviation,
         "GET /Schemas answers 404 (no schema discovery).";
     MemberAddNonemptyRejected = "member-add-nonempty-rejected", Defect,
         "A member Add to a group that already has members answers 400 invalidValue (members are only set on an empty group).";
@@ -264,6 +270,12 @@ faults! {
         "POST /Users carrying a non-empty roles array answers 400 (PATCHing roles later works).";
     FilterEqSubstring = "filter-eq-substring", Defect,
         "eq on a string attribute matches every value that contains the filter value (SQL LIKE '%v%').";
+    MemberAddIgnored = "member-add-ignored", Defect,
+        "A PATCH adding group members answers 204 and adds none.";
+    ManagerClearRefused = "manager-clear-refused", Defect,
+        "Clearing the manager with Replace of \"\" or {\"value\": \"\"} answers 400 (Remove still works).";
+    FilteredPathAddRefused = "filtered-path-add-refused", Defect,
+        "An Add or Replace on a filtered path that matches no element answers 400 noTarget instead of creating it.";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }

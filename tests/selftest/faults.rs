@@ -255,6 +255,9 @@ struct Expected {
     says: String,
     #[serde(default)]
     also: Vec<String>,
+    /// The diagnosis (`fixtures/diagnoses.toml`) a caught_by trial's root cause must carry.
+    #[serde(default)]
+    diagnosis: Option<String>,
 }
 
 /// Pairs of defects where one used to mask the other: both must be reported, each by its own
@@ -433,6 +436,57 @@ fn caught(faults: &[Fault]) -> Result<(), Failed> {
             )
         })?;
         allowed.extend(expected.caught_by.iter().chain(&expected.also).cloned());
+        // A defect is caught only when a default run (`--fail-on entra`) fails on a trial whose
+        // subject it is; a deviation only Microsoft's gallery or the RFC asks about must leave
+        // the default run green with a warning, and fail only at `--strict`.
+        let default_failed: Vec<&String> = expected
+            .caught_by
+            .iter()
+            .filter(|name| {
+                run.outcomes.iter().any(|o| {
+                    o.name == format!("entra-default::{name}")
+                        && verdict(o, false) == Verdict::Failed
+                })
+            })
+            .collect();
+        match fault.category() {
+            FaultCategory::Defect if default_failed.is_empty() => problems.push(format!(
+                "`{}` is a defect, but a default run (--fail-on entra) fails none of {:?}: only warnings name it (raise the check's severity where Entra really breaks, or make the fault a deviation)",
+                fault.name(),
+                expected.caught_by
+            )),
+            FaultCategory::Deviation if !default_failed.is_empty() => problems.push(format!(
+                "`{}` is a deviation (gallery or RFC only), but a default run fails {default_failed:?}",
+                fault.name()
+            )),
+            _ => {}
+        }
+        if let Some(want) = &expected.diagnosis {
+            let got: Vec<String> = expected
+                .caught_by
+                .iter()
+                .filter_map(|name| {
+                    let o = run
+                        .outcomes
+                        .iter()
+                        .find(|o| o.name == format!("entra-default::{name}"))?;
+                    let mut o = o.clone();
+                    o.settle(Severity::Rfc);
+                    let rc = o.root_cause(Severity::Rfc)?;
+                    Some(
+                        rc.diagnosis
+                            .map(|d| d.id.clone())
+                            .unwrap_or_else(|| "none".into()),
+                    )
+                })
+                .collect();
+            if !got.iter().any(|g| g == want) {
+                problems.push(format!(
+                    "no trial of {:?} is diagnosed `{want}` (got {got:?})",
+                    expected.caught_by
+                ));
+            }
+        }
         for name in &expected.caught_by {
             let hit = run
                 .outcomes
@@ -581,15 +635,42 @@ fn tolerated_stays_green(fault: Fault) -> Result<(), Failed> {
 fn table_is_complete() -> Result<(), Failed> {
     let table = table()?;
     let names: BTreeSet<&str> = Fault::in_category(FaultCategory::Defect)
+        .chain(Fault::in_category(FaultCategory::Deviation))
         .map(|f| f.name())
         .collect();
     let stale: Vec<&String> = table
         .keys()
         .filter(|k| !names.contains(k.as_str()))
         .collect();
+    let named: BTreeSet<&str> = table
+        .values()
+        .filter_map(|e| e.diagnosis.as_deref())
+        .collect();
+    let unproven: Vec<&str> = scim_conformance::outcome::cause::catalogue()
+        .iter()
+        .map(|d| d.id.as_str())
+        .filter(|id| !named.contains(id))
+        .collect();
+    if !unproven.is_empty() {
+        return Err(format!(
+            "diagnoses no reference-server fault produces (add `diagnosis` to a row of fixtures/selftest/faults.toml): {unproven:?}"
+        )
+        .into());
+    }
+    let uncaught: Vec<&String> = table
+        .iter()
+        .filter(|(_, e)| e.caught_by.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+    if !uncaught.is_empty() {
+        return Err(format!(
+            "fixtures/selftest/faults.toml has rows that no trial catches (empty caught_by): {uncaught:?}"
+        )
+        .into());
+    }
     if !stale.is_empty() {
         return Err(format!(
-            "fixtures/selftest/faults.toml names faults that are not defects of the server: {stale:?}"
+            "fixtures/selftest/faults.toml names faults that are not defects or deviations of the server: {stale:?}"
         )
         .into());
     }
@@ -624,7 +705,7 @@ pub fn trials() -> Vec<Trial> {
     for fault in Fault::ALL {
         let f = *fault;
         match f.category() {
-            FaultCategory::Defect => t
+            FaultCategory::Defect | FaultCategory::Deviation => t
                 .push(Trial::test(format!("fault::{}", f.name()), move || {
                     caught(&[f])
                 })),

@@ -8,6 +8,7 @@ use super::members::patch_members;
 use super::path::PatchPath;
 use super::request::{OpKind, PatchOperation};
 use super::roles::patch_roles;
+use super::shared::{is_clear, is_hollow, merge, need_value, set_sub, PatchContext};
 use super::value_path::patch_value_path;
 use crate::core::scim::ENTERPRISE_USER_SCHEMA;
 use crate::server::error::ScimError;
@@ -15,27 +16,9 @@ use crate::server::faults::Fault;
 use crate::server::normalize::{
     coerce_active, coerce_primary, drop_role_details, normalize_manager_in, push_unique, same_item,
 };
-use crate::server::store::{MemberInfo, ResourceKind};
+use crate::server::store::ResourceKind;
 use crate::server::util::{canonical_name, ensure_schema, key_ci, remove_ci};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
-
-/// What PATCH application needs from its surroundings.
-pub struct PatchContext<'a> {
-    /// The resource type being patched.
-    pub kind: ResourceKind,
-    /// Enabled faults.
-    pub faults: &'a BTreeSet<Fault>,
-    /// Looks up a member id (for `display`/`type` of group members).
-    pub member_info: &'a dyn Fn(&str) -> Option<MemberInfo>,
-}
-
-impl PatchContext<'_> {
-    /// True if `f` is switched on.
-    pub(super) fn has(&self, f: Fault) -> bool {
-        self.faults.contains(&f)
-    }
-}
 
 /// Applies `ops` to a copy of `resource`; the copy is returned only if every operation succeeded.
 pub fn apply_patch(
@@ -59,11 +42,6 @@ pub fn apply_patch(
         }
     }
     Ok(Value::Object(res))
-}
-
-/// True for the values that clear an attribute: null always, `""` on replace.
-pub(super) fn is_clear(op: OpKind, v: &Value) -> bool {
-    v.is_null() || (op == OpKind::Replace && v.as_str() == Some(""))
 }
 
 /// `v` without the sub-attributes a replace would clear (`null-update-ignored`).
@@ -310,11 +288,6 @@ fn ensure_extension<'m>(
         .ok_or_else(|| ScimError::Internal(format!("`{urn}` is not an object")))
 }
 
-pub(super) fn need_value<'v>(value: Option<&'v Value>, what: &str) -> Result<&'v Value, ScimError> {
-    value
-        .ok_or_else(|| ScimError::InvalidValue(format!("an add/replace of `{what}` needs a value")))
-}
-
 fn set_active(
     container: &mut Map<String, Value>,
     key: String,
@@ -329,37 +302,6 @@ fn set_active(
     let b = coerce_active(need_value(value, "active")?, ctx.faults)?;
     container.insert(key, Value::Bool(b));
     Ok(())
-}
-
-pub(super) fn existing_list(container: &Map<String, Value>, key: &str) -> Vec<Value> {
-    match container.get(key) {
-        Some(Value::Array(a)) => a.clone(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(other) => vec![other.clone()],
-    }
-}
-
-/// Merges `new` into `existing` sub-attribute by sub-attribute; a clearing value (see
-/// [`is_clear`]) removes the sub-attribute, and an object left empty is removed.
-pub(super) fn merge(existing: &mut Map<String, Value>, new: &Map<String, Value>, op: OpKind) {
-    for (k, v) in new {
-        let ek = key_ci(existing, k).unwrap_or_else(|| canonical_name(k));
-        if is_clear(op, v) {
-            existing.shift_remove(&ek);
-            continue;
-        }
-        match (existing.get_mut(&ek), v) {
-            (Some(Value::Object(e)), Value::Object(n)) => {
-                merge(e, n, op);
-                if e.is_empty() {
-                    existing.shift_remove(&ek);
-                }
-            }
-            _ => {
-                existing.insert(ek, v.clone());
-            }
-        }
-    }
 }
 
 fn patch_whole(
@@ -409,16 +351,6 @@ fn patch_whole(
         }
     }
     Ok(())
-}
-
-/// Sets (or, for null, removes) sub-attribute `sub` of `obj`.
-pub(super) fn set_sub(obj: &mut Map<String, Value>, sub: &str, v: &Value) {
-    let k = key_ci(obj, sub).unwrap_or_else(|| canonical_name(sub));
-    if v.is_null() {
-        obj.shift_remove(&k);
-    } else {
-        obj.insert(k, v.clone());
-    }
 }
 
 fn patch_sub(
@@ -476,15 +408,4 @@ fn patch_sub(
         }
     }
     Ok(())
-}
-
-/// True for a multi-valued item with nothing left but `type` / `primary` (or nothing at all).
-pub(super) fn is_hollow(item: &Value) -> bool {
-    match item {
-        Value::Object(o) => o
-            .keys()
-            .all(|k| k.eq_ignore_ascii_case("type") || k.eq_ignore_ascii_case("primary")),
-        Value::Null => true,
-        _ => false,
-    }
 }

@@ -2,8 +2,8 @@
 //! `[{"value": id}]`), change, clear (Replace `""`, `{"value": ""}`, null, or Remove);
 //! `manager-replace-ignored`, `manager-clear-ignored` and `manager-change-rejected` change it.
 
-use super::apply::PatchContext;
 use super::request::OpKind;
+use super::shared::PatchContext;
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
 use crate::server::normalize::normalize_manager;
@@ -17,6 +17,15 @@ pub(super) fn set_manager(
     value: Option<&Value>,
     ctx: &PatchContext<'_>,
 ) -> Result<(), ScimError> {
+    let clears_with_empty = op != OpKind::Remove
+        && value.is_some_and(|v| {
+            v.as_str() == Some("") || v.get("value").and_then(Value::as_str) == Some("")
+        });
+    if clears_with_empty && ctx.has(Fault::ManagerClearRefused) {
+        return Err(ScimError::InvalidValue(
+            "manager must be a complex attribute with a non-empty value".into(),
+        ));
+    }
     let new = if op == OpKind::Remove {
         None
     } else {

@@ -2,9 +2,9 @@
 //! into [`MemberEdit`]s (everything that can fail, with the member faults decided), then the
 //! edits are applied to the member list in place, without failing and without copying it.
 
-use super::apply::{need_value, PatchContext};
 use super::path::PatchPath;
 use super::request::{OpKind, PatchOperation};
+use super::shared::{need_value, PatchContext};
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
 use crate::server::filter::{self, Filter, MatchOptions};
@@ -58,6 +58,9 @@ fn plan_one(
             ))
         }
         (OpKind::Add, None) => {
+            if ctx.has(Fault::MemberAddIgnored) {
+                return Ok(None);
+            }
             let mut members = normalize_members(need_value(value, "members")?, ctx.member_info)?;
             if ctx.has(Fault::MemberAddFirstOnly) {
                 members.truncate(1);

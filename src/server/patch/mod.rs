@@ -8,11 +8,13 @@ mod members;
 mod path;
 mod request;
 mod roles;
+mod shared;
 #[cfg(test)]
 mod tests;
 mod value_path;
 
-pub use apply::{apply_patch, PatchContext};
+pub use apply::apply_patch;
 pub use members::{apply_member_edits, plan_member_edits, MemberEdit};
 pub use path::PatchPath;
 pub use request::{parse_patch_body, OpKind, PatchOperation};
+pub use shared::PatchContext;

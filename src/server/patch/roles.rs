@@ -1,7 +1,7 @@
 //! PATCH of a user's `roles`: add, replace and remove, legacy stringified items included.
 
-use super::apply::{existing_list, need_value, PatchContext};
 use super::request::OpKind;
+use super::shared::{existing_list, need_value, PatchContext};
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
 use crate::server::normalize::{normalize_roles, push_unique, same_item};

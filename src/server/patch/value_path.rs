@@ -2,8 +2,8 @@
 //! filter when nothing matches, clear, remove; `filtered-path-no-create` and
 //! `filtered-replace-appends` change it.
 
-use super::apply::{existing_list, is_clear, is_hollow, merge, need_value, set_sub, PatchContext};
 use super::request::OpKind;
+use super::shared::{existing_list, is_clear, is_hollow, merge, need_value, set_sub, PatchContext};
 use crate::server::error::ScimError;
 use crate::server::faults::Fault;
 use crate::server::filter::{self, Filter, MatchOptions};
@@ -43,6 +43,11 @@ pub(super) fn patch_value_path(
         if hits.is_empty() || appends {
             if hits.is_empty() && ctx.has(Fault::FilteredPathNoCreate) {
                 return Ok(());
+            }
+            if hits.is_empty() && ctx.has(Fault::FilteredPathAddRefused) {
+                return Err(ScimError::NoTarget(format!(
+                    "the filter of `{key}` matches no element"
+                )));
             }
             list.push(Value::Object(create_element(&key, filter, sub, v, op)?));
         } else {

@@ -32,6 +32,9 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::ManagerBareIdRefused,
     Fault::RolesRefusedOnCreate,
     Fault::FilterEqSubstring,
+    Fault::MemberAddIgnored,
+    Fault::ManagerClearRefused,
+    Fault::FilteredPathAddRefused,
 ];
 
 async fn observe(fault: Fault, api: &Api) -> Value {
@@ -225,6 +228,39 @@ async fn observe(fault: Fault, api: &Api) -> Value {
             .await
             .status
         ),
+        Fault::ManagerClearRefused => {
+            let m = api.user("chief@x.io").await;
+            let u = api.user("staff@x.io").await;
+            let path = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+            api.patch(&format!("Users/{u}"), json!([{"op": "add", "path": path, "value": {"value": m}}]))
+                .await;
+            json!(
+                api.patch(&format!("Users/{u}"), json!([{"op": "replace", "path": path, "value": ""}]))
+                    .await
+                    .status
+            )
+        }
+        Fault::FilteredPathAddRefused => {
+            let u = api.user("nophone@x.io").await;
+            json!(
+                api.patch(
+                    &format!("Users/{u}"),
+                    json!([{"op": "add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "1"}]),
+                )
+                .await
+                .status
+            )
+        }
+        Fault::MemberAddIgnored => {
+            let u = api.user("joiner@x.io").await;
+            let g = api.group(group("J")).await;
+            api.patch(
+                &format!("Groups/{g}"),
+                json!([{"op": "add", "path": "members", "value": [{"value": u}]}]),
+            )
+            .await;
+            json!(api.get(&format!("Groups/{g}")).await.json()["members"].as_array().map(Vec::len))
+        }
         Fault::FilterEqSubstring => {
             api.user("ada@x.io").await;
             api.user("ada@x.io.d").await;
