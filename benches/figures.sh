@@ -10,6 +10,7 @@
 #    the whole process (harness + embedded server), and of the harness alone (the server in a
 #    separate `serve` process).
 # 4. The harness's overhead: `cargo bench --bench simulate` (simulation vs raw replay).
+# 5. `check` against the real-server corpus: wall time and requests per entra-default run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-3}"
@@ -62,3 +63,24 @@ echo "  initial cycle $(median <"$TMP/sep") s, peak RSS of the harness $(( $(med
 
 echo "== harness overhead (cargo bench --bench simulate)"
 cargo bench --quiet --bench simulate -- --runs "$RUNS" 2>/dev/null
+
+echo "== check against the real-server corpus (tests/corpus), entra-default, ${RUNS} runs each"
+# Wall time and requests per run (trial requests from the JSON report, plus the cleanup deletes);
+# the request count of a clean run on the embedded server is the yardstick (decoys and adaptive
+# preparation must not more than double it).
+requests() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sum(len(t["exchanges"]) for t in r["trials"]) + r["cleanup"]["deleted"])' "$1"; }
+"$BIN" check --vendor entra-default --snapshots off --report "json=$TMP/embedded.json" >/dev/null 2>&1 || true
+echo "  embedded (clean): $(requests "$TMP/embedded.json") requests"
+for server in scim2-server scimmy; do
+  bash tests/corpus/$server/install.sh
+  : >"$TMP/corpus-wall"
+  for _ in $(seq "$RUNS"); do
+    bash tests/corpus/$server/start.sh "$TMP/$server" >/dev/null
+    start=$(date +%s.%N)
+    SCIM_TOKEN=$(cat "$TMP/$server/token") "$BIN" check --target-url "$(cat "$TMP/$server/url")" \
+      --vendor entra-default --dialect both --report "json=$TMP/$server.json" >/dev/null 2>&1 || true
+    python3 -c "print($(date +%s.%N) - $start)" >>"$TMP/corpus-wall"
+    bash tests/corpus/$server/stop.sh "$TMP/$server"
+  done
+  echo "  $server: wall $(median <"$TMP/corpus-wall") s (median), $(requests "$TMP/$server.json") requests"
+done
