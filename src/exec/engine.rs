@@ -416,6 +416,11 @@ impl TrialRun<'_> {
                     (Some(x), Some(a)) => format!("expected {x}, got {a}"),
                     _ => f.summary.clone(),
                 };
+                let what = format!(
+                    "{} answered {}: {what}",
+                    request_label(&request, &self.ctx.target),
+                    response.status
+                );
                 Some((by, e.index, what))
             })
             .collect();
@@ -689,6 +694,11 @@ impl TrialRun<'_> {
                 (Some(e), Some(a)) => format!("expected {e}, got {a}"),
                 _ => f.summary.clone(),
             };
+            let what = format!(
+                "{} answered {}: {what}",
+                request_label(request, &self.ctx.target),
+                response.status
+            );
             let failed = findings
                 .iter()
                 .filter(|f| f.fails(Severity::Entra))

@@ -21,7 +21,7 @@ pub const NORMALIZATIONS: &[(&str, &str)] = &[
         "a value captured from a response (an id...) becomes [<variable name>]",
     ),
     ("run tag", "scimconf-<run id>-<n> becomes [tag]"),
-    ("guids", "any GUID becomes [guid]"),
+    ("guids", "any GUID (or a decoy's GUID less its last character) becomes [guid]"),
     (
         "base URL",
         "the target URL becomes [base]/ (in Location headers and meta.location)",
@@ -162,7 +162,7 @@ fn replace_guids(s: &str) -> String {
     static GUID: OnceLock<regex_lite::Regex> = OnceLock::new();
     let re = GUID.get_or_init(|| {
         regex_lite::Regex::new(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{11,12}",
         )
         .expect("a valid regex")
     });
@@ -221,6 +221,7 @@ mod tests {
             "E-[guid]!"
         );
         assert_eq!(n.text("0a21f0f2-8d2a-4f8e-bf98"), "0a21f0f2-8d2a-4f8e-bf98");
+        assert_eq!(n.text("0a21f0f2-8d2a-4f8e-bf98-7363c4aed4e"), "[guid]");
         assert_eq!(
             n.text("%220a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef%22"),
             "%22[guid]%22"
