@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::core::dialect::{Dialect, DialectChoice};
+use crate::core::naming::TrialId;
 use crate::profile::VendorProfile;
 use crate::suite::{CheckedEntry, Suite, SuiteError};
 
@@ -119,10 +120,13 @@ pub fn plan_for(
                     .collect()
             };
             for dialect in variants {
-                let name = match dialect {
-                    Some(d) => format!("{vendor}::{}::{}::{d}", e.suite, e.id),
-                    None => format!("{vendor}::{}::{}", e.suite, e.id),
+                let id = TrialId {
+                    vendor: vendor.to_string(),
+                    suite: e.suite.clone(),
+                    entry: e.id.clone(),
+                    dialect,
                 };
+                let name = id.to_string();
                 let needs: Vec<String> = e
                     .needs
                     .iter()
@@ -170,9 +174,11 @@ fn resolve(suites: &[Suite], vendor: &str, reference: &str, dialect: Dialect) ->
         .filter(|s| s.name == suite)
         .flat_map(|s| s.entries.iter().flatten())
         .any(|e| e.id == entry && !e.dialects.is_empty());
-    if per_dialect {
-        format!("{vendor}::{reference}::{dialect}")
-    } else {
-        format!("{vendor}::{reference}")
+    TrialId {
+        vendor: vendor.to_string(),
+        suite: suite.to_string(),
+        entry: entry.to_string(),
+        dialect: per_dialect.then_some(dialect),
     }
+    .to_string()
 }

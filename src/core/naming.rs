@@ -131,3 +131,81 @@ mod tests {
         assert_eq!(r.mask_tags("é scimconf-ab12cd34-2 é"), "é [tag] é");
     }
 }
+
+/// One trial's identity, `<vendor>::<suite>::<entry>[::<dialect>]` as libtest names it: built
+/// in one place (the plan) and read back here, never split by hand.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrialId {
+    /// The vendor profile (`entra-default`).
+    pub vendor: String,
+    /// The suite (`users`).
+    pub suite: String,
+    /// The entry (`disable-and-enable`).
+    pub entry: String,
+    /// The dialect, for entries that run once per dialect.
+    pub dialect: Option<crate::core::dialect::Dialect>,
+}
+
+impl TrialId {
+    /// Reads a trial name back; `None` when it has fewer than three parts. A fourth part that is
+    /// not a dialect name stays part of the entry.
+    pub fn parse(name: &str) -> Option<TrialId> {
+        let mut parts = name.splitn(3, "::");
+        let vendor = parts.next()?.to_string();
+        let suite = parts.next()?.to_string();
+        let rest = parts.next()?;
+        let (entry, dialect) = match rest.rsplit_once("::") {
+            Some((e, d)) => match crate::core::dialect::Dialect::ALL
+                .into_iter()
+                .find(|x| x.name() == d)
+            {
+                Some(d) => (e.to_string(), Some(d)),
+                None => (rest.to_string(), None),
+            },
+            None => (rest.to_string(), None),
+        };
+        Some(TrialId {
+            vendor,
+            suite,
+            entry,
+            dialect,
+        })
+    }
+
+    /// The suite reference `<suite>::<entry>`, as suites name other trials.
+    pub fn reference(&self) -> String {
+        format!("{}::{}", self.suite, self.entry)
+    }
+}
+
+impl fmt::Display for TrialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}::{}::{}", self.vendor, self.suite, self.entry)?;
+        if let Some(d) = self.dialect {
+            write!(f, "::{d}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod trial_id_tests {
+    use super::TrialId;
+    use crate::core::dialect::Dialect;
+
+    #[test]
+    fn names_round_trip() {
+        for name in [
+            "entra-default::users::create",
+            "zenkit::users::disable-and-enable::legacy",
+            "zenya::groups::remove-member::compliant",
+        ] {
+            let id = TrialId::parse(name).expect("parses");
+            assert_eq!(id.to_string(), name);
+        }
+        let id = TrialId::parse("a::b::c::compliant").expect("parses");
+        assert_eq!(id.dialect, Some(Dialect::Compliant));
+        assert_eq!(id.reference(), "b::c");
+        assert!(TrialId::parse("a::b").is_none());
+    }
+}

@@ -347,10 +347,8 @@ pub struct TrialOutcome {
 impl TrialOutcome {
     /// An outcome with no findings yet.
     pub fn new(name: &str) -> TrialOutcome {
-        let mut parts = name.split("::");
-        let vendor = parts.next().unwrap_or_default().to_string();
-        let suite = parts.next().unwrap_or_default().to_string();
-        let entry = parts.next().unwrap_or_default().to_string();
+        let id = crate::core::naming::TrialId::parse(name).unwrap_or_default();
+        let (vendor, suite, entry) = (id.vendor, id.suite, id.entry);
         TrialOutcome {
             name: name.to_string(),
             vendor,
@@ -422,14 +420,12 @@ impl TrialOutcome {
                     notes: Vec::new(),
                 };
                 let defect = cause::defect(&probe, &self.exchanges);
-                let entry =
-                    b.by.rsplit("::")
-                        .find(|p| !matches!(*p, "legacy" | "compliant"));
+                let entry = crate::core::naming::TrialId::parse(&b.by).map(|id| id.entry);
                 RootCause {
                     id: defect.id(),
                     trial: b.by.clone(),
                     summary: b.reason.clone(),
-                    diagnosis: cause::diagnose(&defect, entry.unwrap_or_default()),
+                    diagnosis: cause::diagnose(&defect, entry.as_deref().unwrap_or_default()),
                     defect,
                     sent: None,
                 }

@@ -13,8 +13,10 @@ use crate::http::client::reason;
 use crate::snapshot::baseline::{Baseline, BaselineExchange, BaselineTrial};
 
 /// The suite of a trial name (`zenkit::users::create` -> `users`).
-fn suite(t: &BaselineTrial) -> &str {
-    t.trial.split("::").nth(1).unwrap_or("other")
+fn suite(t: &BaselineTrial) -> String {
+    crate::core::naming::TrialId::parse(&t.trial)
+        .map(|id| id.suite)
+        .unwrap_or_else(|| "other".into())
 }
 
 fn pretty(v: &Value) -> String {
@@ -76,14 +78,14 @@ pub fn html(baselines: &[Baseline]) -> String {
             b.trials.len(),
             esc(&b.shown)
         );
-        let mut suites: Vec<&str> = Vec::new();
+        let mut suites: Vec<String> = Vec::new();
         for t in &b.trials {
             if !suites.contains(&suite(t)) {
                 suites.push(suite(t));
             }
         }
         for su in suites {
-            let _ = write!(s, "<h3>Suite <code>{}</code></h3>", esc(su));
+            let _ = write!(s, "<h3>Suite <code>{}</code></h3>", esc(&su));
             for t in b.trials.iter().filter(|t| suite(t) == su) {
                 let _ = write!(
                     s,

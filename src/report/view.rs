@@ -44,10 +44,8 @@ pub fn capability_label(key: &str) -> String {
 /// The trial's dialect: its own, or the last part of its name for outcomes made only from a
 /// name (ignored trials).
 pub fn dialect_of(t: &TrialOutcome) -> Option<Dialect> {
-    t.dialect.or_else(|| {
-        let last = t.name.split("::").nth(3)?;
-        Dialect::ALL.into_iter().find(|d| d.name() == last)
-    })
+    t.dialect
+        .or_else(|| crate::core::naming::TrialId::parse(&t.name)?.dialect)
 }
 
 /// The run's verdict.
