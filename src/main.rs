@@ -29,6 +29,7 @@ enum Command {
     Serve(ServeArgs),
     /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
     /// lists them first, never touches anything else.
+    #[command(after_help = scim_conformance::cli::CLEANUP_AFTER_HELP)]
     Cleanup(CleanupArgs),
     /// Render a vendor's recorded snapshot baseline as a document: per trial, what Entra sent
     /// and what the endpoint answered.

@@ -12,6 +12,8 @@ use scim_conformance::cli::TestCli;
 mod bin;
 #[path = "common/mod.rs"]
 mod common;
+#[path = "cli/leftovers.rs"]
+mod leftovers;
 
 use bin::{drain, run, run_bin, serve, temp_dir, Output, BIN};
 
@@ -1035,5 +1037,6 @@ fn main() -> std::process::ExitCode {
     ];
     let mut trials = trials;
     trials.extend(preflight_cases());
+    trials.extend(leftovers::trials());
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }

@@ -445,7 +445,7 @@ fn deprovisioning_by_delete_is_verified() -> Result<(), Failed> {
     let (report, _) = simulate_profile(
         profile_without_active()?,
         config(|c| {
-            c.faults.insert(Fault::DeleteNoop);
+            c.faults.insert(Fault::DeleteKeepsResource);
         }),
         Settings {
             keep: true,

@@ -402,6 +402,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             abort: abort.clone(),
             health: Arc::default(),
             adaptations: Arc::default(),
+            delete_deactivates: p.delete_deactivates,
         });
         vendors.push(VendorPart {
             profile: p,

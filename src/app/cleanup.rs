@@ -1,7 +1,9 @@
 //! `scim-conformance cleanup`: finds leftovers of earlier, aborted runs by the harness's naming
 //! prefix and deletes them. It lists before it deletes, and never touches a resource whose
 //! userName (users) or displayName (groups) does not start with the prefix. Same transport and
-//! OAuth flags as `check`.
+//! OAuth flags as `check`. A DELETE counts only once a GET no longer finds the resource; one
+//! the listing gives without a usable id is listed by name as not addressable. Exit code 0 when
+//! nothing is left behind (or with `--dry-run`), 1 otherwise.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +19,8 @@ use crate::exec::{Abort, Context, Ledger};
 use crate::http::{ScimClient, Target};
 use crate::suite::template::encode_segment;
 
-/// Runs the command; exit code 0 when everything found was deleted (or listed with --dry-run).
+/// Runs the command; exit code 0 when everything found was deleted and read back as gone (or
+/// listed with --dry-run), 1 when something is left behind or the listing failed.
 pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
     let t = &args.transport;
     let url = t
@@ -45,6 +48,7 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
         abort: Arc::new(Abort::default()),
         health: Arc::default(),
         adaptations: Arc::default(),
+        delete_deactivates: false,
     };
     rt.block_on(async {
         let mut found = Vec::new();
@@ -57,37 +61,72 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
                 }
             }
         }
+        let (addressable, unaddressable): (Vec<_>, Vec<_>) =
+            found.iter().partition(|l| l.addressable());
         println!(
             "found {} resource(s) named {prefix}* at {}",
             found.len(),
             ctx.target.shown()
         );
-        for l in &found {
-            println!("  {}/{}  {}", l.collection, l.id, l.name);
+        for l in &addressable {
+            println!("  {}/{}  {}", l.collection, l.id, redactor.scrub(&l.name));
         }
-        if args.dry_run || found.is_empty() {
-            if args.dry_run {
-                println!("--dry-run: nothing deleted");
-            }
+        for l in &unaddressable {
+            println!(
+                "  {}/{}  {}  (not addressable: {}; delete it by hand)",
+                l.collection,
+                if l.id.is_empty() { "(no id)" } else { &l.id },
+                redactor.scrub(&l.name),
+                if l.id.is_empty() {
+                    "the listing gave no id"
+                } else {
+                    "its id would not address one resource"
+                }
+            );
+        }
+        if args.dry_run {
+            println!("--dry-run: nothing deleted");
             return Ok(ExitCode::SUCCESS);
         }
-        let mut failed = 0;
+        let mut left = Vec::new();
         // Groups first: deleting their members first would only make the server do more work.
-        for l in found.iter().rev() {
+        for l in addressable.iter().rev() {
             let rel = format!("{}/{}", l.collection, encode_segment(&l.id));
             match delete(&ctx, &rel).await {
                 Ok(()) => println!("  deleted {}/{}", l.collection, l.id),
                 Err(e) => {
-                    failed += 1;
                     println!("  could not delete {}/{}: {e}", l.collection, l.id);
+                    left.push(format!(
+                        "{}/{} {}: {e}",
+                        l.collection,
+                        l.id,
+                        redactor.scrub(&l.name)
+                    ));
                 }
             }
         }
+        for l in &unaddressable {
+            left.push(format!(
+                "{}/(no id) {}: not addressable",
+                l.collection,
+                redactor.scrub(&l.name)
+            ));
+        }
         println!(
-            "deleted {}, could not delete {failed}",
-            found.len() - failed
+            "deleted {}, could not delete {}, not addressable {}: {}",
+            addressable.len() + unaddressable.len() - left.len(),
+            left.len() - unaddressable.len(),
+            unaddressable.len(),
+            if left.is_empty() {
+                "nothing left behind".to_string()
+            } else {
+                format!("left behind {}", left.len())
+            }
         );
-        Ok(if failed == 0 {
+        for l in &left {
+            println!("  left behind: {l}");
+        }
+        Ok(if left.is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE

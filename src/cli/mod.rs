@@ -171,6 +171,9 @@ pub const HELP_TEMPLATE: &str =
 /// What `--help` of `check` says after the flags.
 pub const AFTER_HELP: &str = "Exit codes: 0 every trial passed; 101 a trial failed or was blocked, or the run left resources behind; 2 usage error; 3 the preflight (Entra's Test Connection) failed; 4 no trial to run; 130/143 interrupted by SIGINT/SIGTERM.\nAccepted for libtest compatibility and ignored: --nocapture, --show-output, -Z FLAG; --test (trials are tests); --bench runs nothing (there are no benchmarks).";
 
+/// What `cleanup --help` says after the flags.
+pub const CLEANUP_AFTER_HELP: &str = "A DELETE counts only once a GET of the resource no longer finds it; a listing that fails is asked again with count=20, then count=1; resources listed without a usable id are named as not addressable.\nExit codes: 0 nothing left behind (or --dry-run); 1 something is left behind (not deleted, still there after its DELETE, or not addressable) or the listing failed; 2 usage error.";
+
 /// The description `check` and the test binaries show under their name.
 pub const ABOUT: &str = "Will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint? Runs every suite entry as one trial against --target-url (or the embedded reference server).";
 

@@ -28,6 +28,11 @@ pub struct Context {
     pub health: Arc<Health>,
     /// The body edits this vendor's endpoint needed for preparation, found once per kind.
     pub adaptations: Arc<super::adapt::Adaptations>,
+    /// Whether the vendor's profile says a DELETE of a user deactivates it (`on_delete =
+    /// "deactivate"`): a user that reads back with `active` false after its DELETE is then
+    /// gone as far as the vendor is concerned, not left behind. False for `cleanup`, which
+    /// knows no profile.
+    pub delete_deactivates: bool,
 }
 
 /// After this many requests in a row without an answer (timeouts, refused or dropped

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::adapt::{candidates, patch_candidates, patch_key, Adaptation, Edit};
 use super::context::{Context, InFlight};
 use super::members;
-use super::ownership::{delete, recover_unanswered_create, refuse_unowned, track};
+use super::ownership::{delete, recover_unanswered_create, refuse_unowned, track, verify_deleted};
 use super::record;
 use crate::core::naming::wrong_token;
 use crate::core::secret::Secret;
@@ -1129,9 +1129,26 @@ impl TrialRun<'_> {
         result.ok()
     }
 
-    /// Deletes what this trial created and did not delete itself.
+    /// Deletes what this trial created and did not delete itself, and reads back what its
+    /// steps deleted (deleting it again if it is still there).
     async fn cleanup(&mut self) {
-        for path in self.ctx.ledger.live(Some(&self.spec.name)) {
+        // Taken first: what a read-back finds still there is deleted again there, not twice.
+        let live = self.ctx.ledger.live(Some(&self.spec.name));
+        for path in self.ctx.ledger.unverified(Some(&self.spec.name)) {
+            match verify_deleted(self.ctx, &path).await {
+                Ok(()) => self.ctx.ledger.deleted(&path),
+                Err(reason) => {
+                    self.ctx.ledger.stuck(&path, reason.clone());
+                    let f = self.finding(
+                        FindingKind::Cleanup,
+                        None,
+                        format!("cleanup: {path} was deleted by a step but is {reason}"),
+                    );
+                    self.push(f);
+                }
+            }
+        }
+        for path in live {
             match delete(self.ctx, &path).await {
                 Ok(()) => self.ctx.ledger.deleted(&path),
                 Err(reason) => {

@@ -10,8 +10,11 @@ use crate::outcome::CleanupSummary;
 pub enum State {
     /// Created and not (yet) deleted.
     Live,
-    /// Deleted by a step or by cleanup.
+    /// Deleted by a step or by cleanup, and read back as gone.
     Deleted,
+    /// A step's DELETE answered 2xx, but the resource has not been read back yet: the trial's
+    /// cleanup (or the final sweep) GETs it and deletes it again if it is still there.
+    Unverified,
     /// Cleanup tried and failed, with the reason.
     Stuck(String),
     /// Created but not addressable (no id, or an unsafe one): left behind, never retried.
@@ -25,6 +28,8 @@ pub struct Item {
     pub path: String,
     /// The trial that created it.
     pub trial: String,
+    /// Its userName or displayName, when the create carried one.
+    pub name: Option<String>,
     /// Where it stands.
     pub state: State,
 }
@@ -48,13 +53,31 @@ impl Ledger {
 
     /// Records a resource the target just created for `trial`.
     pub fn created(&self, path: &str, trial: &str) {
+        self.created_named(path, trial, None);
+    }
+
+    /// Records a resource the target just created for `trial`, with the name it was created
+    /// under (shown when it is left behind).
+    pub fn created_named(&self, path: &str, trial: &str, name: Option<String>) {
         self.with(|items| {
             items.push(Item {
                 path: path.to_string(),
                 trial: trial.to_string(),
+                name,
                 state: State::Live,
             })
         });
+    }
+
+    /// The name a resource was created under, if known.
+    pub fn name_of(&self, path: &str) -> Option<String> {
+        self.with(|items| {
+            items
+                .iter()
+                .rev()
+                .find(|i| i.path == path)
+                .and_then(|i| i.name.clone())
+        })
     }
 
     /// Records a creation the harness cannot delete itself (counted as left behind).
@@ -63,6 +86,7 @@ impl Ledger {
             items.push(Item {
                 path: label.to_string(),
                 trial: trial.to_string(),
+                name: None,
                 state: State::Unaddressable(reason),
             })
         });
@@ -73,9 +97,15 @@ impl Ledger {
         self.with(|items| items.iter().all(|i| i.state == State::Deleted))
     }
 
-    /// Marks a resource deleted (a DELETE answered 2xx or 404).
+    /// Marks a resource deleted and verified gone (a DELETE answered 404, or answered 2xx and
+    /// a GET no longer finds it).
     pub fn deleted(&self, path: &str) {
         self.set_state(path, State::Deleted);
+    }
+
+    /// Marks a resource whose DELETE (sent by a step) answered 2xx: still to be read back.
+    pub fn delete_answered(&self, path: &str) {
+        self.set_state(path, State::Unverified);
     }
 
     /// Marks a resource that cleanup could not delete.
@@ -85,10 +115,10 @@ impl Ledger {
 
     fn set_state(&self, path: &str, state: State) {
         self.with(|items| {
-            for i in items
-                .iter_mut()
-                .filter(|i| i.path == path && matches!(i.state, State::Live | State::Stuck(_)))
-            {
+            for i in items.iter_mut().filter(|i| {
+                i.path == path
+                    && matches!(i.state, State::Live | State::Stuck(_) | State::Unverified)
+            }) {
                 i.state = state.clone();
             }
         });
@@ -114,12 +144,27 @@ impl Ledger {
         })
     }
 
+    /// Resources of one trial (or of every trial with `None`) whose DELETE answered 2xx but that
+    /// were not read back yet, newest first.
+    pub fn unverified(&self, trial: Option<&str>) -> Vec<String> {
+        self.with(|items| {
+            items
+                .iter()
+                .rev()
+                .filter(|i| i.state == State::Unverified && trial.is_none_or(|t| i.trial == t))
+                .map(|i| i.path.clone())
+                .collect()
+        })
+    }
+
     /// Everything recorded, in creation order.
     pub fn items(&self) -> Vec<Item> {
         self.with(|items| items.clone())
     }
 
-    /// What was created, deleted and left behind (with why).
+    /// What was created, deleted and left behind (with why; the why starts with the name the
+    /// resource was created under, when known). A resource whose DELETE answered 2xx but that
+    /// was never read back counts as left behind: nothing shows it is gone.
     pub fn summary(&self) -> CleanupSummary {
         let items = self.items();
         let deleted = items.iter().filter(|i| i.state == State::Deleted).count();
@@ -129,7 +174,14 @@ impl Ledger {
             .map(|i| {
                 let why = match &i.state {
                     State::Stuck(r) | State::Unaddressable(r) => r.clone(),
+                    State::Unverified => {
+                        "its DELETE answered 2xx but it was never read back to verify".into()
+                    }
                     _ => "not deleted".into(),
+                };
+                let why = match &i.name {
+                    Some(name) => format!("{name}: {why}"),
+                    None => why,
                 };
                 (i.path.clone(), i.trial.clone(), why)
             })
@@ -160,5 +212,23 @@ mod tests {
         assert_eq!(l.live(None), vec!["Users/3", "Groups/2"]);
         let s = l.summary();
         assert_eq!((s.created, s.deleted, s.left_behind.len()), (3, 1, 2));
+    }
+
+    #[test]
+    fn a_delete_answered_is_not_deleted_until_read_back() {
+        let l = Ledger::new();
+        l.created_named("Users/1", "t1", Some("scimconf-x-1-ada".into()));
+        l.delete_answered("Users/1");
+        assert!(l.live(None).is_empty());
+        assert_eq!(l.unverified(Some("t1")), vec!["Users/1"]);
+        assert!(!l.all_deleted());
+        let s = l.summary();
+        assert_eq!(s.deleted, 0);
+        assert!(s.left_behind[0].2.starts_with("scimconf-x-1-ada: "));
+        l.stuck("Users/1", "still there".into());
+        assert_eq!(l.live(None), vec!["Users/1"]);
+        l.deleted("Users/1");
+        assert!(l.all_deleted());
+        assert_eq!(l.name_of("Users/1").as_deref(), Some("scimconf-x-1-ada"));
     }
 }

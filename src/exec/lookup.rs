@@ -11,11 +11,26 @@ use crate::suite::template::as_text;
 pub struct Leftover {
     /// `Users` or `Groups`.
     pub collection: &'static str,
-    /// Its id.
+    /// Its id (empty when the listing gave none; see [`Leftover::addressable`]).
     pub id: String,
     /// Its userName or displayName.
     pub name: String,
 }
+
+impl Leftover {
+    /// Whether it can be addressed by its id (see [`addressable`]); one that cannot is listed
+    /// by name and never guessed at.
+    pub fn addressable(&self) -> bool {
+        addressable(&self.id)
+    }
+}
+
+/// The page sizes a listing tries, in order: a listing that fails (5xx, no answer) is asked
+/// again for the same page with the next smaller `count`.
+pub const PAGE_SIZES: [usize; 3] = [100, 20, 1];
+
+/// At most this many pages are asked for one listing.
+pub const MAX_PAGES: usize = 10_000;
 
 /// Why a lookup failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -33,8 +48,11 @@ pub fn addressable(id: &str) -> bool {
     !matches!(id.trim(), "" | "." | "..")
 }
 
-/// Lists the resources of `collection` whose `attr` starts with `prefix`: asks the server with an `sw` filter, falls back to paging through
-/// everything when the filter is refused, and checks every name itself either way.
+/// Lists the resources of `collection` whose `attr` starts with `prefix`: asks the server with
+/// an `sw` filter, falls back to paging through everything when the filter is refused, and
+/// checks every name itself either way. A page that fails is asked again with a smaller
+/// `count` ([`PAGE_SIZES`]). Resources without a usable id are returned too (see
+/// [`Leftover::addressable`]), once per name.
 pub async fn find(
     client: &ScimClient,
     target: &Target,
@@ -47,13 +65,14 @@ pub async fn find(
     let mut out = Vec::new();
     let mut use_filter = true;
     let mut start = 1usize;
-    for _page in 0..1000 {
+    let mut size = 0usize;
+    for _page in 0..MAX_PAGES {
         let mut query = Vec::new();
         if use_filter {
             query.push(("filter".to_string(), filter.clone()));
         }
         query.push(("startIndex".to_string(), start.to_string()));
-        query.push(("count".to_string(), "100".to_string()));
+        query.push(("count".to_string(), PAGE_SIZES[size].to_string()));
         let url = target
             .url(collection, &query)
             .map_err(|e| fail(e.to_string()))?;
@@ -68,7 +87,20 @@ pub async fn find(
             body: None,
             bearer,
         };
-        let resp = client.send(&req).await.map_err(|e| fail(e.to_string()))?;
+        let resp = match client.send(&req).await {
+            Ok(r) if r.status < 500 => r,
+            failed => {
+                let why = match failed {
+                    Ok(r) => format!("answered {}", r.summary(300)),
+                    Err(e) => e.to_string(),
+                };
+                if size + 1 < PAGE_SIZES.len() {
+                    size += 1;
+                    continue;
+                }
+                return Err(fail(format!("{why} (also with count=1)")));
+            }
+        };
         if use_filter && (resp.status == 400 || resp.status == 501) {
             use_filter = false;
             start = 1;
@@ -89,10 +121,14 @@ pub async fn find(
         for r in &items {
             let name = r.get(attr).map(as_text).unwrap_or_default();
             let id = r.get("id").map(as_text).unwrap_or_default();
-            if name.starts_with(prefix)
-                && addressable(&id)
-                && !out.iter().any(|l: &Leftover| l.id == id)
-            {
+            let seen = out.iter().any(|l: &Leftover| {
+                if addressable(&id) {
+                    l.id == id
+                } else {
+                    !l.addressable() && l.name == name
+                }
+            });
+            if name.starts_with(prefix) && !seen {
                 out.push(Leftover {
                     collection,
                     id,
@@ -109,5 +145,5 @@ pub async fn find(
             return Ok(out);
         }
     }
-    Err(fail("more than 1000 pages; stopped".into()))
+    Err(fail(format!("more than {MAX_PAGES} pages; stopped")))
 }

@@ -1,6 +1,7 @@
 //! Tenant safety: every creation is recorded in the ledger the moment the target answers, a
 //! request that would modify something this run did not create is refused, a create that got no
-//! answer is looked up by its run-unique name, and deletes only ever address one resource.
+//! answer is looked up by its run-unique name, deletes only ever address one resource, and a
+//! delete counts only once a GET no longer finds the resource (a 2xx DELETE is not believed).
 
 use serde_json::Value;
 
@@ -53,10 +54,12 @@ pub async fn recover_unanswered_create(
     let found = find(&ctx.client, &ctx.target, collection, attr, &name)
         .await
         .ok()?;
-    let hit = found.into_iter().find(|l| l.name == name)?;
+    let hit = found
+        .into_iter()
+        .find(|l| l.name == name && addressable(&l.id))?;
     let path = format!("{rel}/{}", encode_segment(&hit.id));
     if !ctx.ledger.owns(&path) {
-        ctx.ledger.created(&path, trial);
+        ctx.ledger.created_named(&path, trial, Some(name));
     }
     Some(path)
 }
@@ -77,8 +80,11 @@ pub async fn track(
             let id = response.json().ok().and_then(|b| b.get("id")).map(as_text);
             match id {
                 Some(id) if addressable(&id) => {
-                    ctx.ledger
-                        .created(&format!("{rel}/{}", encode_segment(&id)), trial);
+                    ctx.ledger.created_named(
+                        &format!("{rel}/{}", encode_segment(&id)),
+                        trial,
+                        created_name(request),
+                    );
                     None
                 }
                 Some(id) => {
@@ -103,7 +109,12 @@ pub async fn track(
                 },
             }
         }
-        "DELETE" if ok || response.status == 404 => {
+        // A 2xx is not believed: the trial's cleanup reads the resource back.
+        "DELETE" if ok => {
+            ctx.ledger.delete_answered(&rel);
+            None
+        }
+        "DELETE" if response.status == 404 => {
             ctx.ledger.deleted(&rel);
             None
         }
@@ -111,8 +122,110 @@ pub async fn track(
     }
 }
 
-/// Deletes one created resource; `Ok` on 2xx or 404. Transport errors and 5xx are retried
-/// (3 tries in all), other answers are final. The error is secret-free.
+/// The userName or displayName a create request carried, if any.
+fn created_name(request: &Request) -> Option<String> {
+    let body: Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
+    ["userName", "displayName"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+/// Tries per read-back and per DELETE: transport errors and 5xx are retried, other answers are
+/// final.
+const TRIES: u64 = 3;
+
+/// What reading a resource back after its DELETE found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadBack {
+    /// The GET answered 404 (or another 4xx: nothing there to address).
+    Gone,
+    /// A user the vendor's profile deactivates on DELETE reads back with `active` false.
+    Deactivated,
+    /// The GET still answers 2xx with the resource: the DELETE was not carried out.
+    StillThere {
+        /// The status of the GET.
+        status: u16,
+    },
+    /// No conclusive answer (5xx or no answer, [`TRIES`] times): nothing shows it is gone.
+    Unknown(String),
+}
+
+impl ReadBack {
+    /// Whether the resource is gone as far as the vendor is concerned.
+    pub fn gone(&self) -> bool {
+        matches!(self, ReadBack::Gone | ReadBack::Deactivated)
+    }
+
+    /// Why a resource that is not gone counts as left behind, after a DELETE that answered
+    /// `delete_status` (secret-free).
+    pub fn why(&self, delete_status: u16) -> String {
+        match self {
+            ReadBack::Gone | ReadBack::Deactivated => String::new(),
+            ReadBack::StillThere { status } => format!(
+                "still there: DELETE answered {delete_status}, but GET answered {status} with the resource"
+            ),
+            ReadBack::Unknown(why) => format!(
+                "DELETE answered {delete_status}, but reading it back failed ({why}): it may still be there"
+            ),
+        }
+    }
+}
+
+/// GETs `path` (a resource just deleted) and says whether it is gone.
+pub async fn read_back(ctx: &Context, path: &str) -> ReadBack {
+    let url = match ctx.target.url(path, &[]) {
+        Ok(u) => u,
+        Err(e) => return ReadBack::Unknown(e.to_string()),
+    };
+    let bearer = match ctx.target.bearer(&ctx.client).await {
+        Ok(b) => b,
+        Err(e) => return ReadBack::Unknown(ctx.redactor.scrub(&e.to_string())),
+    };
+    let request = Request {
+        method: "GET".into(),
+        url,
+        headers: Vec::new(),
+        body: None,
+        bearer,
+    };
+    let mut last = String::new();
+    for attempt in 0..TRIES {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+        }
+        match ctx.client.send(&request).await {
+            Ok(r) if (200..300).contains(&r.status) => {
+                let inactive = r
+                    .json()
+                    .ok()
+                    .and_then(|b| b.get("active").cloned())
+                    .is_some_and(|a| a == Value::Bool(false) || as_text(&a) == "false");
+                if ctx.delete_deactivates && path.starts_with("Users/") && inactive {
+                    return ReadBack::Deactivated;
+                }
+                return ReadBack::StillThere { status: r.status };
+            }
+            Ok(r) if r.status < 500 => return ReadBack::Gone,
+            Ok(r) => last = format!("GET answered {}", r.status),
+            Err(e) => last = ctx.redactor.scrub(&e.to_string()),
+        }
+    }
+    ReadBack::Unknown(last)
+}
+
+/// Reads back a resource whose DELETE a step sent (and that answered 2xx); deletes it again
+/// (verified) when it is still there. `Ok` when it is gone.
+pub async fn verify_deleted(ctx: &Context, path: &str) -> Result<(), String> {
+    if read_back(ctx, path).await.gone() {
+        return Ok(());
+    }
+    delete(ctx, path).await
+}
+
+/// Deletes one created resource; `Ok` on 404, or on 2xx once a GET of it no longer finds it
+/// ([`read_back`]). Transport errors and 5xx are retried (3 tries in all), other answers are
+/// final. The error is secret-free.
 pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
     let url = ctx.target.url(path, &[]).map_err(|e| e.to_string())?;
     if url.path() != format!("{}{path}", ctx.target.base.path()) {
@@ -133,12 +246,20 @@ pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
         bearer,
     };
     let mut last = String::new();
-    for attempt in 0..3 {
+    for attempt in 0..TRIES {
         if attempt > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
         }
         match ctx.client.send(&request).await {
-            Ok(r) if (200..300).contains(&r.status) || r.status == 404 => return Ok(()),
+            Ok(r) if r.status == 404 => return Ok(()),
+            Ok(r) if (200..300).contains(&r.status) => {
+                let back = read_back(ctx, path).await;
+                return if back.gone() {
+                    Ok(())
+                } else {
+                    Err(back.why(r.status))
+                };
+            }
             // Only transient answers are worth another try.
             Ok(r) if r.status < 500 => {
                 return Err(ctx

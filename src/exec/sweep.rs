@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::context::Context;
 use super::ledger::Ledger;
-use super::ownership::delete;
+use super::ownership::{delete, verify_deleted};
 
 /// Deletes every live resource in the ledger, each through the context it was created in.
 #[derive(Debug)]
@@ -27,15 +27,17 @@ impl Sweep {
         self.contexts.iter().map(|(_, c)| c)
     }
 
-    /// Deletes every live resource in the ledger (bounded retries each), recording the outcome.
+    /// Deletes every live resource in the ledger and reads back every one whose DELETE a step
+    /// sent (bounded retries each), recording the outcome: a resource counts as deleted only
+    /// once a GET no longer finds it.
     pub async fn run(&self) {
         let live = self.ledger.live(None);
-        for item in self
-            .ledger
-            .items()
-            .into_iter()
-            .filter(|i| live.contains(&i.path))
-        {
+        let unverified = self.ledger.unverified(None);
+        for item in self.ledger.items() {
+            let pending = live.contains(&item.path);
+            if !pending && !unverified.contains(&item.path) {
+                continue;
+            }
             let Some((_, ctx)) = self
                 .contexts
                 .iter()
@@ -43,7 +45,12 @@ impl Sweep {
             else {
                 continue;
             };
-            match delete(ctx, &item.path).await {
+            let result = if pending {
+                delete(ctx, &item.path).await
+            } else {
+                verify_deleted(ctx, &item.path).await
+            };
+            match result {
                 Ok(()) => self.ledger.deleted(&item.path),
                 Err(e) => self.ledger.stuck(&item.path, e),
             }

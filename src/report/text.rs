@@ -443,9 +443,8 @@ pub fn summary(run: &RunSummary, shown_ignored: &[&TrialOutcome], full_ignored: 
     let mut out: Vec<String> = Vec::new();
     out.extend(ignored(shown_ignored, full_ignored));
     out.extend(warnings(run));
-    if run.cleanup.created > 0 || !run.cleanup.left_behind.is_empty() {
-        out.push(cleanup(&run.run_id, &run.cleanup));
-    }
+    // Always, also when the run created nothing ("created 0").
+    out.push(cleanup(&run.run_id, &run.cleanup));
     out.push(verdict(run));
     out.join("\n\n")
 }

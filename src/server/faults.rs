@@ -100,6 +100,8 @@ faults! {
         "userName and displayName filters compare case-sensitively.";
     FilterEmpty404 = "filter-empty-404", Defect,
         "A filter that matches nothing answers 404 instead of an empty ListResponse.";
+    ListLargeCount500 = "list-500-on-large-count", Tolerated,
+        "A listing asking for more than 20 resources per page (count > 20) answers 500.";
     FilterExternalIdUnsupported = "filter-externalid-unsupported", Tolerated,
         "A filter on externalId answers 400 invalidFilter.";
     FilterUnknownAttributeMatchesAll = "filter-unknown-attribute-matches-all", Defect,
@@ -152,8 +154,8 @@ faults! {
         "A replace on roles appends to the existing roles instead of replacing them.";
     RolesStringifiedRejected = "roles-stringified-rejected", Defect,
         "Legacy stringified role items answer 400 invalidValue.";
-    DeleteNoop = "delete-noop", Defect,
-        "DELETE answers 204 but keeps the resource.";
+    DeleteKeepsResource = "delete-keeps-resource", Defect,
+        "DELETE answers 204 but keeps the resource (formerly `delete-noop`, still accepted).";
     GroupsUnsupported = "groups-unsupported", Defect,
         "Every /Groups route answers 404.";
     FilterUnsupported = "filter-unsupported", Defect,
@@ -317,6 +319,10 @@ impl FromStr for Fault {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim();
+        // Earlier names, still accepted on the command line and in fixtures.
+        if wanted.eq_ignore_ascii_case("delete-noop") {
+            return Ok(Fault::DeleteKeepsResource);
+        }
         Fault::ALL
             .iter()
             .copied()

@@ -224,6 +224,17 @@ impl Ctx<'_> {
                 }
             }
         };
+        if self.has(Fault::ListLargeCount500)
+            && self
+                .query
+                .get("count")
+                .and_then(|c| c.trim().parse::<u64>().ok())
+                .is_some_and(|c| c > 20)
+        {
+            return Err(ScimError::Internal(
+                "listing more than 20 resources per page failed".into(),
+            ));
+        }
         let (start_index, count) = if self.has(Fault::PaginationIgnored) {
             (1, usize::MAX)
         } else {
@@ -623,7 +634,7 @@ impl Ctx<'_> {
         }
         let mut store = self.state.store();
         let deactivate = self.kind == ResourceKind::User && self.state.config().delete_deactivates;
-        let existed = if self.has(Fault::DeleteNoop) {
+        let existed = if self.has(Fault::DeleteKeepsResource) {
             store.get(self.kind, id).is_some()
         } else if self.has(Fault::FilterIndexStale) {
             if let Some(old) = store.get(self.kind, id).map(|e| e.resource.clone()) {

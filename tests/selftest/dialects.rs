@@ -63,6 +63,7 @@ fn compliant_ops_are_lowercase() -> Result<(), Failed> {
             abort: Default::default(),
             health: Default::default(),
             adaptations: Default::default(),
+            delete_deactivates: false,
         };
         let op = regex_lite::Regex::new(r#""op"\s*:\s*"([A-Za-z]+)""#).map_err(|e| e.to_string())?;
         let mut problems = Vec::new();

@@ -161,6 +161,7 @@ fn run_with(vendor: &str, faults: &[Fault]) -> Run {
             abort: Default::default(),
             health: Default::default(),
             adaptations: Default::default(),
+            delete_deactivates: profile.delete_deactivates,
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();

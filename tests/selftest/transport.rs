@@ -108,6 +108,7 @@ async fn run_entry(
         abort: Arc::new(Abort::default()),
         health: Arc::default(),
         adaptations: Arc::default(),
+        delete_deactivates: false,
     };
     let spec = TrialSpec {
         name: "entry".into(),

@@ -56,6 +56,11 @@ async fn observe_first_catalogue(fault: Fault, api: &Api) -> Option<Value> {
         Fault::FilterUnknownAttributeMatchesAll => {
             json!(api.filter("Users", r#"nickName eq "x""#).await.status)
         }
+        Fault::ListLargeCount500 => json!([
+            api.get("Users?count=100").await.status,
+            api.get("Users?count=20").await.status,
+            api.get("Users").await.status
+        ]),
         Fault::ListTotalMissing => {
             json!(api.get("Users").await.json().get("totalResults").is_some())
         }
@@ -237,7 +242,7 @@ async fn observe_first_catalogue(fault: Fault, api: &Api) -> Option<Value> {
             let id = seed("r@x.io");
             json!(api.patch(&format!("Users/{id}"), json!([{"op": "Add", "path": "roles", "value": [{"value": "{\"id\":\"1\",\"value\":\"A\",\"displayName\":\"A\"}"}]}])).await.status)
         }
-        Fault::DeleteNoop => {
+        Fault::DeleteKeepsResource => {
             let id = seed("del@x.io");
             let d = api
                 .call("DELETE", &format!("Users/{id}"), None)
@@ -415,6 +420,7 @@ const LISTS: &[Fault] = &[
     Fault::ListTotalMissing,
     Fault::FilterPlusAsSpace,
     Fault::FilterNonAsciiBroken,
+    Fault::ListLargeCount500,
 ];
 const CREATE_READ: &[Fault] = &[
     Fault::CreateReturns200,
@@ -441,7 +447,7 @@ const PATCH: &[Fault] = &[
     Fault::RolesReplaceAppends,
     Fault::RolesStringifiedRejected,
 ];
-const DELETE_GROUPS: &[Fault] = &[Fault::DeleteNoop, Fault::GroupsUnsupported];
+const DELETE_GROUPS: &[Fault] = &[Fault::DeleteKeepsResource, Fault::GroupsUnsupported];
 const LATER: &[Fault] = &[
     Fault::FilterUnsupported,
     Fault::GetById404,
