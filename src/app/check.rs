@@ -76,6 +76,8 @@ pub struct Collector {
     outcomes: Arc<std::sync::Mutex<Vec<TrialOutcome>>>,
     warnings: Vec<String>,
     ledger: Arc<Ledger>,
+    /// Scrubs secrets from what the ledger reports (ids an endpoint made of an echoed token).
+    redactor: Redactor,
 }
 
 impl Collector {
@@ -121,7 +123,7 @@ impl Collector {
             fail_on: self.fail_on,
             trials,
             warnings: self.warnings.clone(),
-            cleanup: self.ledger.summary(),
+            cleanup: self.ledger.summary().scrubbed(&self.redactor),
             interrupted,
             preflight: Vec::new(),
         }
@@ -457,6 +459,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         outcomes: outcomes.clone(),
         warnings: warnings.clone(),
         ledger: sweep.ledger.clone(),
+        redactor: redactor.clone(),
     });
     Ok(Prepared {
         vendors,
@@ -602,6 +605,7 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
     }
     let on_stop: signals::OnStop = {
         let ledger = prepared.sweep.ledger.clone();
+        let redactor = prepared.collector.redactor.clone();
         let run_id = prepared.run_id.to_string();
         let outcomes = prepared.shared.outcomes.clone();
         let collector = prepared.collector.clone();
@@ -617,7 +621,7 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
             eprintln!(
                 "interrupted: {} of {planned} trial(s) not run\n{}",
                 planned.saturating_sub(done),
-                text::cleanup(&run_id, &ledger.summary())
+                text::cleanup(&run_id, &ledger.summary().scrubbed(&redactor))
             );
             let mut summary = collector.summary(true);
             summary

@@ -69,7 +69,12 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
             ctx.target.shown()
         );
         for l in &addressable {
-            println!("  {}/{}  {}", l.collection, l.id, redactor.scrub(&l.name));
+            println!(
+                "  {}/{}  {}",
+                l.collection,
+                redactor.scrub(&l.id),
+                redactor.scrub(&l.name)
+            );
         }
         for l in &unaddressable {
             println!(
@@ -93,13 +98,18 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
         for l in addressable.iter().rev() {
             let rel = format!("{}/{}", l.collection, encode_segment(&l.id));
             match delete(&ctx, &rel).await {
-                Ok(()) => println!("  deleted {}/{}", l.collection, l.id),
+                Ok(()) => println!("  deleted {}/{}", l.collection, redactor.scrub(&l.id)),
                 Err(e) => {
-                    println!("  could not delete {}/{}: {e}", l.collection, l.id);
+                    let e = redactor.scrub(&e.to_string());
+                    println!(
+                        "  could not delete {}/{}: {e}",
+                        l.collection,
+                        redactor.scrub(&l.id)
+                    );
                     left.push(format!(
                         "{}/{} {}: {e}",
                         l.collection,
-                        l.id,
+                        redactor.scrub(&l.id),
                         redactor.scrub(&l.name)
                     ));
                 }

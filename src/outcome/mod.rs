@@ -505,6 +505,19 @@ pub struct CleanupSummary {
     pub left_behind: Vec<(String, String, String)>,
 }
 
+impl CleanupSummary {
+    /// The summary with every secret scrubbed from the paths and reasons (an endpoint may echo
+    /// a token back as an id).
+    pub fn scrubbed(mut self, redactor: &crate::core::secret::Redactor) -> CleanupSummary {
+        for (path, trial, why) in &mut self.left_behind {
+            *path = redactor.scrub(path);
+            *trial = redactor.scrub(trial);
+            *why = redactor.scrub(why);
+        }
+        self
+    }
+}
+
 /// A target the run could not test at all: Entra's Test Connection (the preflight) failed, so
 /// no trial ran for its vendor. Reports show it as the run's one error.
 #[derive(Clone, Debug, PartialEq, Eq)]
