@@ -143,13 +143,13 @@ pub fn defect(finding: &Finding, exchanges: &[Exchange]) -> Defect {
 /// adapting the body).
 pub const REFUSES_PREFIX: &str = "refuses: ";
 
-/// The mutating request a read-back at `index` checks: the last PATCH (or PUT) to the same
-/// resource before it, answered 2xx.
+/// The mutating request a read-back at `index` checks: the last PATCH, PUT or DELETE to the
+/// same resource before it, answered 2xx.
 fn ignored_change(index: usize, exchanges: &[Exchange]) -> Option<&Exchange> {
     let read = &exchanges[index];
     let target = read.request.url.split('?').next().unwrap_or_default();
     exchanges[..index].iter().rev().find(|e| {
-        matches!(e.request.method.as_str(), "PATCH" | "PUT")
+        matches!(e.request.method.as_str(), "PATCH" | "PUT" | "DELETE")
             && e.request.url.split('?').next() == Some(target)
             && e.response
                 .as_ref()
