@@ -1107,13 +1107,7 @@ impl TrialRun<'_> {
         what: &str,
     ) -> Option<Response> {
         let url = self.ctx.target.url(rel, &query).ok()?;
-        let request = Request {
-            method: "GET".into(),
-            url,
-            headers: Vec::new(),
-            body: None,
-            bearer: self.ctx.target.token.clone(),
-        };
+        let request = Request::bare("GET", url, self.ctx.target.token.clone());
         let (request, result) = self.send(None, request, AuthMode::Token).await?;
         let r = &self.ctx.redactor;
         self.out.exchanges.push(Exchange {
@@ -1135,31 +1129,28 @@ impl TrialRun<'_> {
         // Taken first: what a read-back finds still there is deleted again there, not twice.
         let live = self.ctx.ledger.live(Some(&self.spec.name));
         for path in self.ctx.ledger.unverified(Some(&self.spec.name)) {
-            match verify_deleted(self.ctx, &path).await {
-                Ok(()) => self.ctx.ledger.deleted(&path),
-                Err(reason) => {
-                    self.ctx.ledger.stuck(&path, reason.clone());
-                    let f = self.finding(
-                        FindingKind::Cleanup,
-                        None,
-                        format!("cleanup: {path} was deleted by a step but is {reason}"),
-                    );
-                    self.push(f);
-                }
-            }
+            let result = verify_deleted(self.ctx, &path).await;
+            self.settle(&path, result, |reason| {
+                format!("cleanup: {path} was deleted by a step but is {reason}")
+            });
         }
         for path in live {
-            match delete(self.ctx, &path).await {
-                Ok(()) => self.ctx.ledger.deleted(&path),
-                Err(reason) => {
-                    self.ctx.ledger.stuck(&path, reason.clone());
-                    let f = self.finding(
-                        FindingKind::Cleanup,
-                        None,
-                        format!("cleanup: could not delete {path}: {reason}"),
-                    );
-                    self.push(f);
-                }
+            let result = delete(self.ctx, &path).await;
+            self.settle(&path, result, |reason| {
+                format!("cleanup: could not delete {path}: {reason}")
+            });
+        }
+    }
+
+    /// Records in the ledger whether `path` is gone; when it is not, a cleanup finding says
+    /// `what` about the reason.
+    fn settle(&mut self, path: &str, result: Result<(), String>, what: impl Fn(&str) -> String) {
+        match result {
+            Ok(()) => self.ctx.ledger.deleted(path),
+            Err(reason) => {
+                self.ctx.ledger.stuck(path, reason.clone());
+                let f = self.finding(FindingKind::Cleanup, None, what(&reason));
+                self.push(f);
             }
         }
     }

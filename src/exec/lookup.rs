@@ -80,13 +80,7 @@ pub async fn find(
             .bearer(client)
             .await
             .map_err(|e| fail(e.to_string()))?;
-        let req = Request {
-            method: "GET".into(),
-            url,
-            headers: Vec::new(),
-            body: None,
-            bearer,
-        };
+        let req = Request::bare("GET", url, bearer);
         let resp = match client.send(&req).await {
             Ok(r) if r.status < 500 => r,
             failed => {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::context::Context;
 use super::lookup::{addressable, find};
 use crate::core::naming::is_harness_name;
-use crate::http::{Request, Response};
+use crate::http::{Request, Response, TransportError};
 use crate::suite::template::{as_text, encode_segment};
 
 /// A reason to refuse the request, if it would modify a resource this run did not create.
@@ -182,36 +182,44 @@ pub async fn read_back(ctx: &Context, path: &str) -> ReadBack {
         Ok(b) => b,
         Err(e) => return ReadBack::Unknown(ctx.redactor.scrub(&e.to_string())),
     };
-    let request = Request {
-        method: "GET".into(),
-        url,
-        headers: Vec::new(),
-        body: None,
-        bearer,
-    };
-    let mut last = String::new();
-    for attempt in 0..TRIES {
+    match send_retried(ctx, &Request::bare("GET", url, bearer)).await {
+        Ok(r) if (200..300).contains(&r.status) => {
+            let inactive = r
+                .json()
+                .ok()
+                .and_then(|b| b.get("active").cloned())
+                .is_some_and(|a| a == Value::Bool(false) || as_text(&a) == "false");
+            if ctx.delete_deactivates && path.starts_with("Users/") && inactive {
+                ReadBack::Deactivated
+            } else {
+                ReadBack::StillThere { status: r.status }
+            }
+        }
+        Ok(r) if r.status < 500 => ReadBack::Gone,
+        Ok(r) => ReadBack::Unknown(format!("GET answered {}", r.status)),
+        Err(e) => ReadBack::Unknown(ctx.redactor.scrub(&e.to_string())),
+    }
+}
+
+/// Sends a request of the harness's own, again after a transport error or a 5xx answer
+/// ([`TRIES`] in all, waiting a little longer each time): the first answer below 500, or the
+/// last answer or error.
+async fn send_retried(ctx: &Context, request: &Request) -> Result<Response, TransportError> {
+    let mut attempt = 0;
+    loop {
         if attempt > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
         }
-        match ctx.client.send(&request).await {
-            Ok(r) if (200..300).contains(&r.status) => {
-                let inactive = r
-                    .json()
-                    .ok()
-                    .and_then(|b| b.get("active").cloned())
-                    .is_some_and(|a| a == Value::Bool(false) || as_text(&a) == "false");
-                if ctx.delete_deactivates && path.starts_with("Users/") && inactive {
-                    return ReadBack::Deactivated;
-                }
-                return ReadBack::StillThere { status: r.status };
-            }
-            Ok(r) if r.status < 500 => return ReadBack::Gone,
-            Ok(r) => last = format!("GET answered {}", r.status),
-            Err(e) => last = ctx.redactor.scrub(&e.to_string()),
+        attempt += 1;
+        let result = ctx.client.send(request).await;
+        let transient = match &result {
+            Ok(r) => r.status >= 500,
+            Err(_) => true,
+        };
+        if !transient || attempt >= TRIES {
+            return result;
         }
     }
-    ReadBack::Unknown(last)
 }
 
 /// Reads back a resource whose DELETE a step sent (and that answered 2xx); deletes it again
@@ -238,37 +246,19 @@ pub async fn delete(ctx: &Context, path: &str) -> Result<(), String> {
         .bearer(&ctx.client)
         .await
         .map_err(|e| ctx.redactor.scrub(&e.to_string()))?;
-    let request = Request {
-        method: "DELETE".into(),
-        url,
-        headers: Vec::new(),
-        body: None,
-        bearer,
-    };
-    let mut last = String::new();
-    for attempt in 0..TRIES {
-        if attempt > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
-        }
-        match ctx.client.send(&request).await {
-            Ok(r) if r.status == 404 => return Ok(()),
-            Ok(r) if (200..300).contains(&r.status) => {
-                let back = read_back(ctx, path).await;
-                return if back.gone() {
-                    Ok(())
-                } else {
-                    Err(back.why(r.status))
-                };
+    match send_retried(ctx, &Request::bare("DELETE", url, bearer)).await {
+        Ok(r) if r.status == 404 => Ok(()),
+        Ok(r) if (200..300).contains(&r.status) => {
+            let back = read_back(ctx, path).await;
+            if back.gone() {
+                Ok(())
+            } else {
+                Err(back.why(r.status))
             }
-            // Only transient answers are worth another try.
-            Ok(r) if r.status < 500 => {
-                return Err(ctx
-                    .redactor
-                    .scrub(&format!("DELETE answered {}", r.summary(200))))
-            }
-            Ok(r) => last = format!("DELETE answered {}", r.summary(200)),
-            Err(e) => last = e.to_string(),
         }
+        Ok(r) => Err(ctx
+            .redactor
+            .scrub(&format!("DELETE answered {}", r.summary(200)))),
+        Err(e) => Err(ctx.redactor.scrub(&e.to_string())),
     }
-    Err(ctx.redactor.scrub(&last))
 }

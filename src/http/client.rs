@@ -63,6 +63,17 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request the harness makes on its own: no extra header, no body.
+    pub fn bare(method: &str, url: Url, bearer: Option<Secret>) -> Request {
+        Request {
+            method: method.into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            bearer,
+        }
+    }
+
     /// `POST http://host/scim/Users`
     pub fn line(&self) -> String {
         format!("{} {}", self.method, self.url)
