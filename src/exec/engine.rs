@@ -468,7 +468,7 @@ impl TrialRun<'_> {
             )
             .await
         {
-            Ok((response, index)) => self.capture(at, step, &response, index, false),
+            Ok((response, index, _)) => self.capture(at, step, &response, index, false),
             Err(reason) => {
                 self.block(setup, reason, Some((i, expect)));
                 false
@@ -501,7 +501,7 @@ impl TrialRun<'_> {
         refusal: &str,
         fallback: Option<Fallback>,
         subject: bool,
-    ) -> Result<(Response, usize), String> {
+    ) -> Result<(Response, usize, Edit), String> {
         let reported_by = self.reference(setup);
         let sent: Value = request
             .body
@@ -579,17 +579,20 @@ impl TrialRun<'_> {
                     },
                 );
             }
-            let mut f = self.finding(
-                FindingKind::Deviation,
-                at,
-                format!(
-                    "prepared {} ({refusal}; reported by {reported_by}); the rest of the trial sends that form",
-                    edit.describe()
-                ),
-            );
-            f.exchange = Some(index);
-            self.push(f);
-            return Ok((answer, index));
+            // A preparation notes what it changed; for a subject the refusal is the finding.
+            if !subject {
+                let mut f = self.finding(
+                    FindingKind::Deviation,
+                    at,
+                    format!(
+                        "prepared {} ({refusal}; reported by {reported_by}); the rest of the trial sends that form",
+                        edit.describe()
+                    ),
+                );
+                f.exchange = Some(index);
+                self.push(f);
+            }
+            return Ok((answer, index, edit));
         }
         if known.is_none() {
             table.insert(
@@ -628,8 +631,7 @@ impl TrialRun<'_> {
         };
         let refusal = answered(request, response, &self.ctx.target);
         let trial = self.spec.name.clone();
-        let before = self.out.findings.len();
-        if self
+        let found = self
             .adapt(
                 at,
                 step,
@@ -640,19 +642,8 @@ impl TrialRun<'_> {
                 Some(fallback),
                 true,
             )
-            .await
-            .is_err()
-        {
-            return;
-        }
-        // The note adapting leaves is for preparation; here the refusal is the subject.
-        self.out.findings.truncate(before);
-        let dialect = self.spec.effective_dialect().name();
-        let table = self.ctx.adaptations.lock().await;
-        let found = table
-            .get(&format!("subject:{trial}:{dialect}"))
-            .and_then(|a| a.edit.clone());
-        if let Some(edit) = found {
+            .await;
+        if let Ok((_, _, edit)) = found {
             status
                 .notes
                 .push(format!("{REFUSES_PREFIX}{}", edit.feature()));
