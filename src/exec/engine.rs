@@ -23,7 +23,7 @@ use crate::core::text::trim;
 use crate::http::client::reason;
 use crate::http::oauth::OAuthError;
 use crate::http::{Request, Response, TransportError};
-use crate::outcome::cause::REFUSES_PREFIX;
+use crate::outcome::cause::{error_detail, REFUSES_PREFIX};
 use crate::outcome::{Blocked, Exchange, Finding, FindingKind, Location, Phase, TrialOutcome};
 use crate::plan::TrialSpec;
 use crate::profile::generate::{customize, patch_body, Person};
@@ -1158,21 +1158,9 @@ fn request_label(r: &Request, target: &crate::http::Target) -> String {
     )
 }
 
-/// The endpoint's own words in an error answer: `detail` (and `scimType`), else the body's start.
+/// The endpoint's own words in an error answer (see [`error_detail`]), else the body's start.
 fn detail(response: &Response) -> String {
-    let body = response.json().ok();
-    let field = |k: &str| {
-        body.as_ref()
-            .and_then(|b| b.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    match (field("detail"), field("scimType")) {
-        (Some(d), Some(t)) => format!("{d} ({t})"),
-        (Some(d), None) => d,
-        (None, Some(t)) => t,
-        (None, None) => response.preview(300),
-    }
+    error_detail(&String::from_utf8_lossy(&response.body), 300)
 }
 
 /// `POST Users answered 400 Bad Request: {"detail":...}` in one line.

@@ -80,28 +80,53 @@ impl Defect {
     }
 }
 
-/// The defect behind a failing finding: its exchange's request shape and answer class. An
-/// accepted PATCH whose read-back disagrees is the PATCH's defect (`not applied`), with the
-/// PATCH as the subject.
-pub fn defect(finding: &Finding, exchanges: &[Exchange]) -> Defect {
-    let Some(index) = finding.exchange else {
-        return Defect {
-            class: finding.kind.name().into(),
-            detail: normalize(&finding.summary),
+/// What a defect is read from: a failing finding, or the refused request that blocked a trial.
+#[derive(Clone, Copy, Debug)]
+pub struct Evidence<'a> {
+    /// The exchange it concerns (index into the trial's exchanges).
+    pub exchange: Option<usize>,
+    /// The class when there is no exchange (the finding's kind: `setup`, `transport`...).
+    pub kind: &'a str,
+    /// The failing check's subject (`/totalResults`), or the one-line reason.
+    pub subject: &'a str,
+    /// The finding's notes (a refused attribute, found by adapting the body).
+    pub notes: &'a [String],
+}
+
+impl<'a> From<&'a Finding> for Evidence<'a> {
+    fn from(f: &'a Finding) -> Evidence<'a> {
+        Evidence {
+            exchange: f.exchange,
+            kind: f.kind.name(),
+            subject: &f.summary,
+            notes: &f.notes,
+        }
+    }
+}
+
+/// The defect behind a failure: its exchange's request shape and answer class. An accepted
+/// PATCH, PUT or DELETE whose read-back disagrees is that change's defect (`not applied`), with
+/// the change as the subject; it comes back too, as sent (`sent:`).
+pub fn defect(evidence: Evidence<'_>, exchanges: &[Exchange]) -> (Defect, Option<String>) {
+    let Some(index) = evidence.exchange else {
+        let d = Defect {
+            class: evidence.kind.into(),
+            detail: normalize(evidence.subject),
             ..Defect::default()
         };
+        return (d, None);
     };
     let Some(ex) = exchanges.get(index) else {
-        return Defect::default();
+        return (Defect::default(), None);
     };
     let status = ex.response.as_ref().map(|r| r.status).ok();
     let accepted = status.is_some_and(|s| (200..300).contains(&s));
-    let subject = if accepted && ex.request.method == "GET" {
-        ignored_change(index, exchanges).unwrap_or(ex)
+    let ignored = if accepted && ex.request.method == "GET" {
+        ignored_change(index, exchanges)
     } else {
-        ex
+        None
     };
-    let not_applied = !std::ptr::eq(subject, ex);
+    let subject = ignored.unwrap_or(ex);
     let mut d = Defect {
         method: subject.request.method.clone(),
         resource: resource(&subject.request.url),
@@ -112,23 +137,20 @@ pub fn defect(finding: &Finding, exchanges: &[Exchange]) -> Defect {
         Err(e) => d.class = format!("transport: {}", normalize(&e.to_string())),
         Ok(r) if !accepted => {
             d.class = r.status.to_string();
-            d.detail = server_detail(&r.body);
+            d.detail = normalize(&error_detail(&r.body, 80));
         }
         Ok(r) => {
-            let subject_name = finding.summary.clone();
-            d.class = if not_applied {
-                format!("accepted, not applied: {subject_name}")
-            } else {
-                subject_name
+            d.class = match ignored {
+                Some(_) => format!("accepted, not applied: {}", evidence.subject),
+                None => evidence.subject.to_string(),
             };
-            d.symptom = if not_applied {
-                Some("not-applied".into())
-            } else {
-                filter_symptom(&ex.request, &r.body)
+            d.symptom = match ignored {
+                Some(_) => Some("not-applied".into()),
+                None => filter_symptom(&ex.request, &r.body),
             };
         }
     }
-    if let Some(feature) = finding
+    if let Some(feature) = evidence
         .notes
         .iter()
         .find_map(|n| n.strip_prefix(REFUSES_PREFIX))
@@ -136,7 +158,7 @@ pub fn defect(finding: &Finding, exchanges: &[Exchange]) -> Defect {
         d.shape = format!("{} refusing {feature}", d.shape).trim().to_string();
         d.symptom = Some(format!("refuses:{feature}"));
     }
-    d
+    (d, ignored.map(sent_line))
 }
 
 /// A note on a refused create that names the attribute the endpoint refuses (found by
@@ -157,16 +179,15 @@ fn ignored_change(index: usize, exchanges: &[Exchange]) -> Option<&Exchange> {
     })
 }
 
-/// `sent: PATCH <url> <body>` of the change a read-back at `index` shows was not applied.
-pub(crate) fn ignored_change_line(index: usize, exchanges: &[Exchange]) -> Option<String> {
-    let e = ignored_change(index, exchanges)?;
+/// `PATCH <url> <body> (answered 204)`: a change as sent, for `sent:`.
+fn sent_line(e: &Exchange) -> String {
     let status = e.response.as_ref().map(|r| r.status).unwrap_or_default();
-    Some(format!(
+    format!(
         "{} {} {} (answered {status})",
         e.request.method,
         e.request.url,
         e.request.body.as_deref().unwrap_or_default()
-    ))
+    )
 }
 
 /// `Users`, `Users/{id}`, `Groups/{id}`, `Schemas`: the path's collection and whether an id
@@ -177,16 +198,16 @@ fn resource(url: &str) -> String {
         .next()
         .unwrap_or_default()
         .trim_end_matches('/');
+    const KNOWN: [&str; 5] = [
+        "Users",
+        "Groups",
+        "Schemas",
+        "ResourceTypes",
+        "ServiceProviderConfig",
+    ];
     let segments: Vec<&str> = path.split('/').collect();
     for (i, s) in segments.iter().enumerate() {
-        let known = [
-            "Users",
-            "Groups",
-            "Schemas",
-            "ResourceTypes",
-            "ServiceProviderConfig",
-        ];
-        if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(s)) {
+        if let Some(k) = KNOWN.iter().find(|k| k.eq_ignore_ascii_case(s)) {
             return if i + 1 < segments.len() {
                 format!("{k}/{{id}}")
             } else {
@@ -286,8 +307,9 @@ fn value_kind(v: Option<&Value>) -> String {
     }
 }
 
-/// `scimType: detail` from an error body, normalized; else the first words of the body.
-fn server_detail(body: &str) -> String {
+/// The endpoint's own words in an error body: `scimType: detail`, or either alone, else the
+/// body's first `fallback` characters.
+pub fn error_detail(body: &str, fallback: usize) -> String {
     let json: Option<Value> = serde_json::from_str(body).ok();
     let field = |k: &str| {
         json.as_ref()
@@ -295,13 +317,12 @@ fn server_detail(body: &str) -> String {
             .and_then(Value::as_str)
             .map(str::to_string)
     };
-    let text = match (field("scimType"), field("detail")) {
+    match (field("scimType"), field("detail")) {
         (Some(t), Some(d)) => format!("{t}: {d}"),
         (None, Some(d)) => d,
         (Some(t), None) => t,
-        (None, None) => body.chars().take(80).collect(),
-    };
-    normalize(&text)
+        (None, None) => body.chars().take(fallback).collect(),
+    }
 }
 
 /// Leaves out what differs between trials meeting the same defect: quoted values, ids, numbers.

@@ -408,18 +408,13 @@ impl TrialOutcome {
                         .iter()
                         .rposition(|e| e.step == Some(s) && e.phase == Phase::Step)
                 });
-                let probe = Finding {
-                    kind: FindingKind::Setup,
-                    severity: Severity::Entra,
-                    location: Location::default(),
-                    summary: b.reason.clone(),
-                    expected: None,
-                    actual: None,
-                    why: None,
+                let evidence = cause::Evidence {
                     exchange: exchange.filter(|_| b.by != BLOCKED_BY_TARGET),
-                    notes: Vec::new(),
+                    kind: FindingKind::Setup.name(),
+                    subject: &b.reason,
+                    notes: &[],
                 };
-                let defect = cause::defect(&probe, &self.exchanges);
+                let (defect, _) = cause::defect(evidence, &self.exchanges);
                 let entry = crate::core::naming::TrialId::parse(&b.by).map(|id| id.entry);
                 RootCause {
                     id: defect.id(),
@@ -433,21 +428,21 @@ impl TrialOutcome {
             Verdict::Failed => {
                 let first = self.failures(fail_on).next();
                 // A snapshot difference is the trial's own: its baseline names it.
-                let defect = first
-                    .map(|f| cause::defect(f, &self.exchanges))
-                    .unwrap_or_else(|| Defect {
-                        class: "snapshot".into(),
-                        detail: match &self.snapshot {
-                            SnapshotResult::Differs { path, .. }
-                            | SnapshotResult::NoBaseline { path, .. } => path.clone(),
-                            _ => self.name.clone(),
-                        },
-                        ..Defect::default()
-                    });
-                let sent = first
-                    .filter(|_| defect.symptom.as_deref() == Some("not-applied"))
-                    .and_then(|f| f.exchange)
-                    .and_then(|i| cause::ignored_change_line(i, &self.exchanges));
+                let (defect, sent) = match first {
+                    Some(f) => cause::defect(f.into(), &self.exchanges),
+                    None => {
+                        let snapshot = Defect {
+                            class: "snapshot".into(),
+                            detail: match &self.snapshot {
+                                SnapshotResult::Differs { path, .. }
+                                | SnapshotResult::NoBaseline { path, .. } => path.clone(),
+                                _ => self.name.clone(),
+                            },
+                            ..Defect::default()
+                        };
+                        (snapshot, None)
+                    }
+                };
                 let summary = match first {
                     Some(f) => match (&f.expected, &f.actual) {
                         (Some(e), Some(a)) => format!("expected {e}, got {a}"),
