@@ -95,16 +95,19 @@ pub fn check_group_create(
     Ok(())
 }
 
-/// Checks a group create body as sent, before normalisation (`empty-members-refused`).
+/// Checks a group create body as sent, before normalisation (`empty-members-refused`,
+/// `members-key-required`).
 pub fn check_group_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(), ScimError> {
-    let empty_members = body
-        .as_object()
-        .and_then(|m| get_ci(m, "members"))
-        .and_then(Value::as_array)
-        .is_some_and(Vec::is_empty);
+    let members = body.as_object().and_then(|m| get_ci(m, "members"));
+    let empty_members = members.and_then(Value::as_array).is_some_and(Vec::is_empty);
     if faults.contains(&Fault::EmptyMembersRefused) && empty_members {
         return Err(ScimError::InvalidValue(
             "members must name at least one member".into(),
+        ));
+    }
+    if faults.contains(&Fault::MembersKeyRequired) && members.is_none() {
+        return Err(ScimError::InvalidValue(
+            "attribute 'members' is required".into(),
         ));
     }
     Ok(())
@@ -141,28 +144,13 @@ pub fn check_user_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(
             "roles cannot be assigned when a user is created".into(),
         ));
     }
-    let bare_manager = map
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(crate::core::scim::ENTERPRISE_USER_SCHEMA))
-        .and_then(|(_, v)| v.as_object())
+    let bare_manager = get_ci(map, crate::core::scim::ENTERPRISE_USER_SCHEMA)
+        .and_then(Value::as_object)
         .and_then(|ext| get_ci(ext, "manager"))
         .is_some_and(Value::is_string);
     if faults.contains(&Fault::ManagerBareIdRefused) && bare_manager {
         return Err(ScimError::InvalidValue(
             "manager must be a complex attribute with a value".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks a group create body as sent (`members-key-required`).
-pub fn check_group_members_key(body: &Value, faults: &BTreeSet<Fault>) -> Result<(), ScimError> {
-    let has_key = body
-        .as_object()
-        .is_some_and(|m| get_ci(m, "members").is_some());
-    if faults.contains(&Fault::MembersKeyRequired) && !has_key {
-        return Err(ScimError::InvalidValue(
-            "attribute 'members' is required".into(),
         ));
     }
     Ok(())

@@ -329,10 +329,7 @@ impl Ctx<'_> {
 
     pub(super) fn create(&self, body: Value) -> Result<Response, ScimError> {
         match self.kind {
-            ResourceKind::Group => {
-                refusals::check_group_create_raw(&body, self.faults())?;
-                refusals::check_group_members_key(&body, self.faults())?;
-            }
+            ResourceKind::Group => refusals::check_group_create_raw(&body, self.faults())?,
             ResourceKind::User => refusals::check_user_create_raw(&body, self.faults())?,
         }
         let created = {
