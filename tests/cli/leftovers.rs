@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
 
-use super::{expect, run, serve, Api};
+use super::{expect, run, serve, Api, Output};
 
 const TOKEN: &str = "leftover-token-1234";
 
@@ -51,20 +51,7 @@ fn cleanup_names_what_a_delete_kept() -> Result<(), Failed> {
         &out,
     )?;
     let named = api.named("scimconf-")?;
-    for line in &named {
-        // `Users/<id> <name>`, as the server still has it.
-        let (path, name) = line.split_once(' ').unwrap_or((line, ""));
-        expect(
-            out.stdout.lines().any(|l| {
-                l.contains("left behind:")
-                    && l.contains(path)
-                    && l.contains(name)
-                    && l.contains("still there")
-            }),
-            &format!("the leftover {line} is named with its id and name"),
-            &out,
-        )?;
-    }
+    each_leftover_named(&out.stdout, &named, &out)?;
     expect(named.len() == 3, "the three are really still there", &out)
 }
 
@@ -95,17 +82,23 @@ fn check_names_what_a_delete_kept() -> Result<(), Failed> {
         &format!("the summary counts exactly what remains: {named:?}"),
         &out,
     )?;
-    for line in &named {
+    each_leftover_named(&out.stderr, &named, &out)
+}
+
+/// Every leftover the server still has (`Users/<id> <name>`) is named on a `left behind:` line
+/// of `text` with its id, its name and why (`still there`).
+fn each_leftover_named(text: &str, named: &[String], out: &Output) -> Result<(), Failed> {
+    for line in named {
         let (path, name) = line.split_once(' ').unwrap_or((line, ""));
         expect(
-            out.stderr.lines().any(|l| {
+            text.lines().any(|l| {
                 l.contains("left behind: ")
                     && l.contains(path)
                     && l.contains(name)
                     && l.contains("still there")
             }),
             &format!("the leftover {line} is named with its id and name"),
-            &out,
+            out,
         )?;
     }
     Ok(())
