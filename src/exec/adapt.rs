@@ -308,26 +308,16 @@ fn mentions(detail: &str, word: &str) -> bool {
     })
 }
 
-/// What a search found for one resource kind and dialect.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Adaptation {
-    /// The edit the endpoint accepts (`None`: no single edit helped).
-    pub edit: Option<Edit>,
-    /// The refusal of Entra's form, in one line (`POST Users answered 400 Bad Request: ...`).
-    pub refusal: String,
-    /// The trial whose subject the refused request is.
-    pub reported_by: String,
-}
-
-/// The adaptations found so far in a vendor's run, by `<kind>:<dialect>`.
+/// What the searches of a vendor's run found, by `<kind>:<dialect>:<what the step sets>` (or
+/// the refused PATCH's key): the edit the endpoint accepts, or `None` when no single edit helped.
 #[derive(Debug, Default)]
 pub struct Adaptations {
-    found: tokio::sync::Mutex<HashMap<String, Adaptation>>,
+    found: tokio::sync::Mutex<HashMap<String, Option<Edit>>>,
 }
 
 impl Adaptations {
     /// Locks the table for one search (searches for the same vendor run one at a time).
-    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, HashMap<String, Adaptation>> {
+    pub async fn lock(&self) -> tokio::sync::MutexGuard<'_, HashMap<String, Option<Edit>>> {
         self.found.lock().await
     }
 }

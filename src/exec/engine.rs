@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::adapt::{candidates, patch_candidates, patch_key, Adaptation, Edit};
+use super::adapt::{candidates, patch_candidates, patch_key, Edit};
 use super::context::{Context, InFlight};
 use super::members;
 use super::ownership::{delete, recover_unanswered_create, refuse_unowned, track, verify_deleted};
@@ -525,12 +525,12 @@ impl TrialRun<'_> {
         let mut table = ctx.adaptations.lock().await;
         let known = table.get(&key).cloned();
         let edits = match &known {
-            Some(Adaptation { edit: None, .. }) => {
+            Some(None) => {
                 return Err(format!(
                     "{refusal}; no simpler body was accepted either (reported by {reported_by})"
                 ))
             }
-            Some(Adaptation { edit: Some(e), .. }) => vec![e.clone()],
+            Some(Some(e)) => vec![e.clone()],
             None => match &fallback {
                 Some(f) => candidates(f.kind, &sent, &detail(response)),
                 None => patch_candidates(&sent),
@@ -570,14 +570,7 @@ impl TrialRun<'_> {
                 self.adapted.insert(kind_key(f.kind), edit.clone());
             }
             if known.is_none() {
-                table.insert(
-                    key,
-                    Adaptation {
-                        edit: Some(edit.clone()),
-                        refusal: refusal.to_string(),
-                        reported_by: reported_by.clone(),
-                    },
-                );
+                table.insert(key, Some(edit.clone()));
             }
             // A preparation notes what it changed; for a subject the refusal is the finding.
             if !subject {
@@ -595,14 +588,7 @@ impl TrialRun<'_> {
             return Ok((answer, index, edit));
         }
         if known.is_none() {
-            table.insert(
-                key,
-                Adaptation {
-                    edit: None,
-                    refusal: refusal.to_string(),
-                    reported_by: reported_by.clone(),
-                },
-            );
+            table.insert(key, None);
         }
         Err(if last.is_empty() {
             refusal.to_string()
