@@ -609,9 +609,12 @@ impl TrialRun<'_> {
         fallback: Fallback,
         findings: &mut [Finding],
     ) {
+        let Some(index) = status_expect(step) else {
+            return;
+        };
         let Some(status) = findings
             .iter_mut()
-            .find(|f| f.summary == "status" && f.fails(Severity::Entra))
+            .find(|f| f.location.expect == Some(index) && f.fails(Severity::Entra))
         else {
             return;
         };
