@@ -60,6 +60,10 @@ pub async fn run_trial(ctx: &Context, spec: &TrialSpec) -> TrialOutcome {
         if step.only.is_some() && step.only != spec.dialect {
             continue;
         }
+        let has = |cap: &Option<String>| cap.as_ref().map(|c| run.caps.contains(c));
+        if has(&step.only_if) == Some(false) || has(&step.unless) == Some(true) {
+            continue;
+        }
         if stopped && !step.always {
             run.out
                 .skipped_steps
@@ -1036,7 +1040,10 @@ impl TrialRun<'_> {
                 .render(v, Escape::None)
                 .map_err(|e| format!("headers.{k}: {e}"))?;
             headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
-            headers.push((k.clone(), value));
+            // An empty value leaves the header out (Entra's Test Connection sends no Accept).
+            if !value.is_empty() {
+                headers.push((k.clone(), value));
+            }
         }
         let bearer = match step.auth {
             AuthMode::Token => self.ctx.target.token.clone(),

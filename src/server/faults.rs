@@ -176,7 +176,7 @@ faults! {
         "A remove with path members[value eq \"...\"] answers 400 invalidPath.";
     RolesReadonly = "roles-readonly", Defect,
         "PATCH operations on roles answer 400 mutability.";
-    UsernameLowercased = "username-lowercased", Defect,
+    UsernameLowercased = "username-lowercased", Deviation,
         "userName is stored and returned lower-cased instead of as sent.";
     ReenableRejected = "reenable-rejected", Defect,
         "Setting active true on a disabled user answers 400 invalidValue.";
@@ -230,7 +230,7 @@ faults! {
         "A PATCH replacing userName answers 200 and changes nothing.";
     ManagerReplaceIgnored = "manager-replace-ignored", Defect,
         "Setting a different manager when one is already set is accepted and ignored.";
-    ManagerClearIgnored = "manager-clear-ignored", Defect,
+    ManagerClearIgnored = "manager-clear-ignored", Deviation,
         "Every form of manager removal (replace with \"\", {\"value\": \"\"}, null, or remove) is accepted and ignored.";
     NullUpdateIgnored = "null-update-ignored", Deviation,
         "A replace with \"\" or null is accepted and ignored instead of clearing the attribute.";
@@ -240,6 +240,8 @@ faults! {
         "/Schemas omits the User attributes title and addresses.";
     UnknownId200 = "unknown-id-200", Defect,
         "PATCH of an unknown id answers 200 and DELETE of an unknown id 204 instead of 404.";
+    DeleteUnknown204 = "delete-unknown-204", Deviation,
+        "DELETE of an unknown id answers 204 instead of 404 (PATCH and GET still answer 404).";
     RecreateConflict = "recreate-conflict", Defect,
         "A userName once used stays reserved after its user is deleted: re-creating it answers 409.";
     MemberReaddDuplicates = "member-readd-duplicates", Defect,
@@ -274,7 +276,7 @@ faults! {
         "eq on a string attribute matches every value that contains the filter value (SQL LIKE '%v%').";
     MemberAddIgnored = "member-add-ignored", Defect,
         "A PATCH adding group members answers 204 and adds none.";
-    ManagerClearRefused = "manager-clear-refused", Defect,
+    ManagerClearRefused = "manager-clear-refused", Deviation,
         "Clearing the manager with Replace of \"\" or {\"value\": \"\"} answers 400 (Remove still works).";
     FilteredPathAddRefused = "filtered-path-add-refused", Defect,
         "An Add or Replace on a filtered path that matches no element answers 400 noTarget instead of creating it.";

@@ -653,7 +653,7 @@ impl Ctx<'_> {
         } else {
             store.delete(self.kind, id)
         };
-        if !existed && self.has(Fault::UnknownId200) {
+        if !existed && (self.has(Fault::UnknownId200) || self.has(Fault::DeleteUnknown204)) {
             return Ok(scim_response(StatusCode::NO_CONTENT, None, self.faults()));
         }
         if !existed {

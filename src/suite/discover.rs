@@ -1,7 +1,8 @@
 //! Schema discoverability, as Microsoft's gallery validation checks it: `GET /Schemas` is
 //! flattened into attribute names — `a`, `a.b`, `a[type eq "x"].b` for each canonical value of
 //! `type` (else `a[primary eq "True"].b`), `<extension URN>:attr` — and every attribute the
-//! vendor's profile maps must be among them, ignoring case.
+//! vendor's profile maps must be among them, ignoring case, except the common attributes
+//! (`id`, `externalId`, `meta`: RFC 7643 §3.1).
 
 use serde_json::Value;
 
@@ -96,6 +97,20 @@ fn flatten_core(a: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// RFC 7643 §3.1's common attributes (`id`, `externalId`, `meta`), which belong to every
+/// resource rather than to a schema: `/Schemas` need not list them, and Microsoft's flattening
+/// leaves them out.
+pub const COMMON_ATTRIBUTES: &[&str] = &["id", "externalId", "meta"];
+
+fn is_common(target: &str) -> bool {
+    COMMON_ATTRIBUTES.iter().any(|c| {
+        target.eq_ignore_ascii_case(c)
+            || target
+                .to_lowercase()
+                .starts_with(&format!("{}.", c.to_lowercase()))
+    })
+}
+
 /// The mapped attributes (variable `mapped_<users|groups>_targets`) missing from the flattened
 /// `/Schemas`, as one line; `None` when every one is there.
 pub fn missing(schemas: &Value, vars: &Vars, kind: &str) -> Option<String> {
@@ -119,7 +134,7 @@ pub fn missing(schemas: &Value, vars: &Vars, kind: &str) -> Option<String> {
     };
     let gone: Vec<String> = wanted
         .into_iter()
-        .filter(|w| !flat.contains(&w.to_lowercase()))
+        .filter(|w| !is_common(w) && !flat.contains(&w.to_lowercase()))
         .collect();
     (!gone.is_empty()).then(|| format!("missing: {}", gone.join(", ")))
 }
@@ -166,5 +181,24 @@ mod tests {
             Some("missing: title".into())
         );
         assert!(missing(&schemas, &vars, "groups").is_some());
+    }
+
+    #[test]
+    fn common_attributes_need_not_be_listed() {
+        // RFC 7643 §3.1: id, externalId and meta belong to every resource, not to a schema.
+        let schemas = json!({"Resources": [
+            {"id": USER_SCHEMA, "attributes": [{"name": "userName", "type": "string"}]}
+        ]});
+        let mut vars = Vars::new();
+        vars.set(
+            "mapped_users_targets",
+            json!(["userName", "externalId", "meta.created", "ID"]),
+        );
+        assert_eq!(missing(&schemas, &vars, "users"), None);
+        vars.set("mapped_users_targets", json!(["externalIdentity"]));
+        assert_eq!(
+            missing(&schemas, &vars, "users"),
+            Some("missing: externalIdentity".into())
+        );
     }
 }

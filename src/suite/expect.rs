@@ -216,7 +216,7 @@ pub struct Expect {
     pub severity: Severity,
     /// Evaluate only when the status is one of these.
     pub when_status: Option<Vec<u16>>,
-    /// Entra severity only for vendors with this capability; `rfc` for the others.
+    /// Entra severity only for vendors with this capability; `gallery` for the others.
     pub entra_if: Option<String>,
     /// Evaluated only for vendors with this capability.
     pub only_if: Option<String>,
@@ -295,7 +295,7 @@ impl Expect {
     /// The severity for a vendor with these capabilities (see [`Expect::entra_if`]).
     pub fn severity_for(&self, has: impl Fn(&str) -> bool) -> Severity {
         match &self.entra_if {
-            Some(cap) if !has(cap) => Severity::Rfc,
+            Some(cap) if !has(cap) => Severity::Gallery,
             _ => self.severity,
         }
     }
@@ -501,6 +501,13 @@ fn round_trip(body: &Value, vars: &Vars, state: &str, with: &[(String, Value)]) 
                 got.is_none_or(|g| g.is_null() || g.as_str() == Some(""))
             }
             (Value::Null, _) => got.is_none_or(Value::is_null),
+            // userName is caseExact false (RFC 7643 §4.1.1; Entra's schema says so too), so
+            // Entra's change detection ignores its case; `users::create` warns on the case.
+            (Value::String(w), Some(Value::String(g)))
+                if target.eq_ignore_ascii_case("userName") =>
+            {
+                w.eq_ignore_ascii_case(g)
+            }
             (w, Some(g)) => w == g,
             (_, None) => false,
         };

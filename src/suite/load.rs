@@ -209,6 +209,10 @@ pub struct CheckedStep {
     pub auth: AuthMode,
     /// Only in this dialect.
     pub only: Option<Dialect>,
+    /// Only for vendors with this capability.
+    pub only_if: Option<String>,
+    /// Only for vendors without this capability.
+    pub unless: Option<String>,
     /// Runs even after an earlier failure.
     pub always: bool,
     /// Typed expectations.
@@ -449,6 +453,11 @@ fn check_entry(
         if let Some(d) = step.only {
             if !entry.dialects.contains(&d) {
                 return Err((at("only"), format!("`{d}` is not in this entry's dialects")));
+            }
+        }
+        for (field, cap) in [("only_if", &step.only_if), ("unless", &step.unless)] {
+            if let Some(cap) = cap {
+                check_need(cap).map_err(|m| (at(field), m))?;
             }
         }
         steps.push(check_step(
@@ -805,6 +814,8 @@ fn check_step(
         body,
         auth: step.auth,
         only: step.only,
+        only_if: step.only_if,
+        unless: step.unless,
         always: step.always,
         expects,
         capture: step.capture,
@@ -827,10 +838,10 @@ fn check_expect(index: usize, s: ExpectSpec) -> Result<Expect, FieldError> {
     }
     if let Some(cap) = &entra_if {
         check_need(cap).map_err(|m| ("entra_if".to_string(), m))?;
-        if s.severity == Some(Severity::Rfc) {
+        if s.severity.is_some() {
             return Err((
                 "entra_if".into(),
-                "`entra_if` raises an rfc check to entra for some vendors: drop `severity = \"rfc\"`".into(),
+                "`entra_if` makes a check entra for some vendors and gallery for the others: drop `severity`".into(),
             ));
         }
     }

@@ -67,7 +67,8 @@ pub struct Step {
     /// Query parameters in order; values are templates, encoded as Entra encodes them.
     #[serde(default)]
     pub query: IndexMap<String, String>,
-    /// Extra request headers (templates).
+    /// Extra request headers (templates), replacing the harness's own of the same name; an
+    /// empty value sends no such header (`Accept = ""`: Entra's Test Connection sends none).
     #[serde(default)]
     pub headers: IndexMap<String, String>,
     /// The request body.
@@ -79,6 +80,14 @@ pub struct Step {
     /// Run this step only in this dialect.
     #[serde(default)]
     pub only: Option<Dialect>,
+    /// Send this step only to vendors whose profile has this capability (as in `needs`, e.g.
+    /// `match:groups:displayName`): Entra sends no filter on an attribute a vendor does not
+    /// match on.
+    #[serde(default)]
+    pub only_if: Option<String>,
+    /// Send this step only to vendors whose profile lacks this capability.
+    #[serde(default)]
+    pub unless: Option<String>,
     /// Run this step even after an earlier step failed (e.g. a final delete).
     #[serde(default)]
     pub always: bool,
@@ -288,7 +297,8 @@ pub struct ExpectSpec {
     #[serde(default)]
     pub when_status: Option<OneOrMany<u16>>,
     /// A capability (`match:users:externalId`): the check is `entra` when the vendor's profile
-    /// has it (Entra really sends the request for that vendor) and `rfc` otherwise.
+    /// has it (Entra really sends the request for that vendor) and `gallery` otherwise (Microsoft's
+    /// requirement list asks every endpoint to answer it, `ED-SCIM`).
     #[serde(default)]
     pub entra_if: Option<String>,
     /// Evaluate only for vendors whose profile has this capability

@@ -19,7 +19,7 @@ use scim_conformance::suite::load_dir;
 use crate::common::{package_dir, profiles};
 
 /// The one entry that replays Entra's documented capitalised op in any dialect.
-const CAPITALISED_VARIANT: &str = "users::disable-boolean-capitalised";
+const CAPITALISED_VARIANT: &str = "users::disable-boolean-capitalised::legacy";
 
 fn compliant_ops_are_lowercase() -> Result<(), Failed> {
     let rt = tokio::runtime::Builder::new_current_thread()

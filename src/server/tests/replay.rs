@@ -18,6 +18,7 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::PaginationIgnored,
     Fault::SchemasMissingAttribute,
     Fault::UnknownId200,
+    Fault::DeleteUnknown204,
     Fault::RecreateConflict,
     Fault::MemberReaddDuplicates,
 ];
@@ -188,6 +189,15 @@ pub(super) async fn observe(fault: Fault, api: &Api) -> Option<Value> {
             api.patch(
                 "Groups/nope",
                 json!([{"op": "replace", "path": "displayName", "value": "x"}])
+            )
+            .await
+            .status,
+        ]),
+        Fault::DeleteUnknown204 => json!([
+            api.call("DELETE", "Users/nope", None).await.status,
+            api.patch(
+                "Users/nope",
+                json!([{"op": "replace", "path": "title", "value": "x"}])
             )
             .await
             .status,
