@@ -414,6 +414,14 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             embedded,
         });
     }
+    for v in &vendors {
+        if !v.profile.capabilities().contains("groups") {
+            warnings.push(format!(
+                "{}: the profile provisions no groups; Entra provisioning works without them, but Microsoft's gallery validation stops with \"Group provisioning is mandatory\" (RC-LA Schema_Discovery), so a gallery listing needs /Groups",
+                v.profile.id()
+            ));
+        }
+    }
     if t.insecure {
         warnings.push(
             "--insecure: TLS certificates are NOT verified; never use this against production"

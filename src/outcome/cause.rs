@@ -91,6 +91,8 @@ pub struct Evidence<'a> {
     pub subject: &'a str,
     /// The finding's notes (a refused attribute, found by adapting the body).
     pub notes: &'a [String],
+    /// The failing check's expectation in words and what the answer had, when it is a check.
+    pub mismatch: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> From<&'a Finding> for Evidence<'a> {
@@ -100,6 +102,7 @@ impl<'a> From<&'a Finding> for Evidence<'a> {
             kind: f.kind.name(),
             subject: &f.summary,
             notes: &f.notes,
+            mismatch: f.expected.as_deref().zip(f.actual.as_deref()),
         }
     }
 }
@@ -145,6 +148,15 @@ pub fn defect(evidence: Evidence<'_>, exchanges: &[Exchange]) -> (Defect, Option
                 None => evidence.subject.to_string(),
             };
             d.symptom = match ignored {
+                _ if evidence.mismatch.is_some_and(|(e, a)| transformed(e, a)) => {
+                    Some("value-transformed".into())
+                }
+                _ if evidence
+                    .mismatch
+                    .is_some_and(|(e, a)| boolean_as_string(e, a)) =>
+                {
+                    Some("boolean-as-string".into())
+                }
                 Some(_) => Some("not-applied".into()),
                 None => filter_symptom(&ex.request, &r.body),
             };
@@ -159,6 +171,47 @@ pub fn defect(evidence: Evidence<'_>, exchanges: &[Exchange]) -> (Defect, Option
         d.symptom = Some(format!("refuses:{feature}"));
     }
     (d, ignored.map(sent_line))
+}
+
+/// Whether a failed `equals "x"` check read back x in another letter case or with other
+/// surrounding whitespace: the value was stored, transformed.
+/// A round trip's `target: sent "X", got "x"; ...` counts when every difference is such.
+fn transformed(expected: &str, actual: &str) -> bool {
+    let folded = |want: &str, got: &str| match (
+        serde_json::from_str::<Value>(want.trim()),
+        serde_json::from_str::<Value>(got.trim()),
+    ) {
+        (Ok(Value::String(w)), Ok(Value::String(g))) => {
+            w != g && w.trim().to_lowercase() == g.trim().to_lowercase()
+        }
+        _ => false,
+    };
+    if expected.contains("reads back every") {
+        return !actual.is_empty()
+            && actual.split("; ").all(|part| {
+                part.split_once(": sent ")
+                    .and_then(|(_, rest)| rest.split_once(", got "))
+                    .is_some_and(|(w, g)| folded(w, g))
+            });
+    }
+    expected
+        .rsplit_once(" equals ")
+        .is_some_and(|(_, want)| folded(want, actual))
+}
+
+/// Whether a failed `equals true|false` check read back the same boolean as a string
+/// (`"False"`): stored, but in the wrong JSON type.
+fn boolean_as_string(expected: &str, actual: &str) -> bool {
+    let Some((_, want)) = expected.rsplit_once(" equals ") else {
+        return false;
+    };
+    match (
+        serde_json::from_str::<Value>(want),
+        serde_json::from_str::<Value>(actual),
+    ) {
+        (Ok(Value::Bool(w)), Ok(Value::String(g))) => g.eq_ignore_ascii_case(&w.to_string()),
+        _ => false,
+    }
 }
 
 /// A note on a refused create that names the attribute the endpoint refuses (found by
@@ -518,6 +571,33 @@ pub fn diagnose(defect: &Defect, entry: &str) -> Option<&'static Diagnosis> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_read_back_in_another_case_or_padding_is_transformed() {
+        assert!(transformed(
+            r#"/name/givenName equals "Augusta""#,
+            r#""augusta""#
+        ));
+        assert!(transformed(
+            r#"/title equals "Countess""#,
+            r#"" Countess ""#
+        ));
+        assert!(!transformed(r#"/title equals "Countess""#, r#""Duchess""#));
+        assert!(!transformed(r#"/active equals false"#, r#""False""#));
+        assert!(boolean_as_string(r#"/active equals false"#, r#""False""#));
+        assert!(!boolean_as_string(r#"/active equals false"#, r#""True""#));
+        assert!(!boolean_as_string(r#"/active equals false"#, "true"));
+        assert!(!transformed(r#"/title equals "Countess""#, r#""Countess""#));
+        let round = "reads back every attribute as sent";
+        assert!(transformed(
+            round,
+            r#"displayName: sent "Ada Lovelace", got "ada lovelace"; name.givenName: sent "Ada", got "ada""#
+        ));
+        assert!(!transformed(
+            round,
+            r#"displayName: sent "Ada Lovelace", got "ada lovelace"; title: sent "Analyst", got absent"#
+        ));
+    }
 
     #[test]
     fn the_catalogue_parses_and_ids_are_unique() {

@@ -413,6 +413,7 @@ impl TrialOutcome {
                     kind: FindingKind::Setup.name(),
                     subject: &b.reason,
                     notes: &[],
+                    mismatch: None,
                 };
                 let (defect, _) = cause::defect(evidence, &self.exchanges);
                 let entry = crate::core::naming::TrialId::parse(&b.by).map(|id| id.entry);

@@ -49,6 +49,12 @@ pub enum ScimError {
     /// 400 without a `scimType`.
     #[error("{0}")]
     BadRequest(String),
+    /// 406: the request's `Accept` header names no type the server offers.
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// 428: the request lacks a precondition header (`If-Match`) the server requires.
+    #[error("{0}")]
+    PreconditionRequired(String),
     /// 413: request body too large.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -74,6 +80,8 @@ impl ScimError {
             ScimError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ScimError::Uniqueness(_) => StatusCode::CONFLICT,
             ScimError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ScimError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ScimError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ScimError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ScimError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ScimError::InvalidFilter(_)

@@ -280,6 +280,22 @@ faults! {
         "Clearing the manager with Replace of \"\" or {\"value\": \"\"} answers 400 (Remove still works).";
     FilteredPathAddRefused = "filtered-path-add-refused", Defect,
         "An Add or Replace on a filtered path that matches no element answers 400 noTarget instead of creating it.";
+    AcceptRequired = "accept-required", Defect,
+        "A request whose Accept header is missing or names no JSON type (`*/*` alone) answers 406 Not Acceptable (Entra's Test Connection GET names none).";
+    IfMatchRequired = "if-match-required", Defect,
+        "PATCH, PUT and DELETE without an If-Match header answer 428 Precondition Required (Entra never sends one).";
+    PatchFirstOpOnly = "patch-first-op-only", Defect,
+        "A User PATCH with several operations applies only the first one and answers 200.";
+    PathlessReplaceWipesComplex = "pathless-replace-wipes-complex", Defect,
+        "A path-less replace of a sub-attribute (`name.givenName`) replaces the whole complex attribute, dropping its other sub-attributes.";
+    DisabledUpdatesRefused = "disabled-updates-refused", Defect,
+        "A PATCH of a user whose active is false answers 400 unless it sets active to true.";
+    ValuesLowercased = "values-lowercased", Defect,
+        "A User's displayName, title and name sub-attributes are returned lower-cased and trimmed.";
+    ActiveAsString = "active-as-string", Defect,
+        "active is returned as the string \"True\"/\"False\" instead of a JSON boolean.";
+    FilterGuidRefused = "filter-guid-refused", Defect,
+        "A filter whose value is shaped like a GUID answers 400 invalidFilter.";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }

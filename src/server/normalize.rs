@@ -280,6 +280,26 @@ pub fn normalize_new_user(
     normalize_manager_in(res)
 }
 
+/// `values-lowercased`: displayName, title and every `name` sub-attribute lower-cased and
+/// trimmed, as a server that normalises what it stores would return them.
+pub fn lowercase_values(res: &mut Map<String, Value>) {
+    let fold = |v: &mut Value| {
+        if let Value::String(s) = v {
+            *s = s.trim().to_lowercase();
+        }
+    };
+    for attr in ["displayName", "title"] {
+        if let Some(k) = key_ci(res, attr) {
+            if let Some(v) = res.get_mut(&k) {
+                fold(v);
+            }
+        }
+    }
+    if let Some(Value::Object(name)) = key_ci(res, "name").and_then(|k| res.get_mut(&k)) {
+        name.values_mut().for_each(fold);
+    }
+}
+
 /// Keeps only `value` in each role (`role-display-dropped`: display, displayName, type and
 /// primary are lost).
 pub fn drop_role_details(res: &mut Map<String, Value>) {

@@ -199,6 +199,17 @@ pub fn check_filter(filter: &Filter, faults: &BTreeSet<Fault>) -> Result<(), Sci
             "filter values with special characters are not supported".into(),
         ));
     }
+    if faults.contains(&Fault::FilterGuidRefused)
+        && filter
+            .literals()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .any(|s| uuid::Uuid::parse_str(s).is_ok())
+    {
+        return Err(ScimError::InvalidFilter(
+            "filter values must not be identifiers".into(),
+        ));
+    }
     if faults.contains(&Fault::MembersUnverifiable)
         && filter
             .attributes()

@@ -93,6 +93,21 @@ impl Ctx<'_> {
                 remove_ci(m, "members");
             }
         }
+        if self.kind == ResourceKind::User {
+            if let Value::Object(m) = &mut out {
+                if self.has(Fault::ValuesLowercased) {
+                    crate::server::normalize::lowercase_values(m);
+                }
+                if self.has(Fault::ActiveAsString) {
+                    if let Some(k) = key_ci(m, "active") {
+                        if let Some(b) = m.get(&k).and_then(Value::as_bool) {
+                            let text = if b { "True" } else { "False" };
+                            m.insert(k, Value::from(text));
+                        }
+                    }
+                }
+            }
+        }
         if self.has(Fault::ManagerAsString) {
             if let Some(Value::Object(ext)) = out
                 .as_object_mut()
@@ -597,6 +612,15 @@ impl Ctx<'_> {
             }
             let reenabling =
                 self.kind == ResourceKind::User && was_disabled && !is_disabled(&patched);
+            if self.kind == ResourceKind::User
+                && was_disabled
+                && !reenabling
+                && self.has(Fault::DisabledUpdatesRefused)
+            {
+                return Err(ScimError::InvalidValue(
+                    "a deactivated user cannot be changed".into(),
+                ));
+            }
             let patched = if reenabling && self.has(Fault::ReenableRejected) {
                 return Err(ScimError::InvalidValue(
                     "a deactivated user cannot be re-activated".into(),

@@ -124,6 +124,23 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
     let rest = strip_base(path, state.base_path())
         .ok_or_else(|| ScimError::NotFound(format!("no resource at {path}")))?;
     authorize(&parts.headers, cfg, state.issuer())?;
+    let accepts_json = parts.headers.get_all(header::ACCEPT).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("json"))
+    });
+    if cfg.has(Fault::AcceptRequired) && !accepts_json {
+        // What a framework that negotiates the answer's format does (Rails answered a captured
+        // Test Connection GET, which had no SCIM Accept header, as HTML: 406).
+        return Err(ScimError::NotAcceptable(
+            "the Accept header names no JSON media type: cannot choose a response format".into(),
+        ));
+    }
+    let writes = matches!(parts.method, Method::PATCH | Method::PUT | Method::DELETE);
+    if cfg.has(Fault::IfMatchRequired) && writes && !parts.headers.contains_key(header::IF_MATCH) {
+        return Err(ScimError::PreconditionRequired(
+            "this resource can only be changed with If-Match: <version>".into(),
+        ));
+    }
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let query = Query::parse(parts.uri.query());
     let base = location_base(state, &parts.headers);

@@ -248,6 +248,8 @@ pub struct CheckedEntry {
     pub title: String,
     /// Documentation reference.
     pub doc: Option<String>,
+    /// The sources its requirement comes from (short names, the deciding one first).
+    pub source: Vec<String>,
     /// Dialects it runs in (empty: dialect-independent, runs once).
     pub dialects: Vec<Dialect>,
     /// Capabilities it needs from the target.
@@ -429,6 +431,9 @@ fn check_entry(
     for (i, need) in entry.needs.iter().enumerate() {
         check_need(need).map_err(|m| (format!("needs[{i}]"), m))?;
     }
+    for (i, citation) in entry.source.iter().enumerate() {
+        super::vocab::check_source(citation).map_err(|m| (format!("source[{i}]"), m))?;
+    }
     if entry.steps.is_empty() {
         return bad("step", "an entry needs at least one [[entry.step]]".into());
     }
@@ -476,6 +481,7 @@ fn check_entry(
         id: entry.id,
         title: entry.title,
         doc: entry.doc,
+        source: entry.source,
         dialects: entry.dialects,
         needs: entry.needs,
         vars: entry.vars,
@@ -1161,6 +1167,28 @@ mod tests {
             assert_eq!(err.field.as_deref(), Some(field), "{err}");
             assert!(err.position.is_some_and(|p| p.line >= 7), "{err}");
         }
+    }
+
+    #[test]
+    fn every_built_in_entry_cites_known_sources() {
+        let suites = load_dir(&Tree::Embedded("suites"), &Tree::Embedded("fixtures"))
+            .expect("the built-in suites load");
+        let mut uncited = Vec::new();
+        for suite in &suites {
+            for e in &suite.entries {
+                match e {
+                    Ok(e) if e.source.is_empty() => uncited.push(format!("{}::{}", e.suite, e.id)),
+                    Ok(_) => {}
+                    Err(err) => panic!("{err}"),
+                }
+            }
+        }
+        assert!(uncited.is_empty(), "entries without `source`: {uncited:?}");
+        let s = load_str(&format!(
+            "{HEADER}[[entry]]\nid = \"x\"\ntitle = \"t\"\nsource = [\"ED-SCIM\", \"Hearsay §1\"]\n[[entry.step]]\nname = \"s\"\nmethod = \"GET\"\npath = \"Users\"\n"
+        ));
+        let err = s.entries[0].as_ref().err().expect("an unknown source is refused").to_string();
+        assert!(err.contains("source[1]") && err.contains("Hearsay"), "{err}");
     }
 
     #[test]

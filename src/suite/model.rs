@@ -31,6 +31,11 @@ pub struct Entry {
     /// The Entra (or RFC) documentation this entry replays.
     #[serde(default)]
     pub doc: Option<String>,
+    /// Where its requirement comes from, first the source that decides its level: the short
+    /// names of `entra-protocol.md` §0 (`ED-SCIM`, `RC-LA`, `RFC7644 §3.6`, ...; see
+    /// [`super::vocab::SOURCES`]).
+    #[serde(default)]
+    pub source: Vec<String>,
     /// Dialects this entry runs in, once each. Empty: the entry's requests do not differ by
     /// dialect and it runs once.
     #[serde(default)]

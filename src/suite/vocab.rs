@@ -37,6 +37,53 @@ pub const PROFILE_VARS: &[&str] = &[
     "mapped_groups_targets",
 ];
 
+/// The sources an entry may cite (`source = [...]`), by the short names of
+/// `entra-protocol.md` §0, with what each is; a citation is a name, optionally followed by a
+/// section (`RFC7644 §3.6`). §12 of that file says which level each source supports: Microsoft's
+/// provisioning docs and captures of Entra's traffic `entra`, the gallery's Logic App and SCIM
+/// Validator `gallery`, the RFCs alone `rfc`.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("ED-SCIM", "Microsoft Learn: Tutorial - Develop and plan provisioning for a SCIM endpoint"),
+    ("ED-COMPAT", "Microsoft Learn: Known issues and resolutions with SCIM 2.0 protocol compliance (aadOptscim062020)"),
+    ("AZ-COMPAT-2020", "The same compatibility page as of 2020 (the flag's examples)"),
+    ("AZ-COMPAT-2022", "The same compatibility page as of 2022"),
+    ("ED-ATTR", "Microsoft Learn: Customize user provisioning attribute-mappings"),
+    ("ED-FUNC", "Microsoft Learn: Reference for writing expressions for attribute mappings"),
+    ("ED-HOW", "Microsoft Learn: How application provisioning works"),
+    ("ED-KNOWN", "Microsoft Learn: Known issues for provisioning"),
+    ("ED-VAL", "Microsoft Learn: Tutorial - Validate a SCIM endpoint (SCIM Validator)"),
+    ("ED-QUAR", "Microsoft Learn: Application provisioning in quarantine status"),
+    ("ED-WHEN", "Microsoft Learn: When will provisioning finish for a specific user"),
+    ("ED-POD", "Microsoft Learn: On-demand provisioning"),
+    ("ED-DISC", "Microsoft Learn: Account discovery"),
+    ("ED-CLEAR", "Microsoft Learn: Clear attribute values (not supported for outbound provisioning)"),
+    ("ED-SKIP", "Microsoft Learn: Skip deletion of out-of-scope users"),
+    ("ED-LOGS", "Microsoft Learn: Provisioning logs (error codes)"),
+    ("AZ-2017", "Microsoft's 2016-2017 SCIM provisioning article"),
+    ("RC-POSTMAN", "AzureAD/SCIMReferenceCode Postman collection"),
+    ("RC-LA", "AzureAD/SCIMReferenceCode gallery validation Logic App (25 tests)"),
+    ("RC-CHECK", "AzureAD/SCIMReferenceCode gallery onboarding checklist"),
+    ("PR-VAL", "Microsoft SCIM Validator result files, as transcribed by pranems/SCIMServer"),
+    ("PR-RCA", "A live Entra tenant's provisioning traffic, as analysed by pranems/SCIMServer"),
+    ("OBS", "A third party's capture of Entra's traffic (name the issue in the entry's doc)"),
+    ("RFC7643", "RFC 7643, SCIM core schema"),
+    ("RFC7644", "RFC 7644, SCIM protocol"),
+    ("RFC7235", "RFC 7235, HTTP authentication"),
+];
+
+/// Checks one citation: a known short name, optionally followed by a space and a section.
+pub fn check_source(citation: &str) -> Result<(), String> {
+    let name = citation.split_once(' ').map_or(citation, |(n, _)| n);
+    if SOURCES.iter().any(|(s, _)| *s == name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{citation}` does not cite a known source: one of {} (optionally followed by a section, `RFC7644 §3.6`)",
+            SOURCES.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
 /// Variables drawn from the Entra source objects (`src_user_<attr>`, `src_group_<attr>`): any
 /// name with this prefix is accepted by the loader.
 pub const SOURCE_VAR_PREFIX: &str = "src_";

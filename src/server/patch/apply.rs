@@ -30,6 +30,11 @@ pub fn apply_patch(
         .as_object()
         .cloned()
         .ok_or_else(|| ScimError::Internal("stored resource is not an object".into()))?;
+    let ops = if ctx.kind == ResourceKind::User && ctx.has(Fault::PatchFirstOpOnly) {
+        &ops[..ops.len().min(1)]
+    } else {
+        ops
+    };
     for op in ops {
         apply_operation(&mut res, op, ctx)?;
     }
@@ -118,6 +123,7 @@ fn apply_operation(
                     "an add/replace without a path needs an object value".into(),
                 ));
             };
+            let mut wiped = std::collections::BTreeSet::new();
             for (k, v) in obj {
                 if ["id", "meta", "schemas"]
                     .iter()
@@ -131,6 +137,16 @@ fn apply_operation(
                 }
                 if patch_ignored && !k.eq_ignore_ascii_case("active") {
                     continue;
+                }
+                if ctx.has(Fault::PathlessReplaceWipesComplex) && op.op == OpKind::Replace {
+                    // The whole complex attribute goes, then only the given sub-attribute is set.
+                    if let Some((parent, _)) = k.split_once('.').filter(|_| !k.contains(':')) {
+                        if wiped.insert(parent.to_ascii_lowercase()) {
+                            remove_ci(res, parent);
+                        }
+                    } else if v.is_object() && !k.contains(':') {
+                        remove_ci(res, k);
+                    }
                 }
                 apply_at(res, op.op, k, Some(v), ctx)?;
             }

@@ -35,6 +35,14 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::MemberAddIgnored,
     Fault::ManagerClearRefused,
     Fault::FilteredPathAddRefused,
+    Fault::AcceptRequired,
+    Fault::IfMatchRequired,
+    Fault::PatchFirstOpOnly,
+    Fault::PathlessReplaceWipesComplex,
+    Fault::DisabledUpdatesRefused,
+    Fault::ValuesLowercased,
+    Fault::ActiveAsString,
+    Fault::FilterGuidRefused,
 ];
 
 async fn observe(fault: Fault, api: &Api) -> Value {
@@ -269,6 +277,59 @@ async fn observe(fault: Fault, api: &Api) -> Value {
                 .json()["totalResults"]
                 .clone()
         }
+        // The test client sends no Accept header, as Entra's Test Connection GET.
+        Fault::AcceptRequired => json!(api.get("Users?count=1").await.status),
+        Fault::IfMatchRequired => {
+            let u = api.user("etag@x.io").await;
+            json!(
+                api.patch(&format!("Users/{u}"), json!([{"op": "replace", "path": "title", "value": "T"}]))
+                    .await
+                    .status
+            )
+        }
+        Fault::PatchFirstOpOnly => {
+            let u = api.user("two-ops@x.io").await;
+            let ops = json!([
+                {"op": "replace", "path": "title", "value": "T"},
+                {"op": "replace", "path": "displayName", "value": "D"}
+            ]);
+            api.patch(&format!("Users/{u}"), ops).await.json()["displayName"].clone()
+        }
+        Fault::PathlessReplaceWipesComplex => {
+            let r = api
+                .post("Users", json!({"userName": "wipe@x.io", "name": {"givenName": "A", "familyName": "B"}}))
+                .await
+                .json();
+            let u = r["id"].as_str().unwrap_or_default().to_string();
+            let ops = json!([{"op": "replace", "value": {"name.givenName": "C"}}]);
+            api.patch(&format!("Users/{u}"), ops).await.json()["name"].clone()
+        }
+        Fault::DisabledUpdatesRefused => {
+            let u = api.user("leaver@x.io").await;
+            api.patch(&format!("Users/{u}"), json!([{"op": "replace", "path": "active", "value": false}]))
+                .await;
+            json!(
+                api.patch(&format!("Users/{u}"), json!([{"op": "replace", "path": "title", "value": "T"}]))
+                    .await
+                    .status
+            )
+        }
+        Fault::ValuesLowercased => {
+            let r = api
+                .post("Users", json!({"userName": "case@x.io", "displayName": " Ada Lovelace "}))
+                .await
+                .json();
+            r["displayName"].clone()
+        }
+        Fault::ActiveAsString => {
+            let u = api.user("flag@x.io").await;
+            api.get(&format!("Users/{u}")).await.json()["active"].clone()
+        }
+        Fault::FilterGuidRefused => json!(
+            api.filter("Users", r#"userName eq "7d420df3-9995-4831-a406-ecf8166f5f6a""#)
+                .await
+                .status
+        ),
         _ => Value::Null,
     }
 }
