@@ -1187,8 +1187,15 @@ mod tests {
         let s = load_str(&format!(
             "{HEADER}[[entry]]\nid = \"x\"\ntitle = \"t\"\nsource = [\"ED-SCIM\", \"Hearsay §1\"]\n[[entry.step]]\nname = \"s\"\nmethod = \"GET\"\npath = \"Users\"\n"
         ));
-        let err = s.entries[0].as_ref().err().expect("an unknown source is refused").to_string();
-        assert!(err.contains("source[1]") && err.contains("Hearsay"), "{err}");
+        let err = s.entries[0]
+            .as_ref()
+            .err()
+            .expect("an unknown source is refused")
+            .to_string();
+        assert!(
+            err.contains("source[1]") && err.contains("Hearsay"),
+            "{err}"
+        );
     }
 
     #[test]
