@@ -111,6 +111,8 @@ pub fn plan_for(
             };
             let variants: Vec<Option<Dialect>> = if e.dialects.is_empty() {
                 vec![None]
+            } else if e.flag_ignored {
+                vec![Some(Dialect::Legacy)]
             } else {
                 dialects
                     .dialects()

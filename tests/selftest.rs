@@ -12,6 +12,8 @@ mod dialects;
 mod faults;
 #[path = "selftest/lint.rs"]
 mod lint;
+#[path = "selftest/readme.rs"]
+mod readme;
 #[path = "selftest/transport.rs"]
 mod transport;
 
@@ -28,6 +30,7 @@ fn main() -> std::process::ExitCode {
     trials.extend(dialects::trials());
     trials.extend(faults::trials());
     trials.extend(lint::trials());
+    trials.extend(readme::trials());
     trials.extend(transport::trials());
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }

@@ -252,6 +252,8 @@ pub struct CheckedEntry {
     pub source: Vec<String>,
     /// Dialects it runs in (empty: dialect-independent, runs once).
     pub dialects: Vec<Dialect>,
+    /// Runs in legacy whatever the run's dialects (Entra ignores the flag for these requests).
+    pub flag_ignored: bool,
     /// Capabilities it needs from the target.
     pub needs: Vec<String>,
     /// Entry variables (templates), in order.
@@ -431,6 +433,13 @@ fn check_entry(
     for (i, need) in entry.needs.iter().enumerate() {
         check_need(need).map_err(|m| (format!("needs[{i}]"), m))?;
     }
+    if entry.flag_ignored && entry.dialects != [Dialect::Legacy] {
+        return bad(
+            "flag_ignored",
+            "an entry Entra sends in legacy whatever the flag says needs `dialects = [\"legacy\"]`"
+                .into(),
+        );
+    }
     for (i, citation) in entry.source.iter().enumerate() {
         super::vocab::check_source(citation).map_err(|m| (format!("source[{i}]"), m))?;
     }
@@ -483,6 +492,7 @@ fn check_entry(
         doc: entry.doc,
         source: entry.source,
         dialects: entry.dialects,
+        flag_ignored: entry.flag_ignored,
         needs: entry.needs,
         vars: entry.vars,
         steps,

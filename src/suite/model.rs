@@ -40,6 +40,11 @@ pub struct Entry {
     /// dialect and it runs once.
     #[serde(default)]
     pub dialects: Vec<Dialect>,
+    /// Entra sends this entry's requests in the legacy dialect even when the Tenant URL carries
+    /// `?aadOptscim062020` (on-demand provisioning ignores the flag, `ED-COMPAT`): it runs in
+    /// legacy in every run. Needs `dialects = ["legacy"]`.
+    #[serde(default)]
+    pub flag_ignored: bool,
     /// What the target must offer for the entry to apply (e.g. `groups`); a vendor profile
     /// without it reports the trial as ignored, with the reason.
     #[serde(default)]
