@@ -184,7 +184,7 @@ faults! {
         "Setting active true on a disabled user is accepted and ignored.";
     PathlessRejected = "pathless-rejected", Defect,
         "An add/replace without a path answers 400 noTarget.";
-    ListRequiresFilter = "list-requires-filter", Defect,
+    ListRequiresFilter = "list-requires-filter", Deviation,
         "GET /Users or /Groups without a filter answers 400 (a server that cannot page through its resources).";
     FilterApostropheBroken = "filter-apostrophe-broken", Defect,
         "Filter values containing an apostrophe never match.";
@@ -243,7 +243,7 @@ faults! {
     DeleteUnknown204 = "delete-unknown-204", Deviation,
         "DELETE of an unknown id answers 204 instead of 404 (PATCH and GET still answer 404).";
     RecreateConflict = "recreate-conflict", Defect,
-        "A userName once used stays reserved after its user is deleted: re-creating it answers 409.";
+        "A userName (or group displayName) once used stays reserved after its resource is deleted: re-creating it answers 409.";
     MemberReaddDuplicates = "member-readd-duplicates", Defect,
         "Adding a member already present lists it twice.";
     ManagerChangeRejected = "manager-change-rejected", Defect,
@@ -296,6 +296,12 @@ faults! {
         "active is returned as the string \"True\"/\"False\" instead of a JSON boolean.";
     FilterGuidRefused = "filter-guid-refused", Defect,
         "A filter whose value is shaped like a GUID answers 400 invalidFilter.";
+    FilterParenthesesBroken = "filter-parentheses-broken", Deviation,
+        "Filter values containing a parenthesis never match (the gallery validation names groups LACreateGroup-(...)).";
+    FilteredPrimaryIgnored = "filtered-primary-ignored", Defect,
+        "An add or replace of a filtered path's primary flag (emails[type eq \"work\"].primary) is accepted and ignored.";
+    SchemaWithoutDataRefused = "schema-without-data-refused", Defect,
+        "POST /Users whose schemas list an extension URN with no extension object in the body answers 400 (Microsoft's create sample does that).";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }

@@ -590,6 +590,8 @@ pub struct MatchOptions {
     pub non_ascii_never_matches: bool,
     /// Values containing an apostrophe never match (`filter-apostrophe-broken`).
     pub apostrophe_never_matches: bool,
+    /// Values containing a parenthesis never match (`filter-parentheses-broken`).
+    pub parentheses_never_match: bool,
     /// `eq` on strings matches values containing the filter value (`filter-eq-substring`).
     pub eq_as_contains: bool,
 }
@@ -730,6 +732,9 @@ fn compare(
         return false;
     }
     if opts.apostrophe_never_matches && expected.as_str().is_some_and(|s| s.contains('\'')) {
+        return false;
+    }
+    if opts.parentheses_never_match && expected.as_str().is_some_and(|s| s.contains(['(', ')'])) {
         return false;
     }
     let actual = match actual {

@@ -119,6 +119,21 @@ pub fn check_user_create_raw(body: &Value, faults: &BTreeSet<Fault>) -> Result<(
     let Some(map) = body.as_object() else {
         return Ok(());
     };
+    if faults.contains(&Fault::SchemaWithoutDataRefused) {
+        let listed = get_ci(map, "schemas")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|s| s.to_ascii_lowercase().contains(":extension:"));
+        for urn in listed {
+            if get_ci(map, urn).is_none() {
+                return Err(ScimError::InvalidValue(format!(
+                    "schemas lists {urn}, but the body has no such extension"
+                )));
+            }
+        }
+    }
     if faults.contains(&Fault::NameRequired) {
         let named = get_ci(map, "name")
             .and_then(Value::as_object)

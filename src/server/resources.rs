@@ -264,6 +264,7 @@ impl Ctx<'_> {
             case_exact_everything: self.has(Fault::FilterCaseSensitive),
             non_ascii_never_matches: self.has(Fault::FilterNonAsciiBroken),
             apostrophe_never_matches: self.has(Fault::FilterApostropheBroken),
+            parentheses_never_match: self.has(Fault::FilterParenthesesBroken),
             eq_as_contains: self.has(Fault::FilterEqSubstring),
         };
         let hide_disabled = filtering
@@ -361,13 +362,13 @@ impl Ctx<'_> {
                         .any(|kept| kept.eq_ignore_ascii_case(k))
                 });
             }
-            if self.kind == ResourceKind::User
-                && self.has(Fault::RecreateConflict)
+            if self.has(Fault::RecreateConflict)
                 && store.was_retired(self.kind, &Value::Object(body.clone()))
             {
-                return Err(ScimError::Uniqueness(
-                    "this userName belonged to a deleted user and cannot be reused".into(),
-                ));
+                return Err(ScimError::Uniqueness(format!(
+                    "this {} belonged to a deleted resource and cannot be reused",
+                    self.kind.unique_attribute()
+                )));
             }
             if self.kind == ResourceKind::User && self.has(Fault::UsernameLowercased) {
                 if let Some(Value::String(u)) = body.get_mut("userName") {

@@ -529,7 +529,7 @@ fn caught(faults: &[Fault]) -> Result<(), Failed> {
                     .as_ref()
                     .map(|b| b.by.trim_start_matches("entra-default::").to_string())
                     .unwrap_or_default();
-                if !allowed.contains(&by) {
+                if !allowed.contains(&by) && !allowed.contains("*") {
                     problems.push(format!(
                         "{short} is blocked by {by}, which no row of the fault(s) lists:\n{}",
                         message(o, true)

@@ -28,6 +28,12 @@ pub(super) fn patch_value_path(
         .filter(|(_, el)| filter::matches_element(el, &key, filter, &opts))
         .map(|(i, _)| i)
         .collect();
+    if sub.is_some_and(|s| s.eq_ignore_ascii_case("primary"))
+        && op != OpKind::Remove
+        && ctx.has(Fault::FilteredPrimaryIgnored)
+    {
+        return Ok(());
+    }
     let clearing = op == OpKind::Remove || value.is_some_and(|v| is_clear(op, v));
     if clearing {
         if hits.is_empty() {

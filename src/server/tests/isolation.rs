@@ -43,6 +43,9 @@ pub(super) const FAMILY: &[Fault] = &[
     Fault::ValuesLowercased,
     Fault::ActiveAsString,
     Fault::FilterGuidRefused,
+    Fault::FilterParenthesesBroken,
+    Fault::FilteredPrimaryIgnored,
+    Fault::SchemaWithoutDataRefused,
 ];
 
 async fn observe(fault: Fault, api: &Api) -> Value {
@@ -330,6 +333,30 @@ async fn observe(fault: Fault, api: &Api) -> Value {
                 .await
                 .status
         ),
+        Fault::FilterParenthesesBroken => {
+            api.group(group("LACreateGroup-(1)")).await;
+            api.filter("Groups", r#"displayName eq "LACreateGroup-(1)""#)
+                .await
+                .json()["totalResults"]
+                .clone()
+        }
+        Fault::SchemaWithoutDataRefused => json!(
+            api.post(
+                "Users",
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], "userName": "sample@x.io"}),
+            )
+            .await
+            .status
+        ),
+        Fault::FilteredPrimaryIgnored => {
+            let r = api
+                .post("Users", json!({"userName": "prim@x.io", "emails": [{"type": "work", "value": "p@x.io"}]}))
+                .await
+                .json();
+            let u = r["id"].as_str().unwrap_or_default().to_string();
+            let ops = json!([{"op": "replace", "path": "emails[type eq \"work\"].primary", "value": true}]);
+            api.patch(&format!("Users/{u}"), ops).await.json()["emails"][0]["primary"].clone()
+        }
         _ => Value::Null,
     }
 }
