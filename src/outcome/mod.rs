@@ -186,6 +186,8 @@ pub struct RecordedResponse {
     pub elapsed: Duration,
     /// Throttling answers waited out before this one (`429 Too Many Requests (waited 1.0s)`).
     pub throttled: Vec<String>,
+    /// How much of `elapsed` was spent waiting out those answers.
+    pub waited: Duration,
 }
 
 impl RecordedResponse {
@@ -200,6 +202,12 @@ impl RecordedResponse {
     /// The body as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()
+    }
+
+    /// How long the endpoint took to answer: `elapsed` less the time spent waiting out
+    /// throttling (a Retry-After pause is Entra's own wait, not the endpoint's slowness).
+    pub fn answer_time(&self) -> Duration {
+        self.elapsed.saturating_sub(self.waited)
     }
 }
 

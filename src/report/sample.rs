@@ -38,6 +38,7 @@ fn response(status: u16, body: &str) -> RecordedResponse {
         body: body.into(),
         elapsed: Duration::from_millis(12),
         throttled: vec![],
+        waited: Duration::ZERO,
     }
 }
 
