@@ -11,8 +11,10 @@ use crate::http::TransportError;
 use crate::suite::expect::Severity;
 
 pub mod cause;
+pub mod latency;
 
 pub use cause::{Defect, Diagnosis};
+pub use latency::{Latency, SlowRequest};
 
 /// Who a trial is blocked by when the target itself stopped answering.
 pub const BLOCKED_BY_TARGET: &str = "the target";
@@ -158,6 +160,17 @@ pub enum Phase {
     Harness,
     /// Deleting what the trial created.
     Cleanup,
+}
+
+impl Phase {
+    /// `step`, `harness` or `cleanup`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Step => "step",
+            Phase::Harness => "harness",
+            Phase::Cleanup => "cleanup",
+        }
+    }
 }
 
 /// A request as sent, with every secret redacted.
@@ -562,6 +575,8 @@ pub struct RunSummary {
     pub interrupted: bool,
     /// Targets the preflight found untestable (then no trial ran; empty otherwise).
     pub preflight: Vec<PreflightProblem>,
+    /// `--slow-ms`: answers slower than this are named in a warning (see [`RunSummary::latency`]).
+    pub slow_threshold: Duration,
 }
 
 impl RunSummary {
@@ -569,5 +584,11 @@ impl RunSummary {
     /// preflight.
     pub fn partial(&self) -> bool {
         self.interrupted || !self.preflight.is_empty()
+    }
+
+    /// How long the endpoint took to answer the trials' requests, and which answers were slower
+    /// than `--slow-ms` (a warning, never a failure).
+    pub fn latency(&self) -> Latency {
+        Latency::of(&self.trials, self.slow_threshold)
     }
 }
