@@ -278,6 +278,8 @@ faults! {
         "Clearing the manager with Replace of \"\" or {\"value\": \"\"} answers 400 (Remove still works).";
     FilteredPathAddRefused = "filtered-path-add-refused", Defect,
         "An Add or Replace on a filtered path that matches no element answers 400 noTarget instead of creating it.";
+    SlowGroupPatch = "slow-group-patch", Tolerated,
+        "A PATCH of a group answers only after 300 ms (slow, well within Entra's timeout).";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }
