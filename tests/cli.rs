@@ -981,6 +981,82 @@ fn strict_turns_rfc_warnings_into_failures() -> Result<(), Failed> {
     )
 }
 
+/// A slow endpoint (`slow-group-patch`: every group PATCH waits 300 ms) under `--slow-ms 100`:
+/// the run stays green (exit 0), the summary warns and names the slow PATCHes first, and the
+/// JSON report carries them; with the default threshold nothing is said.
+fn slow_answers_warn_without_failing() -> Result<(), Failed> {
+    let server = serve("slow-token-1234", &["--fault", "slow-group-patch"])?;
+    let env = [("SCIM_TOKEN", "slow-token-1234")];
+    let dir = temp_dir("slow");
+    let json = dir.join("report.json");
+    let report = format!("json={}", json.display());
+    // Two trials of two group PATCHes each.
+    let args = [
+        "check",
+        "--target-url",
+        &server.url,
+        "--snapshots",
+        "off",
+        "groups::remove-member::",
+    ];
+    let mut slow = args.to_vec();
+    slow.extend(["--slow-ms", "100", "--report", &report]);
+    let out = run(&slow, &env, Duration::from_secs(120))?;
+    let text = std::fs::read_to_string(&json).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(out.code == Some(0), "a slow answer alone never fails", &out)?;
+    expect(
+        out.stderr.contains("verdict: PASSED — 2 trial(s) passed"),
+        "both trials pass",
+        &out,
+    )?;
+    // Loopback answers are fast; under load another one may also pass 100 ms, never 300.
+    let head = regex_lite::Regex::new(
+        r"warning: (\d+) request\(s\) took longer than 100 ms \(--slow-ms; Entra's requests time out[^\n]*\): slowest:\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let Some(m) = head.captures(&out.stderr) else {
+        return expect(false, "the slow-answer warning is printed", &out);
+    };
+    let count: usize = m[1].parse().unwrap_or_default();
+    expect(count >= 4, "the four group PATCHes are slow", &out)?;
+    let named: Vec<&str> = out.stderr[m.get(0).map_or(0, |g| g.end())..]
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    expect(
+        named.len() >= 5
+            && named[..4].iter().all(|l| {
+                l.starts_with("  PATCH Groups/{id} in entra-default::groups::remove-member::")
+                    && l.contains(", step ")
+            })
+            && named
+                .last()
+                .is_some_and(|l| l.starts_with("  latency: median ")),
+        "the slowest are the group PATCHes, named with trial and step, then the latency of all",
+        &out,
+    )?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let first = &v["latency"]["slow"][0];
+    expect(
+        v["latency"]["slow_ms"] == 100
+            && first["method"] == "PATCH"
+            && first["resource"] == "Groups/{id}"
+            && first["phase"] == "step"
+            && first["answer_ms"].as_u64().is_some_and(|ms| ms >= 300)
+            && v["run"]["verdict"] == "passed",
+        &format!("the JSON report carries the slow answers: {}", v["latency"]),
+        &out,
+    )?;
+    let out = run(&args, &env, Duration::from_secs(120))?;
+    expect(out.code == Some(0), "the default run passes", &out)?;
+    expect(
+        !out.stderr.contains("took longer than"),
+        "300 ms is under the default --slow-ms (5000)",
+        &out,
+    )
+}
+
 fn main() -> std::process::ExitCode {
     let cli = TestCli::parse();
     let trials = vec![
@@ -1033,6 +1109,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "cli::strict-turns-rfc-warnings-into-failures",
             strict_turns_rfc_warnings_into_failures,
+        ),
+        Trial::test(
+            "cli::slow-answers-warn-without-failing",
+            slow_answers_warn_without_failing,
         ),
     ];
     let mut trials = trials;

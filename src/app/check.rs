@@ -73,6 +73,8 @@ pub struct Collector {
     /// Every planned trial: its name, and why it is ignored or broken, if it is.
     planned: Vec<(String, Option<String>, Option<String>)>,
     fail_on: crate::suite::expect::Severity,
+    /// `--slow-ms`.
+    slow_threshold: Duration,
     outcomes: Arc<std::sync::Mutex<Vec<TrialOutcome>>>,
     warnings: Vec<String>,
     ledger: Arc<Ledger>,
@@ -126,6 +128,7 @@ impl Collector {
             cleanup: self.ledger.summary().scrubbed(&self.redactor),
             interrupted,
             preflight: Vec::new(),
+            slow_threshold: self.slow_threshold,
         }
     }
 }
@@ -464,6 +467,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             })
             .collect(),
         fail_on: args.fail_on(),
+        slow_threshold: Duration::from_millis(args.slow_ms),
         outcomes: outcomes.clone(),
         warnings: warnings.clone(),
         ledger: sweep.ledger.clone(),

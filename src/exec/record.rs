@@ -41,5 +41,6 @@ pub fn response(r: &Response, redactor: &Redactor) -> RecordedResponse {
         body: redactor.scrub(&String::from_utf8_lossy(&r.body)),
         elapsed: r.elapsed,
         throttled: r.throttled.clone(),
+        waited: r.waited,
     }
 }

@@ -116,6 +116,8 @@ pub struct Response {
     pub elapsed: Duration,
     /// Throttling answers (429/503) that were waited out before this one.
     pub throttled: Vec<String>,
+    /// How much of `elapsed` was spent waiting out those answers (Retry-After or back-off).
+    pub waited: Duration,
     json: OnceLock<Result<Value, String>>,
 }
 
@@ -131,6 +133,7 @@ impl Response {
             body: body.as_bytes().to_vec(),
             elapsed: Duration::ZERO,
             throttled: Vec::new(),
+            waited: Duration::ZERO,
             json: OnceLock::new(),
         }
     }
@@ -332,6 +335,7 @@ impl ScimClient {
             }
             response.elapsed = started.elapsed();
             response.throttled = throttled;
+            response.waited = waited;
             return Ok(response);
         }
     }
@@ -400,6 +404,7 @@ impl ScimClient {
             body,
             elapsed: started.elapsed(),
             throttled: Vec::new(),
+            waited: Duration::ZERO,
             json: OnceLock::new(),
         })
     }

@@ -245,7 +245,7 @@ fn sent_line(e: &Exchange) -> String {
 
 /// `Users`, `Users/{id}`, `Groups/{id}`, `Schemas`: the path's collection and whether an id
 /// follows (the base path before it is left out).
-fn resource(url: &str) -> String {
+pub(crate) fn resource(url: &str) -> String {
     let path = url
         .split('?')
         .next()

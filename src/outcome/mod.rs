@@ -11,8 +11,10 @@ use crate::http::TransportError;
 use crate::suite::expect::Severity;
 
 pub mod cause;
+pub mod latency;
 
 pub use cause::{Defect, Diagnosis};
+pub use latency::{Latency, SlowRequest};
 
 /// Who a trial is blocked by when the target itself stopped answering.
 pub const BLOCKED_BY_TARGET: &str = "the target";
@@ -160,6 +162,17 @@ pub enum Phase {
     Cleanup,
 }
 
+impl Phase {
+    /// `step`, `harness` or `cleanup`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Step => "step",
+            Phase::Harness => "harness",
+            Phase::Cleanup => "cleanup",
+        }
+    }
+}
+
 /// A request as sent, with every secret redacted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -186,6 +199,8 @@ pub struct RecordedResponse {
     pub elapsed: Duration,
     /// Throttling answers waited out before this one (`429 Too Many Requests (waited 1.0s)`).
     pub throttled: Vec<String>,
+    /// How much of `elapsed` was spent waiting out those answers.
+    pub waited: Duration,
 }
 
 impl RecordedResponse {
@@ -200,6 +215,12 @@ impl RecordedResponse {
     /// The body as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()
+    }
+
+    /// How long the endpoint took to answer: `elapsed` less the time spent waiting out
+    /// throttling (a Retry-After pause is Entra's own wait, not the endpoint's slowness).
+    pub fn answer_time(&self) -> Duration {
+        self.elapsed.saturating_sub(self.waited)
     }
 }
 
@@ -555,6 +576,8 @@ pub struct RunSummary {
     pub interrupted: bool,
     /// Targets the preflight found untestable (then no trial ran; empty otherwise).
     pub preflight: Vec<PreflightProblem>,
+    /// `--slow-ms`: answers slower than this are named in a warning (see [`RunSummary::latency`]).
+    pub slow_threshold: Duration,
 }
 
 impl RunSummary {
@@ -562,5 +585,11 @@ impl RunSummary {
     /// preflight.
     pub fn partial(&self) -> bool {
         self.interrupted || !self.preflight.is_empty()
+    }
+
+    /// How long the endpoint took to answer the trials' requests, and which answers were slower
+    /// than `--slow-ms` (a warning, never a failure).
+    pub fn latency(&self) -> Latency {
+        Latency::of(&self.trials, self.slow_threshold)
     }
 }

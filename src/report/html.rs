@@ -10,10 +10,10 @@ use std::fmt::Write as _;
 
 use super::text;
 use super::view::{self, Counts};
-use crate::core::text::trim;
+use crate::core::text::{human, trim};
 use crate::http::client::reason;
 use crate::outcome::{
-    DiffLine, Exchange, Finding, RunSummary, SnapshotResult, TrialOutcome, Verdict,
+    DiffLine, Exchange, Finding, Latency, RunSummary, SnapshotResult, TrialOutcome, Verdict,
 };
 
 /// How many bytes of one body the page shows (the JSON report keeps them all).
@@ -486,17 +486,19 @@ fn warnings(run: &RunSummary) -> String {
         .iter()
         .filter(|t| t.verdict == Verdict::Passed && t.warnings(run.fail_on).next().is_some())
         .collect();
-    if warned.is_empty() && run.warnings.is_empty() {
+    let latency = run.latency();
+    if warned.is_empty() && run.warnings.is_empty() && latency.slow.is_empty() {
         return String::new();
     }
     let n: usize = warned
         .iter()
         .map(|t| t.warnings(run.fail_on).count())
         .sum::<usize>()
-        + run.warnings.len();
+        + run.warnings.len()
+        + usize::from(!latency.slow.is_empty());
     let mut s = format!(
         "<section id=\"warnings\" aria-labelledby=\"warnings-h\"><h2 id=\"warnings-h\">Warnings ({n})</h2>\
-         <p>Checks below the fail level (<code>{}</code>) — what Microsoft's gallery validation or the RFCs require though Entra tolerates it — and checks the endpoint gives no way to verify.</p>",
+         <p>Checks below the fail level (<code>{}</code>) — what Microsoft's gallery validation or the RFCs require though Entra tolerates it — checks the endpoint gives no way to verify, and answers slower than <code>--slow-ms</code>.</p>",
         esc(run.fail_on.name())
     );
     if !run.warnings.is_empty() {
@@ -506,6 +508,7 @@ fn warnings(run: &RunSummary) -> String {
         }
         s.push_str("</ul>");
     }
+    s.push_str(&slow(&latency));
     for t in warned {
         let _ = write!(
             s,
@@ -520,6 +523,40 @@ fn warnings(run: &RunSummary) -> String {
         s.push_str("</ol></details>");
     }
     s.push_str("</section>");
+    s
+}
+
+/// The slow-answer warning: how many answers were slower than `--slow-ms`, the latency of all,
+/// the slowest named; empty when none was.
+fn slow(l: &Latency) -> String {
+    if l.slow.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "<div class=\"slow\"><h3>Slow answers</h3><p>{} (<code>--slow-ms</code>); Entra's requests time out, so a slow endpoint risks <code>Timeout</code> errors in a real provisioning cycle. Latency: {}.</p><ol>",
+        esc(&text::slow_head(l)),
+        esc(&text::latency_figures(l))
+    );
+    for r in l.slowest() {
+        let _ = write!(
+            s,
+            "<li><code>{} {}</code> in <code>{}</code>, {}: {}</li>",
+            esc(&r.method),
+            esc(&r.resource),
+            esc(&r.trial),
+            esc(&text::slow_where(r)),
+            esc(&human(r.answer_time))
+        );
+    }
+    s.push_str("</ol>");
+    let more = l.slow.len() - l.slowest().len();
+    if more > 0 {
+        let _ = write!(
+            s,
+            "<p>… and {more} more (the JSON report lists every one).</p>"
+        );
+    }
+    s.push_str("</div>");
     s
 }
 
@@ -721,6 +758,19 @@ mod tests {
             "no external asset"
         );
         assert!(!html.contains("<link") && !html.contains("<img") && !html.contains("url("));
+    }
+
+    #[test]
+    fn slow_answers_are_shown_among_the_warnings() {
+        let html = render(&sample::run());
+        let pos = |s: &str| html.find(s).unwrap_or_else(|| panic!("no {s}"));
+        assert!(html.contains("<h3>Slow answers</h3><p>2 request(s) took longer than 5000 ms (<code>--slow-ms</code>)"), "{html}");
+        assert!(html.contains("<li><code>POST Users</code> in <code>entra-default::users::create</code>, step 1 &quot;create&quot;: 20.10 s</li>"));
+        assert!(pos("id=\"warnings\"") < pos("Slow answers"));
+        assert!(pos("Slow answers") < pos("id=\"others\""));
+        let mut fast = sample::run();
+        fast.slow_threshold = std::time::Duration::from_secs(60);
+        assert!(!render(&fast).contains("Slow answers"));
     }
 
     #[test]

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::view::{self, Counts};
 use crate::http::client::reason;
 use crate::outcome::{
-    DiffLine, Exchange, Finding, Phase, PreflightProblem, RunSummary, SnapshotResult, TrialOutcome,
+    DiffLine, Exchange, Finding, Latency, PreflightProblem, RunSummary, SnapshotResult,
+    TrialOutcome,
 };
 
 /// The version of the report's format.
@@ -26,6 +27,7 @@ struct Report<'a> {
     preflight: Vec<Preflight<'a>>,
     trials: Vec<Trial<'a>>,
     cleanup: Cleanup<'a>,
+    latency: LatencyJson,
 }
 
 #[derive(Serialize)]
@@ -215,6 +217,52 @@ struct Leftover<'a> {
     why: &'a str,
 }
 
+#[derive(Serialize)]
+struct LatencyJson {
+    slow_ms: u64,
+    answered: usize,
+    median_ms: Option<u64>,
+    max_ms: Option<u64>,
+    slow: Vec<SlowJson>,
+}
+
+#[derive(Serialize)]
+struct SlowJson {
+    trial: String,
+    step: Option<usize>,
+    step_name: String,
+    phase: &'static str,
+    method: String,
+    url: String,
+    resource: String,
+    answer_ms: u64,
+    throttled: usize,
+}
+
+fn latency(l: Latency) -> LatencyJson {
+    LatencyJson {
+        slow_ms: ms(l.threshold),
+        answered: l.answered,
+        median_ms: l.median.map(ms),
+        max_ms: l.max.map(ms),
+        slow: l
+            .slow
+            .into_iter()
+            .map(|s| SlowJson {
+                phase: s.phase.name(),
+                answer_ms: ms(s.answer_time),
+                trial: s.trial,
+                step: s.step,
+                step_name: s.step_name,
+                method: s.method,
+                url: s.url,
+                resource: s.resource,
+                throttled: s.throttled,
+            })
+            .collect(),
+    }
+}
+
 fn ms(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -277,11 +325,7 @@ fn exchange(x: &Exchange) -> ExchangeJson<'_> {
     ExchangeJson {
         step: x.step,
         step_name: &x.step_name,
-        phase: match x.phase {
-            Phase::Step => "step",
-            Phase::Harness => "harness",
-            Phase::Cleanup => "cleanup",
-        },
+        phase: x.phase.name(),
         request: RequestJson {
             method: &x.request.method,
             url: &x.request.url,
@@ -402,12 +446,15 @@ fn trial<'a>(t: &'a TrialOutcome, run: &RunSummary) -> Trial<'a> {
 /// The run as a JSON value (see `report.schema.json`).
 pub fn value(run: &RunSummary) -> Value {
     let c = Counts::of(&run.trials);
+    let l = run.latency();
+    // The slow-answer warning counts once, as a run-level warning.
     let warnings = run
         .trials
         .iter()
         .map(|t| t.warnings(run.fail_on).count())
         .sum::<usize>()
-        + run.warnings.len();
+        + run.warnings.len()
+        + usize::from(!l.slow.is_empty());
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -454,6 +501,7 @@ pub fn value(run: &RunSummary) -> Value {
                 .map(|(path, trial, why)| Leftover { path, trial, why })
                 .collect(),
         },
+        latency: latency(l),
     };
     serde_json::to_value(report).unwrap_or(Value::Null)
 }
@@ -503,6 +551,35 @@ pub(crate) mod tests {
             .unwrap()
             .contains("\"False\""));
         assert_eq!(failed["snapshot"]["result"], "differs");
+    }
+
+    #[test]
+    fn slow_answers_are_carried_as_data() {
+        let v = value(&sample::run());
+        validate(&v).unwrap();
+        let l = &v["latency"];
+        assert_eq!(l["slow_ms"], 5000);
+        assert_eq!(l["answered"], 4);
+        assert_eq!(l["max_ms"], 20_100);
+        let slow = l["slow"].as_array().unwrap();
+        assert_eq!(slow.len(), 2);
+        assert_eq!(slow[0]["trial"], "entra-default::users::create");
+        assert_eq!(slow[0]["phase"], "step");
+        assert_eq!(slow[0]["step"], 0);
+        assert_eq!(slow[0]["answer_ms"], 20_100);
+        assert_eq!(slow[1]["phase"], "cleanup");
+        assert_eq!(slow[1]["method"], "DELETE");
+        assert_eq!(slow[1]["resource"], "Users/{id}");
+        assert_eq!(slow[1]["url"], "http://127.0.0.1:2/scim/Users/u1");
+        // The run still fails only for its own defects; the warning counts once.
+        assert_eq!(v["run"]["verdict"], "failed");
+        assert_eq!(v["counts"]["warnings"], 1 + 1 + 1);
+        let mut fast = sample::run();
+        fast.slow_threshold = std::time::Duration::from_secs(60);
+        let v = value(&fast);
+        validate(&v).unwrap();
+        assert_eq!(v["latency"]["slow"], serde_json::json!([]));
+        assert_eq!(v["counts"]["warnings"], 1 + 1);
     }
 
     #[test]

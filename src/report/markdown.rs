@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
+use super::text;
 use super::view::{self, Counts};
-use crate::core::text::trim;
+use crate::core::text::{human, trim};
 use crate::outcome::{RunSummary, Verdict};
 
 /// How many failures are listed one per line before the rest are counted.
@@ -165,6 +166,7 @@ pub fn render(run: &RunSummary) -> String {
                 .join(", ")
         );
     }
+    s.push_str(&slow(run));
     if !run.cleanup.left_behind.is_empty() {
         let _ = writeln!(
             s,
@@ -172,6 +174,40 @@ pub fn render(run: &RunSummary) -> String {
             run.cleanup.left_behind.len(),
             escape(&run.run_id)
         );
+    }
+    s
+}
+
+/// Inline code safe in Markdown: backticks become apostrophes, line breaks spaces.
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'").replace(['\n', '\r'], " "))
+}
+
+/// The slow-answer warning: how many, the latency of all, the slowest named; empty when no
+/// answer was slower than `--slow-ms`.
+fn slow(run: &RunSummary) -> String {
+    let l = run.latency();
+    if l.slow.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "\n### Slow answers (a warning)\n\n{} (`--slow-ms`); Entra's requests time out. Latency: {}.\n\n",
+        escape(&text::slow_head(&l)),
+        escape(&text::latency_figures(&l))
+    );
+    for r in l.slowest() {
+        let _ = writeln!(
+            s,
+            "- {} in {}, {}: {}",
+            code(&format!("{} {}", r.method, r.resource)),
+            code(&r.trial),
+            escape(&text::slow_where(r)),
+            human(r.answer_time)
+        );
+    }
+    let more = l.slow.len() - l.slowest().len();
+    if more > 0 {
+        let _ = writeln!(s, "- … and {more} more");
     }
     s
 }
@@ -193,6 +229,22 @@ mod tests {
         ), "{md}");
         assert!(md.contains("1 trial(s) blocked"), "{md}");
         assert!(!md.contains("<script>"));
+    }
+
+    #[test]
+    fn slow_answers_are_a_short_warning() {
+        let md = render(&sample::run());
+        assert!(md.contains("### Slow answers (a warning)\n\n2 request(s) took longer than 5000 ms (`--slow-ms`); Entra's requests time out. Latency: median 2.76 s, max 20.10 s over 4 answered request(s).\n\n"), "{md}");
+        assert!(
+            md.contains(
+                "- `POST Users` in `entra-default::users::create`, step 1 \"create\": 20.10 s\n"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("- `DELETE Users/{id}` in `entra-default::users::disable-and-enable::legacy`, cleanup: 5.50 s\n"), "{md}");
+        let mut fast = sample::run();
+        fast.slow_threshold = std::time::Duration::from_secs(60);
+        assert!(!render(&fast).contains("Slow answers"));
     }
 
     #[test]

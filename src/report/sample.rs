@@ -1,6 +1,7 @@
 //! A sample run for the writers' unit tests: a failing trial with its exchanges and a snapshot
-//! diff, a transport error, a blocked, an ignored and a passing trial with a warning, and a
-//! hostile body (markup and a would-be script) that every writer must escape.
+//! diff, a transport error, a blocked, an ignored and a passing trial with a warning, two
+//! answers slower than the default `--slow-ms` (a cleanup DELETE and a create), and a hostile
+//! body (markup and a would-be script) that every writer must escape.
 
 use std::time::Duration;
 
@@ -38,6 +39,7 @@ fn response(status: u16, body: &str) -> RecordedResponse {
         body: body.into(),
         elapsed: Duration::from_millis(12),
         throttled: vec![],
+        waited: Duration::ZERO,
     }
 }
 
@@ -98,7 +100,10 @@ pub fn failing() -> TrialOutcome {
             step_name: "cleanup".into(),
             phase: Phase::Cleanup,
             request: request("DELETE", "Users/u1", None),
-            response: Ok(response(204, "")),
+            response: Ok(RecordedResponse {
+                elapsed: Duration::from_millis(5_500),
+                ..response(204, "")
+            }),
         },
     ];
     t.findings = vec![Finding {
@@ -163,6 +168,7 @@ pub fn warned() -> TrialOutcome {
         request: request("POST", "Users", Some(r#"{"userName":"x"}"#)),
         response: Ok(RecordedResponse {
             headers: vec![("content-type".into(), "application/json".into())],
+            elapsed: Duration::from_millis(20_100),
             ..response(201, r#"{"id":"u2"}"#)
         }),
     }];

@@ -3,11 +3,12 @@
 
 use std::fmt::Write as _;
 
-use crate::core::text::trim;
+use crate::core::text::{human, trim};
 use crate::http::client::summary_line;
 use crate::outcome::{
-    CleanupSummary, DiffLine, Exchange, Finding, FindingKind, Location, RecordedRequest,
-    RecordedResponse, RunSummary, SnapshotResult, TrialOutcome, Verdict,
+    CleanupSummary, DiffLine, Exchange, Finding, FindingKind, Latency, Location, Phase,
+    RecordedRequest, RecordedResponse, RunSummary, SlowRequest, SnapshotResult, TrialOutcome,
+    Verdict,
 };
 use crate::suite::expect::Severity;
 
@@ -278,6 +279,78 @@ pub fn warnings(run: &RunSummary) -> Option<String> {
     })
 }
 
+/// Where in its trial a request was sent: `step 2 "rename"`, `harness lookup "find the
+/// create"`, `cleanup`.
+pub fn slow_where(r: &SlowRequest) -> String {
+    match (r.phase, r.step) {
+        (Phase::Step, Some(i)) => format!("step {} \"{}\"", i + 1, r.step_name),
+        (Phase::Step, None) => format!("step \"{}\"", r.step_name),
+        (Phase::Harness, _) => format!("harness lookup \"{}\"", r.step_name),
+        (Phase::Cleanup, _) => "cleanup".into(),
+    }
+}
+
+/// One slow request: `PATCH Users/{id} in v::users::rename, step 2 "rename" (20.10 s)`.
+pub fn slow_request(r: &SlowRequest) -> String {
+    let throttled = match r.throttled {
+        0 => String::new(),
+        n => format!(", after {n} throttling answer(s) waited out"),
+    };
+    format!(
+        "{} {} in {}, {} ({}{throttled})",
+        r.method,
+        r.resource,
+        r.trial,
+        slow_where(r),
+        human(r.answer_time)
+    )
+}
+
+/// `3 request(s) took longer than 5000 ms`: the head of the slow-answer warning.
+pub fn slow_head(l: &Latency) -> String {
+    format!(
+        "{} request(s) took longer than {} ms",
+        l.slow.len(),
+        l.threshold.as_millis()
+    )
+}
+
+/// `median 12.3 ms, max 20.10 s over 412 answered request(s)`.
+pub fn latency_figures(l: &Latency) -> String {
+    match (l.median, l.max) {
+        (Some(median), Some(max)) => format!(
+            "median {}, max {} over {} answered request(s)",
+            human(median),
+            human(max),
+            l.answered
+        ),
+        _ => "no request was answered".into(),
+    }
+}
+
+/// The slow-answer warning: how many answers were slower than `--slow-ms`, the slowest named,
+/// and the latency of all; none when no answer was slow. A warning only: it never fails a
+/// trial or the run.
+pub fn latency(run: &RunSummary) -> Option<String> {
+    let l = run.latency();
+    if l.slow.is_empty() {
+        return None;
+    }
+    let mut s = format!(
+        "warning: {} (--slow-ms; Entra's requests time out, and Microsoft asks for an answer within 60 s): slowest:",
+        slow_head(&l)
+    );
+    for r in l.slowest() {
+        let _ = write!(s, "\n  {}", slow_request(r));
+    }
+    let more = l.slow.len() - l.slowest().len();
+    if more > 0 {
+        let _ = write!(s, "\n  … and {more} more (the JSON report lists every one)");
+    }
+    let _ = write!(s, "\n  latency: {}", latency_figures(&l));
+    Some(s)
+}
+
 /// The failures grouped by root cause, and the verdict line:
 /// `verdict: FAILED — 14 of 49 trials did not pass: 3 root causes, 9 blocked`.
 pub fn verdict(run: &RunSummary) -> String {
@@ -438,13 +511,92 @@ pub fn root_causes(run: &RunSummary) -> Vec<CauseGroup> {
 }
 
 /// The end-of-run summary for stderr: ignored trials (those `shown`), warnings, throttling,
-/// cleanup, and the verdict with the failures' root causes.
+/// slow answers, cleanup, and the verdict with the failures' root causes.
 pub fn summary(run: &RunSummary, shown_ignored: &[&TrialOutcome], full_ignored: bool) -> String {
     let mut out: Vec<String> = Vec::new();
     out.extend(ignored(shown_ignored, full_ignored));
     out.extend(warnings(run));
+    out.extend(latency(run));
     // Always, also when the run created nothing ("created 0").
     out.push(cleanup(&run.run_id, &run.cleanup));
     out.push(verdict(run));
     out.join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+    use std::time::Duration;
+
+    #[test]
+    fn slow_answers_are_a_warning_naming_the_slowest() {
+        let run = sample::run();
+        let warning = latency(&run).expect("the sample has two slow answers");
+        assert_eq!(
+            warning,
+            "warning: 2 request(s) took longer than 5000 ms (--slow-ms; Entra's requests time out, and Microsoft asks for an answer within 60 s): slowest:\n  \
+             POST Users in entra-default::users::create, step 1 \"create\" (20.10 s)\n  \
+             DELETE Users/{id} in entra-default::users::disable-and-enable::legacy, cleanup (5.50 s)\n  \
+             latency: median 2.76 s, max 20.10 s over 4 answered request(s)"
+        );
+        let summary = summary(&run, &[], false);
+        assert!(summary.contains(&warning), "{summary}");
+        assert!(
+            summary.find(&warning) < summary.find("verdict:"),
+            "before the verdict"
+        );
+    }
+
+    #[test]
+    fn slow_answers_never_change_the_verdict() {
+        let mut run = sample::run();
+        run.slow_threshold = Duration::from_secs(3600);
+        assert_eq!(latency(&run), None, "nothing slower than an hour");
+        let unhurried = verdict(&run);
+        run.slow_threshold = Duration::from_millis(1);
+        assert!(latency(&run).is_some());
+        assert_eq!(verdict(&run), unhurried);
+        assert_eq!(
+            crate::report::view::run_verdict(&run),
+            crate::report::view::RunVerdict::Failed,
+            "the sample fails for its own defects only"
+        );
+    }
+
+    #[test]
+    fn at_most_five_are_named_and_the_rest_counted() {
+        let mut run = sample::run();
+        run.slow_threshold = Duration::from_millis(1);
+        let more = run.trials[2].exchanges[0].clone();
+        run.trials[2]
+            .exchanges
+            .extend([more.clone(), more.clone(), more]);
+        let warning = latency(&run).unwrap_or_default();
+        assert!(
+            warning.starts_with("warning: 7 request(s) took longer than 1 ms"),
+            "{warning}"
+        );
+        let lines: Vec<&str> = warning.lines().collect();
+        assert_eq!(lines.len(), 1 + 5 + 2, "{warning}");
+        assert_eq!(lines[6], "  … and 2 more (the JSON report lists every one)");
+        assert!(lines[7].starts_with("  latency: median "), "{warning}");
+    }
+
+    #[test]
+    fn where_a_slow_request_was_sent() {
+        let mut run = sample::run();
+        run.slow_threshold = Duration::ZERO;
+        let l = run.latency();
+        let mut r = l.slow[0].clone();
+        assert_eq!(slow_where(&r), "step 1 \"create\"");
+        r.phase = Phase::Harness;
+        r.step = None;
+        r.step_name = "find the unanswered create".into();
+        r.throttled = 2;
+        assert_eq!(
+            slow_request(&r),
+            "POST Users in entra-default::users::create, harness lookup \"find the unanswered create\" (20.10 s, after 2 throttling answer(s) waited out)"
+        );
+    }
 }

@@ -338,6 +338,7 @@ pub(crate) mod tests {
             cleanup: CleanupSummary::default(),
             interrupted: false,
             preflight: vec![],
+            slow_threshold: Duration::from_millis(crate::outcome::latency::DEFAULT_SLOW_MS),
         }
     }
 

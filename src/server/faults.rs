@@ -302,6 +302,8 @@ faults! {
         "An add or replace of a filtered path's primary flag (emails[type eq \"work\"].primary) is accepted and ignored.";
     SchemaWithoutDataRefused = "schema-without-data-refused", Defect,
         "POST /Users whose schemas list an extension URN with no extension object in the body answers 400 (Microsoft's create sample does that).";
+    SlowGroupPatch = "slow-group-patch", Tolerated,
+        "A PATCH of a group answers only after 300 ms (slow, well within Entra's timeout).";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
 }

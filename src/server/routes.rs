@@ -19,6 +19,9 @@ use serde_json::{json, Value};
 /// Largest accepted request body.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// How long a group PATCH waits before it is handled under `slow-group-patch`.
+pub(crate) const SLOW_GROUP_PATCH: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Entry point for every request (the router's fallback).
 pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
     let admission = match state.governor().admit(state.config()) {
@@ -214,7 +217,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, ScimError> {
                 (None, _) => Err(method_not_allowed(method, path, "GET, POST")),
                 (Some(id), Method::GET) => ctx.get(id),
                 (Some(id), Method::PUT) => ctx.replace(id, read_json(body).await?),
-                (Some(id), Method::PATCH) => ctx.patch(id, read_json(body).await?).await,
+                (Some(id), Method::PATCH) => {
+                    if kind == ResourceKind::Group && cfg.has(Fault::SlowGroupPatch) {
+                        tokio::time::sleep(SLOW_GROUP_PATCH).await;
+                    }
+                    ctx.patch(id, read_json(body).await?).await
+                }
                 (Some(id), Method::DELETE) => ctx.delete(id),
                 (Some(_), _) => Err(method_not_allowed(method, path, "GET, PUT, PATCH, DELETE")),
             }

@@ -8,25 +8,10 @@ use super::report::{
     Discrepancy, DiscrepancyKind, Plan, SimReport, StopReason, Throughput, VerdictStatus,
 };
 use super::settings::Settings;
+use crate::core::text::human;
 
 /// Discrepancies shown in full; the rest are counted.
 const SHOWN: usize = 20;
-
-/// A duration for people: `0.4 ms`, `12.3 ms`, `1.25 s`, `12m 3s`, `3h 30m`.
-pub fn human(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 0.001 {
-        format!("{:.2} ms", s * 1000.0)
-    } else if s < 1.0 {
-        format!("{:.1} ms", s * 1000.0)
-    } else if s < 60.0 {
-        format!("{s:.2} s")
-    } else if s < 3600.0 {
-        format!("{}m {:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    } else {
-        format!("{}h {:02}m", d.as_secs() / 3600, d.as_secs() / 60 % 60)
-    }
-}
 
 /// The plan, before the run: objects, requests and the expected duration.
 pub fn plan(settings: &Settings, plan: &Plan, target: &str) -> String {
@@ -325,18 +310,4 @@ pub fn summary(r: &SimReport) -> String {
     }
     let _ = write!(s, "run took {}", human(r.duration));
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(human(Duration::from_micros(400)), "0.40 ms");
-        assert_eq!(human(Duration::from_micros(12_300)), "12.3 ms");
-        assert_eq!(human(Duration::from_millis(1250)), "1.25 s");
-        assert_eq!(human(Duration::from_secs(723)), "12m 03s");
-        assert_eq!(human(Duration::from_secs(3 * 3600 + 30 * 60)), "3h 30m");
-    }
 }

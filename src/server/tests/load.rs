@@ -1,11 +1,36 @@
 //! Load behaviours through the router: rate limit, read-after-write filter lag, injected 500s,
-//! member PATCHes in place, and `lost-member-updates` under concurrent PATCHes.
+//! member PATCHes in place, `lost-member-updates` under concurrent PATCHes, and the slow group
+//! PATCH of `slow-group-patch`.
 
 use super::*;
+use crate::server::routes::SLOW_GROUP_PATCH;
 use std::time::Duration;
 
 /// The faults this module observes.
-pub(super) const FAMILY: &[Fault] = &[Fault::LostMemberUpdates];
+pub(super) const FAMILY: &[Fault] = &[Fault::LostMemberUpdates, Fault::SlowGroupPatch];
+
+/// Whether a group PATCH and a user PATCH each take at least [`SLOW_GROUP_PATCH`] to answer.
+async fn slow_patches(api: &Api) -> (bool, bool) {
+    let uid = api.seed("User", json!({"userName": "slow@x.io"}));
+    let gid = api.seed("Group", json!({"displayName": "Slow", "members": []}));
+    let timed = |rel: String, ops: Value| async move {
+        let started = tokio::time::Instant::now();
+        let r = api.patch(&rel, ops).await;
+        assert!(r.status < 300, "{}", r.body);
+        started.elapsed() >= SLOW_GROUP_PATCH
+    };
+    let group = timed(
+        format!("Groups/{gid}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]),
+    )
+    .await;
+    let user = timed(
+        format!("Users/{uid}"),
+        json!([{"op": "replace", "path": "displayName", "value": "Slow"}]),
+    )
+    .await;
+    (group, user)
+}
 
 /// Adds `users.len()` members to one group with concurrent single-member PATCHes; returns how
 /// many members the group ends with.
@@ -39,6 +64,7 @@ async fn concurrent_adds(api: &Api) -> usize {
 pub(super) async fn observe(fault: Fault, api: &Api) -> Option<Value> {
     Some(match fault {
         Fault::LostMemberUpdates => json!(concurrent_adds(api).await),
+        Fault::SlowGroupPatch => json!(slow_patches(api).await),
         _ => return None,
     })
 }
@@ -257,6 +283,16 @@ async fn load_behaviours_are_off_by_default_and_delay_waits() {
     let started = tokio::time::Instant::now();
     assert_eq!(api.get("Users").await.status, 200);
     assert!(started.elapsed() >= Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_group_patch_delays_group_patches_only() {
+    assert_eq!(slow_patches(&Api::start(&[]).await).await, (false, false));
+    assert_eq!(
+        slow_patches(&Api::start(&[Fault::SlowGroupPatch]).await).await,
+        (true, false),
+        "only a group PATCH waits"
+    );
 }
 
 #[tokio::test]
