@@ -1199,8 +1199,7 @@ mod tests {
         ));
         let err = s.entries[0]
             .as_ref()
-            .err()
-            .expect("an unknown source is refused")
+            .expect_err("an unknown source is refused")
             .to_string();
         assert!(
             err.contains("source[1]") && err.contains("Hearsay"),
