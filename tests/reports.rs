@@ -320,6 +320,85 @@ fn echoed_token_reaches_no_report() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A token with `+`, `/` and `=` (a base64-like token), echoed back percent-encoded,
+/// form-encoded and JSON-escaped: no form of it reaches any report, the HAR, a snapshot,
+/// stdout or stderr.
+fn encoded_echo_reaches_no_artefact() -> Result<(), Failed> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let server = rt.block_on(async {
+        let s = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(common::EchoEncoded)
+            .mount(&s)
+            .await;
+        s
+    });
+    let canary = "cAn+9f3e/Q7x=Zk p\"w";
+    let dir = temp_dir("encoded-echo");
+    let url = format!("{}/scim", server.uri());
+    let snapshots = dir.join("snapshots").to_string_lossy().into_owned();
+    let mut args: Vec<String> = [
+        "check",
+        "--target-url",
+        &url,
+        "--snapshots",
+        "record",
+        "--snapshot-dir",
+        &snapshots,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(report_flags(&dir));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args, &[("SCIM_TOKEN", canary)], Duration::from_secs(180))?;
+    let forms = common::encoded_forms(canary);
+    let mut files = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| e.to_string())?.flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    let mut scrubbed = false;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        scrubbed |= text.contains("echo ***");
+        for form in &forms {
+            if text.contains(form.as_str()) {
+                hits.push(format!("{} holds {form:?}", f.display()));
+            }
+        }
+    }
+    for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        for form in &forms {
+            if text.contains(form.as_str()) {
+                hits.push(format!("{name} holds {form:?}"));
+            }
+        }
+    }
+    let snapshot_files = files
+        .iter()
+        .filter(|f| f.to_string_lossy().ends_with(".snap"))
+        .count();
+    let _ = std::fs::remove_dir_all(&dir);
+    out.expect(snapshot_files > 0, "snapshots were recorded")?;
+    out.expect(files.len() > snapshot_files + 3, "the reports were written")?;
+    out.expect(
+        hits.is_empty(),
+        &format!("the echoed token survived: {hits:?}"),
+    )?;
+    Ok(())
+}
+
 fn failed_preflight_writes_one_error() -> Result<(), Failed> {
     let server = serve("the-right-token-4242", &[])?;
     let dir = temp_dir("preflight-reports");
@@ -649,6 +728,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "reports::echoed-token-reaches-no-report",
             echoed_token_reaches_no_report,
+        ),
+        Trial::test(
+            "reports::encoded-echo-reaches-no-artefact",
+            encoded_echo_reaches_no_artefact,
         ),
         Trial::test(
             "reports::failed-preflight-writes-one-error",

@@ -13,7 +13,7 @@ use libtest_mimic::Trial;
 
 use super::emulation::emulation;
 use super::progress::Progress;
-use super::{runtime, signals, AppError, EXIT_FAILED, EXIT_SIGINT};
+use super::{runtime, signals, AppError, EXIT_FAILED, EXIT_SIGINT, ORDINARY_SECRET};
 use crate::cli::{HarnessArgs, TestCli, TransportArgs};
 use crate::core::dialect::DialectChoice;
 use crate::core::files::{display_path, Tree};
@@ -171,8 +171,20 @@ pub fn oauth(args: &TransportArgs, redactor: &Redactor) -> Result<Option<Arc<OAu
     let Some(url) = &args.token_url else {
         return Ok(None);
     };
+    // The URL is never echoed: it might carry a password.
     let url = url::Url::parse(url)
-        .map_err(|e| AppError::Usage(format!("--token-url `{url}` is not a URL: {e}")))?;
+        .map_err(|e| AppError::Usage(format!("--token-url is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AppError::Usage(
+            "--token-url must not carry a user name or password (`user:password@host`): give the client id in --client-id and the secret in SCIM_CLIENT_SECRET".into(),
+        ));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(AppError::Usage(format!(
+            "--token-url must be an http or https URL, not `{}:`",
+            url.scheme()
+        )));
+    }
     let id = args
         .client_id
         .clone()
@@ -430,6 +442,9 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             "--insecure: TLS certificates are NOT verified; never use this against production"
                 .into(),
         );
+    }
+    if redactor.ordinary_words() > 0 {
+        warnings.push(ORDINARY_SECRET.into());
     }
     if t.token.as_ref().is_some_and(|s| !s.searchable()) {
         warnings.push(format!(

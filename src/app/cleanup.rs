@@ -33,6 +33,9 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
         redactor.add(s);
     }
     target.oauth = oauth(t, &redactor)?;
+    if redactor.ordinary_words() > 0 {
+        eprintln!("warning: {}", super::ORDINARY_SECRET);
+    }
     let client = ScimClient::new(client_config(t))?;
     let rt = runtime()?;
     let prefix = match &args.run_id {

@@ -19,6 +19,9 @@ pub mod simulate;
 
 use std::process::ExitCode;
 
+/// The warning printed once when a secret reads like an ordinary word.
+pub const ORDINARY_SECRET: &str = "a secret (token or client secret) is an ordinary word: every occurrence of that word is masked as *** in the output and the reports, ordinary text included";
+
 use crate::core::files::FilesError;
 use crate::exec::preflight::PreflightFailure;
 use crate::http::{ClientError, TargetError};

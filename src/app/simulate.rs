@@ -194,6 +194,9 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
         redactor.add(s);
     }
     target.oauth = oauth(t, &redactor)?;
+    if redactor.ordinary_words() > 0 {
+        eprintln!("warning: {}", super::ORDINARY_SECRET);
+    }
     let dialect = dialect(args.dialect, flag, &profile)?;
     let mut config = client_config(t);
     // The jobs honour 429 themselves (pausing the whole job); the client must not retry.

@@ -89,7 +89,7 @@ impl OAuth {
         scope: Option<String>,
         redactor: Redactor,
     ) -> Self {
-        redactor.add(secret.clone());
+        redactor.add_client_secret(&client_id, &secret);
         OAuth {
             token_url,
             client_id,

@@ -181,3 +181,76 @@ impl wiremock::Respond for EchoAuthorization {
             )
     }
 }
+
+/// Every form a careless server might echo a secret in: as is, percent-encoded (upper- and
+/// lower-case hex), form-encoded, JSON `\u`-escaped, and with `/` JSON-escaped.
+pub fn encoded_forms(secret: &str) -> Vec<String> {
+    let upper: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let lower: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02x}")
+            }
+        })
+        .collect();
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let unicode: String = secret
+        .encode_utf16()
+        .map(|u| format!("\\u{u:04X}"))
+        .collect();
+    vec![
+        secret.to_string(),
+        upper,
+        lower,
+        form,
+        unicode,
+        secret.replace('/', "\\/"),
+    ]
+}
+
+/// A SCIM endpoint that echoes the bearer token it receives in every encoding of
+/// [`encoded_forms`], in headers and in the body, on every request.
+pub struct EchoEncoded;
+
+impl wiremock::Respond for EchoEncoded {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let token = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .trim_start_matches("Bearer ")
+            .to_string();
+        let forms = encoded_forms(&token);
+        // The JSON body is written by hand so that the escaped forms stay as they are.
+        let echoed = forms
+            .iter()
+            .map(|f| format!("\"{}\"", f.replace('"', "\\\"")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let body = format!(
+            r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[],"detail":"echo {}","echo":[{echoed}]}}"#,
+            forms[1]
+        );
+        wiremock::ResponseTemplate::new(200)
+            .insert_header("x-echo-percent", forms[1].as_str())
+            .insert_header("x-echo-form", forms[3].as_str())
+            .insert_header(
+                "location",
+                format!("https://example.test/?t={}", forms[2]).as_str(),
+            )
+            .set_body_raw(body, "application/scim+json")
+    }
+}
