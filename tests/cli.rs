@@ -12,6 +12,8 @@ use scim_conformance::cli::TestCli;
 mod bin;
 #[path = "common/mod.rs"]
 mod common;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/leftovers.rs"]
 mod leftovers;
 
@@ -1126,5 +1128,9 @@ fn main() -> std::process::ExitCode {
     let mut trials = trials;
     trials.extend(preflight_cases());
     trials.extend(leftovers::trials());
+    trials.push(Trial::test(
+        "cli::serve-survives-hostile-requests",
+        hostile::serve_survives_hostile_requests,
+    ));
     libtest_mimic::run(&cli.libtest, trials).exit_code()
 }

@@ -459,9 +459,45 @@ fn parse_literal(word: &str) -> Option<Value> {
         .map(Value::Number)
 }
 
+/// The deepest nesting of parentheses and brackets a filter may have (Entra's filters nest
+/// one level at most; the limit keeps the recursive parser and evaluator off the stack's end).
+pub const MAX_DEPTH: usize = 32;
+
+/// The most `and`/`or` a filter may join (each adds a level to the parsed tree).
+pub const MAX_JOINS: usize = 100;
+
+/// Refuses token streams that would build a tree deeper than the parser, the evaluator and
+/// `Drop` can walk recursively: nesting beyond [`MAX_DEPTH`] or more than [`MAX_JOINS`] joins.
+fn check_bounds(toks: &[Tok]) -> Result<(), FilterError> {
+    let (mut depth, mut deepest, mut joins) = (0usize, 0usize, 0usize);
+    for t in toks {
+        match t {
+            Tok::LParen | Tok::LBracket => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Tok::RParen | Tok::RBracket => depth = depth.saturating_sub(1),
+            t if t.is_word("and") || t.is_word("or") || t.is_word("not") => joins += 1,
+            _ => {}
+        }
+    }
+    if deepest > MAX_DEPTH {
+        return Err(syntax(format!(
+            "filter nested {deepest} levels deep (at most {MAX_DEPTH})"
+        )));
+    }
+    if joins > MAX_JOINS {
+        return Err(syntax(format!(
+            "filter joins {joins} expressions (at most {MAX_JOINS} and/or/not)"
+        )));
+    }
+    Ok(())
+}
+
 /// Parses a filter expression (already URL-decoded).
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
     let toks = tokenize(input)?;
+    check_bounds(&toks)?;
     if toks.is_empty() {
         return Err(syntax("empty filter"));
     }
@@ -476,6 +512,7 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
 /// Parses a value filter as used inside a PATCH path's brackets (paths relative to the element).
 pub fn parse_inner(input: &str) -> Result<Filter, FilterError> {
     let toks = tokenize(input)?;
+    check_bounds(&toks)?;
     if toks.is_empty() {
         return Err(syntax("empty value filter"));
     }
@@ -986,6 +1023,38 @@ mod tests {
             ..Default::default()
         };
         assert!(!matches(&user(), &f, &na));
+    }
+
+    #[test]
+    fn deep_or_long_filters_are_refused_not_overflowed() {
+        for depth in [MAX_DEPTH + 1, 1_000, 100_000] {
+            let deep = format!(
+                "{}userName eq \"x\"{}",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            );
+            let err = parse(&deep).expect_err("too deep");
+            assert!(err.to_string().contains("nested"), "{err}");
+            let nots = format!(
+                "{}userName eq \"x\"{}",
+                "not (".repeat(depth),
+                ")".repeat(depth)
+            );
+            assert!(parse(&nots).is_err());
+            let inner = format!("{}type eq \"x\"{}", "[".repeat(depth), "]".repeat(depth));
+            assert!(parse_inner(&inner).is_err());
+        }
+        let long = vec![r#"userName eq "x""#; 50_000].join(" and ");
+        assert!(parse(&long)
+            .expect_err("too long")
+            .to_string()
+            .contains("joins"));
+        let ok = format!(
+            "{}userName eq \"x\"{}",
+            "(".repeat(MAX_DEPTH),
+            ")".repeat(MAX_DEPTH)
+        );
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

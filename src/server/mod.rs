@@ -252,8 +252,46 @@ impl RunningServer {
     }
 }
 
+/// How long a client may take to send a request's headers (a slow-header client is cut off,
+/// so no connection is held open forever).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts connections until `shutdown` fires, serving each over HTTP/1.1 with a bounded header
+/// read time; on shutdown the open connections are closed.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let app = app.clone();
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let mut app = app.clone();
+                        tower_service::Service::call(&mut app, req.map(axum::body::Body::new))
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
 /// Binds `addr` (use `127.0.0.1:0` in tests) and serves the reference server in a tokio task
-/// with graceful shutdown. Dropping the returned handle also starts a graceful shutdown.
+/// (HTTP/1.1, headers read within [`HEADER_READ_TIMEOUT`]). Dropping the returned handle stops
+/// it: no new connection is accepted and open ones are closed.
 pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> std::io::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -263,13 +301,7 @@ pub async fn spawn(config: ServerConfig, addr: SocketAddr) -> std::io::Result<Ru
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());
-    let handle = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let handle = tokio::spawn(serve_connections(listener, app, rx));
     Ok(RunningServer {
         base_url,
         shutdown: tx,

@@ -123,7 +123,8 @@ pub fn run_bin(
 
 /// A `serve` process on a free port; killed when dropped.
 pub struct Server {
-    child: Child,
+    /// The `serve` process.
+    pub child: Child,
     /// Its SCIM base URL.
     pub url: String,
 }

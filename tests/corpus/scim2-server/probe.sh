@@ -53,7 +53,7 @@ PY
 # probe ID METHOD PATH [BODY]
 # Environment knobs, for one call: AUTH (Authorization header value, "none"
 # for no header; default "Bearer <token>"), ACCEPT (Accept header; default
-# none, as Entra's GETs), CT (Content-Type of a body; default
+# curl's own `Accept: */*`, as Entra's GETs; "none" sends no Accept header at all), CT (Content-Type of a body; default
 # "application/scim+json; charset=utf-8"), IFMATCH (If-Match header),
 # SUMMARY (a Python expression over the JSON body `d` printed instead of it).
 probe() {
@@ -69,7 +69,10 @@ probe() {
   else
     echo "> (no Authorization header)"
   fi
-  if [[ -n ${ACCEPT-} ]]; then
+  if [[ ${ACCEPT-} == none ]]; then
+    args+=(-H "Accept:")
+    echo "> (no Accept header at all)"
+  elif [[ -n ${ACCEPT-} ]]; then
     args+=(-H "Accept: $ACCEPT")
     echo "> Accept: $ACCEPT"
   fi
@@ -484,3 +487,169 @@ ETAG=$(grep -i '^etag:' "$tmp/headers" | tr -d '\r' | cut -d' ' -f2-)
 IFMATCH=$ETAG probe etag-if-match-current PATCH "/Users/$UALICE" "$(patch_body '{"op":"replace","path":"title","value":"Versioned"}')"
 IFMATCH=$ETAG probe etag-if-match-stale PATCH "/Users/$UALICE" "$(patch_body '{"op":"replace","path":"title","value":"Versioned2"}')"
 probe etag-no-if-match PATCH "/Users/$UALICE" "$(patch_body '{"op":"replace","path":"title","value":"Unversioned"}')"
+
+
+###########################################################################
+echo "## Issue 17: request shapes of the new trials"
+echo
+# The harness's main create body for --vendor entra-default (fixtures/vendors/entra-default.toml
+# filled from fixtures/entra-source.toml): every attribute of Entra's default mapping, no manager.
+main_body() { # main_body NAME: the create body of user NAME (run-unique)
+  echo "{\"schemas\":[\"$CORE\",\"$ENT\"],\"userName\":\"$1-Ada.Lovelace@example.com\",\"active\":true,\"displayName\":\"Ada Lovelace\",\"title\":\"Analyst\",\"emails\":[{\"type\":\"work\",\"primary\":${2:-true},\"value\":\"$1-ada@example.com\"}],\"preferredLanguage\":\"en-GB\",\"name\":{\"givenName\":\"Ada\",\"familyName\":\"Lovelace\",\"formatted\":\"Ada Lovelace\"},\"addresses\":[{\"type\":\"work\",\"formatted\":\"Marylebone\",\"streetAddress\":\"12 St James Square\",\"locality\":\"London\",\"region\":\"Greater London\",\"postalCode\":\"SW1Y 4JH\",\"country\":\"GB\"}],\"phoneNumbers\":[{\"type\":\"work\",\"value\":\"+44 20 7946 0000\"},{\"type\":\"mobile\",\"value\":\"+44 7700 900000\"},{\"type\":\"fax\",\"value\":\"+44 20 7946 0001\"}],\"externalId\":\"$1-ada\",\"$ENT\":{\"employeeNumber\":\"E-$(guid)\",\"department\":\"Analytical Engines\"},\"meta\":{\"resourceType\":\"User\"}}"
+}
+# The same without the enterprise extension data, the URN still in schemas, and "roles": [] (ED-SCIM's sample).
+sample_body() { main_body "$1" | python3 -c "import json,sys; b=json.load(sys.stdin); del b['$ENT']; b['roles']=[]; print(json.dumps(b))"; }
+group_body() { # group_body DISPLAYNAME: the compliant group create (core URN only)
+  echo "{\"schemas\":[\"$GRP\"],\"displayName\":\"$1\",\"externalId\":\"$(guid)\",\"meta\":{\"resourceType\":\"Group\"}}"
+}
+NSHOW='{k: d.get(k) for k in ("name", "displayName", "active", "emails") if k in d}'
+nget() { SUMMARY=$NSHOW probe "$1.get" GET "/Users/$2"; }
+ggetid() { SUMMARY=$GSHOW probe "$1.get" GET "/Groups/$2"; }
+byfilter() { # byfilter ID GROUP USER: the harness's membership filter
+  SUMMARY='{"status": "ok", "totalResults": d.get("totalResults")} if "totalResults" in d else d' \
+    probe "$1" GET "/Groups?excludedAttributes=members&filter=$(enc "id eq \"$2\" and members[value eq \"$3\"]")"
+}
+
+echo "Test Connection with no SCIM Accept header (connection::users-probe / groups-probe):"
+echo
+G=$(guid)
+ACCEPT=none probe tc-users-filter-no-accept-header GET "/Users?$(filt userName "$G")"
+ACCEPT='*/*' probe tc-users-filter-accept-any GET "/Users?$(filt userName "$G")"
+ACCEPT=none probe tc-groups-filter-no-accept-header GET "/Groups?excludedAttributes=members&$(filt displayName "$G")"
+
+echo "/Schemas flattened as Microsoft's Schema_Discoverability_Test does (gallery::schemas-discoverable):"
+echo
+echo "### discovery-schemas-flattened"
+echo '```'
+echo "> GET /Schemas   (flattened: a, a.b, a[type eq \"<canonical>\"].b or a[primary eq \"True\"].b, <URN>:attr; compared ignoring case with each profile's mapped targets)"
+curl -s -g --max-time 5 -H "Authorization: Bearer $T" "$U/Schemas" | python3 -c '
+import json, sys
+CORE = {"users": "urn:ietf:params:scim:schemas:core:2.0:User", "groups": "urn:ietf:params:scim:schemas:core:2.0:Group"}
+ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+def flatten(d, kind):
+    out = []
+    for r in d.get("Resources", []):
+        rid = r.get("id", "")
+        for a in r.get("attributes", []):
+            name, typ, multi, subs = a.get("name", ""), a.get("type", "string"), a.get("multiValued", False), a.get("subAttributes") or []
+            if rid == CORE[kind]:
+                if name.lower() in ("manager", "members"):
+                    out.append(name)
+                elif typ == "complex" and multi:
+                    cv = next((s.get("canonicalValues") or [] for s in subs if s.get("name") == "type"), [])
+                    for s in subs:
+                        sn = s.get("name", "")
+                        if not cv:
+                            if sn != "primary":
+                                out.append(f"{name}[primary eq \"True\"].{sn}")
+                        elif sn not in ("type", "primary"):
+                            out += [f"{name}[type eq \"{c}\"].{sn}" for c in cv]
+                elif typ == "complex":
+                    out += [name + "." + s.get("name", "") for s in subs if s.get("type", "string") not in ("complex", "reference")]
+                elif typ != "reference":
+                    out.append(name)
+            elif kind == "users" and rid not in CORE.values():
+                out.append(f"{rid}:{name}")
+    return [o.lower() for o in out]
+addr = [f"addresses[type eq \"work\"].{s}" for s in ("formatted", "streetAddress", "locality", "region", "postalCode", "country")]
+phones = [f"phoneNumbers[type eq \"{t}\"].value" for t in ("work", "mobile", "fax")]
+mapped = {
+    "entra-default": {"users": ["userName", "active", "displayName", "title", "emails[type eq \"work\"].value", "preferredLanguage", "name.givenName", "name.familyName", "name.formatted"] + addr + phones + ["externalId", f"{ENT}:employeeNumber", f"{ENT}:department", f"{ENT}:manager"], "groups": ["displayName", "members", "externalId"]},
+    "zenya": {"users": ["active", "displayName", "emails[type eq \"work\"].value", "preferredLanguage", "userName", "phoneNumbers[type eq \"work\"].value", "externalId", f"{ENT}:department", "title", f"{ENT}:manager"], "groups": ["displayName", "members", "externalId"]},
+}
+common = lambda t: t.split(".")[0].lower() in ("id", "externalid", "meta")
+d = json.load(sys.stdin)
+for prof, m in mapped.items():
+    for kind, targets in m.items():
+        flat = flatten(d, kind)
+        print(f"< {prof} {kind}: missing {[t for t in targets if t.lower() not in flat and not common(t)]}, common attributes not listed {[t for t in targets if common(t) and t.lower() not in flat]}")
+'
+echo '```'
+echo
+
+echo "Users: a given-name-only change, updates of a disabled user, the AZ-COMPAT-2020 disable with attributes, Microsoft's create samples:"
+echo
+mk_user i17-given-setup "i17g.$R-Ada.Lovelace@example.com" "$(main_body "i17g.$R")"
+UG=$NEW_ID
+probe patch-legacy-givenName-only PATCH "/Users/$UG" "$(patch_body '{"op":"Replace","path":"name.givenName","value":"Grace"}')"
+nget patch-legacy-givenName-only "$UG"
+probe patch-compliant-pathless-givenName-only PATCH "/Users/$UG" "$(patch_body '{"op":"replace","value":{"name.givenName":"Grace2"}}')"
+nget patch-compliant-pathless-givenName-only "$UG"
+
+mk_user i17-disabled-setup "i17d.$R-Ada.Lovelace@example.com" "$(main_body "i17d.$R")"
+UD=$NEW_ID
+probe patch-disabled-user-setup-legacy PATCH "/Users/$UD" "$(patch_body '{"op":"Replace","path":"active","value":"False"}')"
+probe patch-disabled-user-update-legacy PATCH "/Users/$UD" "$(patch_body '{"op":"Replace","path":"displayName","value":"Disabled Countess L"}')"
+nget patch-disabled-user-update-legacy "$UD"
+mk_user i17-disabled-setup-2 "i17e.$R-Ada.Lovelace@example.com" "$(main_body "i17e.$R")"
+UE=$NEW_ID
+probe patch-disabled-user-setup-compliant PATCH "/Users/$UE" "$(patch_body '{"op":"replace","path":"active","value":false}')"
+probe patch-disabled-user-update-compliant PATCH "/Users/$UE" "$(patch_body '{"op":"replace","value":{"displayName":"Disabled Countess C"}}')"
+nget patch-disabled-user-update-compliant "$UE"
+
+mk_user i17-leaver-setup-primary-false "i17w.$R-Ada.Lovelace@example.com" "$(main_body "i17w.$R" false)"
+UW=$NEW_ID
+probe patch-compliant-disable-with-attributes PATCH "/Users/$UW" "$(patch_body "{\"op\":\"replace\",\"path\":\"emails[type eq \\\"work\\\"].value\",\"value\":\"i17w.$R-disabled@example.com\"},{\"op\":\"replace\",\"path\":\"emails[type eq \\\"work\\\"].primary\",\"value\":true},{\"op\":\"replace\",\"value\":{\"active\":false,\"displayName\":\"i17w Leaver\"}}")"
+nget patch-compliant-disable-with-attributes "$UW"
+
+probe create-user-documented-sample POST /Users "$(sample_body "i17s.$R")"
+probe create-user-roles-primary-string-True-main-body POST /Users "$(main_body "i17r.$R" | python3 -c 'import json,sys; b=json.load(sys.stdin); b["roles"]=[{"primary":"True","display":"Reader","value":"Reader","type":"WindowsAzureActiveDirectoryRole"}]; print(json.dumps(b))')"
+
+echo "The 2017 manager sample (path manager, an array with a relative \$ref):"
+echo
+mk_user i17-manager-setup "i17m.$R-Ada.Lovelace@example.com" "$(main_body "i17m.$R")"
+UM=$NEW_ID
+mk_user i17-report-setup "i17p.$R-Ada.Lovelace@example.com" "$(main_body "i17p.$R")"
+UPR=$NEW_ID
+probe manager-legacy-2017-array-relative-ref PATCH "/Users/$UPR" "$(patch_body "{\"op\":\"Add\",\"path\":\"manager\",\"value\":[{\"\$ref\":\"Users/$UM\",\"value\":\"$UM\"}]}")"
+SUMMARY=$MSHOW probe manager-legacy-2017-array-relative-ref.get GET "/Users/$UPR"
+
+echo "Groups: delete then filter, re-create after delete, a name with parentheses, rename and member add in one PATCH, Entra's legacy batch add, two groups:"
+echo
+GD="i17-$R-Deleted"
+probe group-delete-setup POST /Groups "$(group_body "$GD")"
+GDID=$(jv "d['id']")
+probe group-delete-filter-before GET "/Groups?excludedAttributes=members&$(filt displayName "$GD")"
+probe group-delete-then-filter.delete DELETE "/Groups/$GDID"
+probe group-delete-then-filter GET "/Groups?excludedAttributes=members&$(filt displayName "$GD")"
+probe group-recreate-after-delete.get GET "/Groups/$GDID"
+probe group-recreate-after-delete POST /Groups "$(group_body "$GD")"
+
+GP="i17-$R-LACreateGroup-(Sales)"
+probe group-create-displayName-parentheses POST /Groups "$(group_body "$GP")"
+probe group-filter-displayName-parentheses GET "/Groups?excludedAttributes=members&$(filt displayName "$GP")"
+probe group-filter-displayName-parentheses-raw GET "/Groups?excludedAttributes=members&filter=displayName+eq+%22i17-$R-LACreateGroup-(Sales)%22"
+
+mk_user i17-member1 "i17m1.$R-Ada.Lovelace@example.com" "$(main_body "i17m1.$R")"; N1=$NEW_ID
+mk_user i17-member2 "i17m2.$R-Ada.Lovelace@example.com" "$(main_body "i17m2.$R")"; N2=$NEW_ID
+mk_user i17-member3 "i17m3.$R-Ada.Lovelace@example.com" "$(main_body "i17m3.$R")"; N3=$NEW_ID
+probe group-rename-and-add-setup-legacy POST /Groups "$(group_body "i17-$R-RA-legacy")"
+GRA=$(jv "d['id']")
+probe group-rename-and-add-member-legacy PATCH "/Groups/$GRA" "$(patch_body "{\"op\":\"Replace\",\"path\":\"displayName\",\"value\":\"i17-$R-Renamed-With-Member-L\"},{\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"\$ref\":null,\"value\":\"$N1\"}]}")"
+ggetid group-rename-and-add-member-legacy "$GRA"
+probe group-rename-and-add-setup-compliant POST /Groups "$(group_body "i17-$R-RA-compliant")"
+GRC=$(jv "d['id']")
+probe group-rename-and-add-member-compliant PATCH "/Groups/$GRC" "$(patch_body "{\"op\":\"replace\",\"value\":{\"displayName\":\"i17-$R-Renamed-With-Member-C\"}},{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"$N1\"}]}")"
+ggetid group-rename-and-add-member-compliant "$GRC"
+
+probe group-member-add-legacy-batch-setup POST /Groups "$(group_body "i17-$R-OnDemand")"
+GOD=$(jv "d['id']")
+probe group-member-add-legacy-batch-ref-null PATCH "/Groups/$GOD" "$(patch_body "{\"op\":\"Add\",\"path\":\"members\",\"value\":[{\"\$ref\":null,\"value\":\"$N1\"},{\"\$ref\":null,\"value\":\"$N2\"},{\"\$ref\":null,\"value\":\"$N3\"}]}")"
+ggetid group-member-add-legacy-batch-ref-null "$GOD"
+
+for d in legacy compliant; do
+  probe "group-two-groups-$d.setup-first" POST /Groups "$(group_body "i17-$R-Two-A-$d")"
+  GA=$(jv "d['id']")
+  probe "group-two-groups-$d.setup-second" POST /Groups "$(group_body "i17-$R-Two-B-$d")"
+  GB=$(jv "d['id']")
+  probe "group-two-groups-$d.add-first" PATCH "/Groups/$GA" "$(patch_body "{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"$N2\"}]}")"
+  probe "group-two-groups-$d.add-second" PATCH "/Groups/$GB" "$(patch_body "{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"$N2\"}]}")"
+  if [[ $d == legacy ]]; then
+    probe group-two-groups-remove-legacy PATCH "/Groups/$GA" "$(patch_body "{\"op\":\"Remove\",\"path\":\"members\",\"value\":[{\"\$ref\":null,\"value\":\"$N2\"}]}")"
+  else
+    probe group-two-groups-remove-compliant PATCH "/Groups/$GA" "$(patch_body "{\"op\":\"remove\",\"path\":\"members[value eq \\\"$N2\\\"]\"}")"
+  fi
+  ggetid "group-two-groups-remove-$d.first" "$GA"
+  byfilter "group-two-groups-remove-$d.first-by-filter" "$GA" "$N2"
+  ggetid "group-two-groups-remove-$d.second" "$GB"
+done

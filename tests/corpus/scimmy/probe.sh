@@ -319,3 +319,103 @@ req pagination-no-params GET "/Users?attributes=userName"
 req unknown-endpoint GET /Foo
 req me-endpoint GET /Me
 req bulk-endpoint POST /Bulk '{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}'
+
+# ---------------------------------------------------------------- 14. Issue 17: request shapes of the new trials
+# The harness's main create body for --vendor entra-default (fixtures/vendors/entra-default.toml filled
+# from fixtures/entra-source.toml): every attribute of Entra's default mapping, manager left out.
+# main_body NAME [PRIMARY]: user NAME's body, its work email primary PRIMARY (default true).
+main_body() {
+  printf '%s' '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","@EXT@"],"userName":"'"$1"'-Ada.Lovelace@example.com","active":true,"displayName":"Ada Lovelace","title":"Analyst","emails":[{"type":"work","primary":'"${2:-true}"',"value":"'"$1"'-ada@example.com"}],"preferredLanguage":"en-GB","name":{"givenName":"Ada","familyName":"Lovelace","formatted":"Ada Lovelace"},"addresses":[{"type":"work","formatted":"Marylebone","streetAddress":"12 St James Square","locality":"London","region":"Greater London","postalCode":"SW1Y 4JH","country":"GB"}],"phoneNumbers":[{"type":"work","value":"+44 20 7946 0000"},{"type":"mobile","value":"+44 7700 900000"},{"type":"fax","value":"+44 20 7946 0001"}],"externalId":"'"$1"'-ada","@EXT@":{"employeeNumber":"E-'"$1"'","department":"Analytical Engines"},"meta":{"resourceType":"User"}}'
+}
+# group_body NAME: the compliant group create (core URN only).
+group_body() {
+  printf '%s' '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"'"$1"'","externalId":"ext-'"$1"'","meta":{"resourceType":"Group"}}'
+}
+# Test Connection with no SCIM Accept header (connection::users-probe / groups-probe send none).
+req testconn-users-filter-guid-accept-any GET "/Users?filter=userName+eq+%22$GUID%22" "" -H "Accept: */*"
+req testconn-groups-filter-guid-no-accept-header GET "/Groups?excludedAttributes=members&filter=displayName+eq+%22$GUID%22" "" -H "Accept:"
+# A change of only name.givenName (users::given-name-only).
+req i17-given-setup POST /Users "$(main_body "i17g-@R@")"
+V[UG]=$(jget id)
+req patch-legacy-givenName-only PATCH "/Users/@UG@" "$P"'[{"op":"Replace","path":"name.givenName","value":"Grace"}]}'
+get patch-legacy-givenName-only "/Users/@UG@?attributes=name"
+req patch-compliant-pathless-givenName-only PATCH "/Users/@UG@" "$P"'[{"op":"replace","value":{"name.givenName":"Grace2"}}]}'
+get patch-compliant-pathless-givenName-only "/Users/@UG@?attributes=name"
+# Updates of a disabled user (users::update-disabled); the legacy "False" is refused, so the user is disabled with a boolean first.
+req i17-disabled-setup POST /Users "$(main_body "i17d-@R@")"
+V[UD]=$(jget id)
+req patch-disabled-user-setup-legacy-string PATCH "/Users/@UD@" "$P"'[{"op":"Replace","path":"active","value":"False"}]}'
+req patch-disabled-user-setup-boolean PATCH "/Users/@UD@" "$P"'[{"op":"Replace","path":"active","value":false}]}'
+req patch-disabled-user-update-legacy PATCH "/Users/@UD@" "$P"'[{"op":"Replace","path":"displayName","value":"Disabled Countess L"}]}'
+get patch-disabled-user-update-legacy "/Users/@UD@?attributes=displayName,active"
+req patch-disabled-user-update-compliant PATCH "/Users/@UD@" "$P"'[{"op":"replace","value":{"displayName":"Disabled Countess C"}}]}'
+get patch-disabled-user-update-compliant "/Users/@UD@?attributes=displayName,active"
+# The AZ-COMPAT-2020 compliant PATCH: work email value and primary by filtered paths, active false and displayName path-less
+# (users::disable-with-attributes), on a user whose work email is not primary yet.
+req i17-leaver-setup-primary-false POST /Users "$(main_body "i17w-@R@" false)"
+V[UW]=$(jget id)
+req patch-compliant-disable-with-attributes PATCH "/Users/@UW@" "$P"'[{"op":"replace","path":"emails[type eq \"work\"].value","value":"i17w-@R@-disabled@example.com"},{"op":"replace","path":"emails[type eq \"work\"].primary","value":true},{"op":"replace","value":{"active":false,"displayName":"i17w Leaver"}}]}'
+get patch-compliant-disable-with-attributes "/Users/@UW@?attributes=displayName,active,emails"
+# Microsoft's create samples: the ED-SCIM one (enterprise URN in schemas, no extension data, "roles": [];
+# users::create-documented-sample) and the validator's role with "primary": "True" (gallery::create-primary-string).
+req create-user-documented-sample POST /Users "$(main_body "i17s-@R@" | node -e 'let b=JSON.parse(require("fs").readFileSync(0,"utf8")); delete b["@EXT@"]; b.roles=[]; process.stdout.write(JSON.stringify(b))')"
+req create-user-roles-primary-string-True-main-body POST /Users "$(main_body "i17r-@R@" | node -e 'let b=JSON.parse(require("fs").readFileSync(0,"utf8")); b.roles=[{primary:"True",display:"Reader",value:"Reader",type:"WindowsAzureActiveDirectoryRole"}]; process.stdout.write(JSON.stringify(b))')"
+# The 2017 manager sample with a relative $ref (enterprise::manager-array-2017).
+req i17-manager-setup POST /Users "$(main_body "i17m-@R@")"
+V[UM]=$(jget id)
+req i17-report-setup POST /Users "$(main_body "i17p-@R@")"
+V[UP]=$(jget id)
+req manager-legacy-2017-array-relative-ref PATCH "/Users/@UP@" "$P"'[{"op":"Add","path":"manager","value":[{"$ref":"Users/@UM@","value":"@UM@"}]}]}'
+get manager-legacy-2017-array-relative-ref "/Users/@UP@?attributes=$EXT:manager"
+# A deleted group and its filter, the same group created again (groups::delete-unmatched, recreate-after-delete).
+req group-delete-setup POST /Groups "$(group_body "i17-@R@-Deleted")"
+V[GD]=$(jget id)
+req group-delete-filter-before GET "/Groups?excludedAttributes=members&filter=displayName+eq+%22i17-@R@-Deleted%22"
+req group-delete-then-filter.delete DELETE "/Groups/@GD@"
+req group-delete-then-filter GET "/Groups?excludedAttributes=members&filter=displayName+eq+%22i17-@R@-Deleted%22"
+req group-recreate-after-delete.readback GET "/Groups/@GD@"
+req group-recreate-after-delete POST /Groups "$(group_body "i17-@R@-Deleted")"
+req group-recreate-after-delete-legacy-adscim POST /Groups '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],"displayName":"i17-@R@-Deleted-L","externalId":"ext-i17-@R@-Deleted-L","meta":{"resourceType":"Group"}}'
+V[GDL]=$(jget id)
+req group-recreate-after-delete-legacy-adscim.delete DELETE "/Groups/@GDL@"
+req group-recreate-after-delete-legacy-adscim.again POST /Groups '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],"displayName":"i17-@R@-Deleted-L","externalId":"ext-i17-@R@-Deleted-L","meta":{"resourceType":"Group"}}'
+# A group name with parentheses (groups::name-with-parentheses), its filter percent-encoded and raw.
+req group-create-displayName-parentheses POST /Groups "$(group_body "i17-@R@-LACreateGroup-(Sales)")"
+req group-filter-displayName-parentheses GET "/Groups?excludedAttributes=members&filter=displayName+eq+%22i17-@R@-LACreateGroup-%28Sales%29%22"
+req group-filter-displayName-parentheses-raw GET "/Groups?excludedAttributes=members&filter=displayName+eq+%22i17-@R@-LACreateGroup-(Sales)%22"
+# A rename and a member add in one PATCH (groups::rename-and-add-member), Entra's legacy batch add
+# (groups::on-demand), and a member of two groups removed from one (groups::two-groups, each dialect).
+req i17-member1 POST /Users "$(main_body "i17m1-@R@")"
+V[N1]=$(jget id)
+req i17-member2 POST /Users "$(main_body "i17m2-@R@")"
+V[N2]=$(jget id)
+req i17-member3 POST /Users "$(main_body "i17m3-@R@")"
+V[N3]=$(jget id)
+req group-rename-and-add-setup-legacy POST /Groups "$(group_body "i17-@R@-RA-legacy")"
+V[GRA]=$(jget id)
+req group-rename-and-add-member-legacy PATCH "/Groups/@GRA@" "$P"'[{"op":"Replace","path":"displayName","value":"i17-@R@-Renamed-With-Member-L"},{"op":"Add","path":"members","value":[{"$ref":null,"value":"@N1@"}]}]}'
+get group-rename-and-add-member-legacy "/Groups/@GRA@"
+req group-rename-and-add-setup-compliant POST /Groups "$(group_body "i17-@R@-RA-compliant")"
+V[GRC]=$(jget id)
+req group-rename-and-add-member-compliant PATCH "/Groups/@GRC@" "$P"'[{"op":"replace","value":{"displayName":"i17-@R@-Renamed-With-Member-C"}},{"op":"add","path":"members","value":[{"value":"@N1@"}]}]}'
+get group-rename-and-add-member-compliant "/Groups/@GRC@"
+req group-member-add-legacy-batch-setup POST /Groups "$(group_body "i17-@R@-OnDemand")"
+V[GOD]=$(jget id)
+req group-member-add-legacy-batch-ref-null PATCH "/Groups/@GOD@" "$P"'[{"op":"Add","path":"members","value":[{"$ref":null,"value":"@N1@"},{"$ref":null,"value":"@N2@"},{"$ref":null,"value":"@N3@"}]}]}'
+get group-member-add-legacy-batch-ref-null "/Groups/@GOD@?attributes=members"
+for d in legacy compliant; do
+  req "group-two-groups-$d.setup-first" POST /Groups "$(group_body "i17-@R@-Two-A-$d")"
+  V[GA]=$(jget id)
+  req "group-two-groups-$d.setup-second" POST /Groups "$(group_body "i17-@R@-Two-B-$d")"
+  V[GB]=$(jget id)
+  req "group-two-groups-$d.add-first" PATCH "/Groups/@GA@" "$P"'[{"op":"add","path":"members","value":[{"value":"@N2@"}]}]}'
+  req "group-two-groups-$d.add-second" PATCH "/Groups/@GB@" "$P"'[{"op":"add","path":"members","value":[{"value":"@N2@"}]}]}'
+  if [[ $d == legacy ]]; then
+    req group-two-groups-remove-legacy PATCH "/Groups/@GA@" "$P"'[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"@N2@"}]}]}'
+  else
+    req group-two-groups-remove-compliant PATCH "/Groups/@GA@" "$P"'[{"op":"remove","path":"members[value eq \"@N2@\"]"}]}'
+  fi
+  get "group-two-groups-remove-$d.first" "/Groups/@GA@"
+  req "group-two-groups-remove-$d.first-by-filter" GET "/Groups?excludedAttributes=members&filter=id+eq+%22@GA@%22+and+members%5Bvalue+eq+%22@N2@%22%5D"
+  get "group-two-groups-remove-$d.second" "/Groups/@GB@?attributes=members"
+done
