@@ -135,6 +135,38 @@ fn clean(report: &SimReport, dump: &Value) -> Result<(), Failed> {
     Ok(())
 }
 
+/// A DELETE answered 204 that keeps the resource is not believed: every kept resource is
+/// reported left behind, by path, and the server still holds exactly those.
+fn kept_deletes_are_left_behind() -> Result<(), Failed> {
+    let (report, dump) = simulate(
+        config(|c| {
+            c.faults.insert(Fault::DeleteKeepsResource);
+        }),
+        small(),
+    )?;
+    let kept = left_on_server(&dump);
+    if kept == 0 {
+        return Err(fail("the fault kept nothing", &report));
+    }
+    if report.cleanup.left_behind.len() != kept {
+        return Err(fail(
+            &format!(
+                "{kept} resources remain, but the cleanup reports {} left behind",
+                report.cleanup.left_behind.len()
+            ),
+            &report,
+        ));
+    }
+    let text = summary::summary(&report);
+    if !text.contains("LEFT BEHIND") || !text.contains("still answers 200") {
+        return Err(fail(
+            "the summary does not name the kept resources",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
 fn fail(why: &str, report: &SimReport) -> Failed {
     format!("{why}\n{}", summary::summary(report)).into()
 }
@@ -612,6 +644,10 @@ fn main() -> std::process::ExitCode {
             sigint_mid_run_leaves_nothing_behind,
         ),
         Trial::test("safety::max-duration", max_duration_is_honoured),
+        Trial::test(
+            "safety::kept-deletes-are-left-behind",
+            kept_deletes_are_left_behind,
+        ),
         Trial::test("cli::embedded-run", embedded_run_through_the_binary),
         Trial::test("simulate::jobs", jobs_have_their_own_name_spaces),
         Trial::test(

@@ -27,8 +27,16 @@ impl Job {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
             match self.sender.send(kind, &path, &[], None).await {
-                Ok(a) if a.ok() || a.status() == 404 => {
+                Ok(a) if a.status() == 404 => {
                     self.ledger.deleted(&path);
+                    return;
+                }
+                Ok(a) if a.ok() => {
+                    // A 2xx is not believed: the resource must read back gone.
+                    match self.verify_gone(&path).await {
+                        Ok(()) => self.ledger.deleted(&path),
+                        Err(why) => self.ledger.stuck(&path, why),
+                    }
                     return;
                 }
                 Ok(a) if a.status() < 500 && a.status() != 429 => {
@@ -44,6 +52,44 @@ impl Job {
             }
         }
         self.ledger.stuck(&path, last);
+    }
+}
+
+impl Job {
+    /// Reads `path` back after its DELETE answered 2xx: gone is 404 (or 410); a resource still
+    /// served is left behind; anything else is tried again, three times in all.
+    async fn verify_gone(self: &Arc<Self>, path: &str) -> Result<(), String> {
+        let mut last = String::new();
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            match self
+                .sender
+                .send(RequestKind::CleanupCheck, path, &[], None)
+                .await
+            {
+                Ok(a) if matches!(a.status(), 404 | 410) => return Ok(()),
+                Ok(a) if a.ok() => {
+                    return Err(format!(
+                        "DELETE answered 2xx, but GET {path} still answers {}",
+                        a.status()
+                    ))
+                }
+                Ok(a) if a.status() < 500 && a.status() != 429 => {
+                    return Err(format!(
+                        "DELETE answered 2xx, but reading it back answered {}",
+                        a.response.summary(160)
+                    ))
+                }
+                Ok(a) => last = format!("reading it back answered {}", a.response.summary(160)),
+                Err(SendError::Stopped) => return Err("deleted, not verified (stopped)".into()),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(format!(
+            "DELETE answered 2xx, but it could not be verified: {last}"
+        ))
     }
 }
 

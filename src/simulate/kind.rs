@@ -63,6 +63,7 @@ kinds! {
     VerifyMembers = "verify-members", "GET", Checks, "The end-state read of a group's members (by id).";
     CleanupGroup = "cleanup-group", "DELETE", Cleanup, "Deleting a group the run created.";
     CleanupUser = "cleanup-user", "DELETE", Cleanup, "Deleting a user the run created.";
+    CleanupCheck = "cleanup-check", "GET", Cleanup, "Reading a deleted resource back, to verify the delete (a 2xx DELETE is not believed).";
 }
 
 impl fmt::Display for RequestKind {

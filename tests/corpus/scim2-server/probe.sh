@@ -607,13 +607,14 @@ SUMMARY=$MSHOW probe manager-legacy-2017-array-relative-ref.get GET "/Users/$UPR
 echo "Groups: delete then filter, re-create after delete, a name with parentheses, rename and member add in one PATCH, Entra's legacy batch add, two groups:"
 echo
 GD="i17-$R-Deleted"
-probe group-delete-setup POST /Groups "$(group_body "$GD")"
+GDBODY=$(group_body "$GD")
+probe group-delete-setup POST /Groups "$GDBODY"
 GDID=$(jv "d['id']")
 probe group-delete-filter-before GET "/Groups?excludedAttributes=members&$(filt displayName "$GD")"
 probe group-delete-then-filter.delete DELETE "/Groups/$GDID"
 probe group-delete-then-filter GET "/Groups?excludedAttributes=members&$(filt displayName "$GD")"
 probe group-recreate-after-delete.get GET "/Groups/$GDID"
-probe group-recreate-after-delete POST /Groups "$(group_body "$GD")"
+probe group-recreate-after-delete POST /Groups "$GDBODY"
 
 GP="i17-$R-LACreateGroup-(Sales)"
 probe group-create-displayName-parentheses POST /Groups "$(group_body "$GP")"
