@@ -233,6 +233,63 @@ fn preflight_cases() -> Vec<Trial> {
                 "TLS: the certificate is for another host",
             )
         }),
+        Trial::test("cli::preflight-connection-reset", || {
+            let url = common::resets()?;
+            preflight_fails(
+                &url,
+                &[],
+                "preflight-token-7777",
+                "reset the connection (try https://)",
+            )
+        }),
+        Trial::test("cli::preflight-plain-http-to-https-port", || {
+            let url = common::raw_http_server(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 73\r\nConnection: close\r\n\r\n<html><body>The plain HTTP request was sent to HTTPS port</body></html>\n\n",
+            )?;
+            preflight_fails(&url, &[], "preflight-token-8888", "the port speaks HTTPS")
+        }),
+        Trial::test("cli::preflight-dead-token-endpoint", || {
+            let server = serve("preflight-token-9090", &[])?;
+            let dead = common::free_port_url()?;
+            let started = Instant::now();
+            let args = [
+                "check",
+                "--target-url",
+                &server.url,
+                "--snapshots",
+                "off",
+                "--token-url",
+                &dead,
+                "--client-id",
+                "preflight-client",
+            ];
+            let out = run(
+                &args,
+                &[("SCIM_CLIENT_SECRET", "preflight-secret-9191")],
+                Duration::from_secs(60),
+            )?;
+            expect(
+                out.code == Some(3),
+                "the preflight fails with exit code 3",
+                &out,
+            )?;
+            expect(
+                out.stderr
+                    .contains("the OAuth token endpoint (--token-url): connection refused"),
+                "the token endpoint, not the SCIM host, is named",
+                &out,
+            )?;
+            expect(
+                !out.all().contains("preflight-secret-9191"),
+                "no secret",
+                &out,
+            )?;
+            expect(
+                started.elapsed() < Duration::from_secs(15),
+                "done in under 15 s",
+                &out,
+            )
+        }),
         Trial::test("cli::preflight-black-hole", || {
             let url = common::black_hole()?;
             preflight_fails(

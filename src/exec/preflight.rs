@@ -87,7 +87,11 @@ pub async fn preflight(
             Err(e) => {
                 let fix = match &e {
                     OAuthError::Refused { .. } => "the OAuth token endpoint refused the client credentials: check --client-id, SCIM_CLIENT_SECRET and --client-auth (Entra sends them in an HTTP Basic header)".to_string(),
-                    OAuthError::Transport { source, .. } => transport_fix(source, ctx),
+                    OAuthError::Transport { source, .. } => {
+                        let token_url = ctx.target.oauth.as_ref().map(|o| o.token_url().clone());
+                        let url = token_url.as_ref().unwrap_or(&ctx.target.base);
+                        format!("the OAuth token endpoint (--token-url): {}", transport_fix(source, url))
+                    }
                     OAuthError::BadAnswer { .. } => "the token endpoint answered, but without a usable access_token: check --token-url".to_string(),
                 };
                 return Err(fail(&request, e.to_string(), fix));
@@ -95,7 +99,11 @@ pub async fn preflight(
         }
     }
     match ctx.client.send(&request).await {
-        Err(e) => Err(fail(&request, e.to_string(), transport_fix(&e, ctx))),
+        Err(e) => Err(fail(
+            &request,
+            e.to_string(),
+            transport_fix(&e, &ctx.target.base),
+        )),
         Ok(r) if r.status == 404 => {
             // A SCIM endpoint may wrongly answer 404 for a filter that matches nothing (a
             // defect the trials report); a wrong base URL 404s for the collection itself.
@@ -138,9 +146,11 @@ fn judge(r: &Response, request: &Request, ctx: &Context) -> Result<(), (String, 
             .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(urn)))
     };
     let scim_error = schemas(ERROR_SCHEMA);
-    let html = r
+    let labelled_html = r
         .header("content-type")
-        .is_some_and(|c| c.to_ascii_lowercase().contains("html"))
+        .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+    // A JSON body labelled text/html is a mislabelled SCIM answer, not a login page.
+    let html = (labelled_html && json.is_none())
         || String::from_utf8_lossy(&r.body)
             .trim_start()
             .to_ascii_lowercase()
@@ -154,7 +164,16 @@ fn judge(r: &Response, request: &Request, ctx: &Context) -> Result<(), (String, 
         .relative(&request.url)
         .map(|p| format!("{}{p}", ctx.target.base.path()))
         .unwrap_or_else(|| request.url.path().to_string());
+    let body_says = |needle: &str| {
+        String::from_utf8_lossy(&r.body)
+            .to_ascii_lowercase()
+            .contains(needle)
+    };
     match r.status {
+        400 if body_says("plain http request") || body_says("https port") => Err((
+            got,
+            "the port speaks HTTPS, and the request went in plain HTTP: use https:// in --target-url".into(),
+        )),
         401 => Err((
             got,
             if request.bearer.is_some() {
@@ -208,16 +227,26 @@ fn judge(r: &Response, request: &Request, ctx: &Context) -> Result<(), (String, 
     }
 }
 
-/// The likely fix for a request that got no answer.
-fn transport_fix(e: &TransportError, ctx: &Context) -> String {
-    let host = ctx.target.base.host_str().unwrap_or("the host");
-    let port = ctx
-        .target
-        .base
+/// The likely fix for a request to `url` that got no answer.
+fn transport_fix(e: &TransportError, url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or("the host");
+    let port = url
         .port_or_known_default()
         .map(|p| p.to_string())
         .unwrap_or_default();
+    let reset = |m: &str| {
+        let m = m.to_ascii_lowercase();
+        m.contains("reset") || m.contains("connection closed before message completed")
+    };
     match e {
+        TransportError::Connect(m) | TransportError::Other(m) | TransportError::Interrupted(m)
+            if reset(m) =>
+        {
+            format!(
+                "{host}:{port} reset the connection{}: a TLS port spoken to in plain HTTP, or a firewall or proxy cutting it",
+                if url.scheme() == "http" { " (try https://)" } else { "" }
+            )
+        }
         TransportError::Connect(m) if m.to_ascii_lowercase().contains("refused") => {
             format!("connection refused: nothing listens at {host}:{port} (is the service up, and the port right?)")
         }

@@ -113,6 +113,11 @@ impl OAuth {
         }
     }
 
+    /// The token endpoint (`--token-url`).
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
     /// A valid access token: the cached one, or a new one when it is missing or about to expire.
     pub async fn bearer(&self, client: &ScimClient) -> Result<Secret, OAuthError> {
         let mut cache = self.cache.lock().await;

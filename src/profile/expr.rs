@@ -36,6 +36,7 @@ impl Expr {
         if e.is_empty() {
             return Ok(Expr::Unmapped);
         }
+        check_complete(e)?;
         if e == "members" || e == "manager" {
             return Ok(Expr::Reference(e.to_string()));
         }
@@ -96,6 +97,38 @@ fn join_args(args: &str) -> Option<(String, Vec<String>)> {
     ))
 }
 
+/// Refuses an expression that stops half-way: a quote or parenthesis left open, or a `)` that
+/// closes nothing, named with its column (1-based), so a truncated
+/// `Switch([IsSoftDeleted], , "False", "True"` never loads as if it were whole.
+fn check_complete(e: &str) -> Result<(), String> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut quote: Option<usize> = None;
+    for (i, c) in e.chars().enumerate() {
+        let column = i + 1;
+        match (quote, c) {
+            (Some(_), '"') => quote = None,
+            (Some(_), _) => {}
+            (None, '"') => quote = Some(column),
+            (None, '(') => open.push(column),
+            (None, ')') if open.pop().is_none() => {
+                return Err(format!("`{e}`: `)` at column {column} closes nothing"))
+            }
+            _ => {}
+        }
+    }
+    if let Some(column) = quote {
+        return Err(format!(
+            "`{e}`: the quote opened at column {column} is never closed"
+        ));
+    }
+    if let Some(column) = open.last() {
+        return Err(format!(
+            "`{e}`: the `(` at column {column} is never closed (is the expression cut short?)"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +175,22 @@ mod tests {
         assert!(Expr::parse("ToLower([mail])", &a).is_err());
         assert!(Expr::parse("Join(\" \", [mail], [nope])", &a).is_err());
         assert!(Expr::parse("Join([mail])", &a).is_err());
+    }
+
+    #[test]
+    fn truncated_expressions_name_the_column() {
+        let a = attrs();
+        let cut = Expr::parse(r#"Switch([IsSoftDeleted], , "False", "True""#, &a)
+            .expect_err("a cut-short Switch does not load");
+        assert!(cut.contains("column 7"), "{cut}");
+        let quote =
+            Expr::parse(r#"Switch([IsSoftDeleted], , "False)"#, &a).expect_err("open quote");
+        assert!(quote.contains("quote opened at column 27"), "{quote}");
+        assert!(Expr::parse("SingleAppRoleAssignment([appRoleAssignments]))", &a).is_err());
+        assert!(Expr::parse(
+            r#"Switch([IsSoftDeleted], , "False", "True", "True", "False")"#,
+            &a
+        )
+        .is_ok());
     }
 }

@@ -112,6 +112,44 @@ pub fn raw_http_server(reply: &'static [u8]) -> Result<String, String> {
     Ok(format!("http://{addr}/scim"))
 }
 
+/// A server that reads each request and resets the connection (linger 0: a TCP RST, as a TLS
+/// port or a firewall may answer plain HTTP); returns its URL.
+pub fn resets() -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            use tokio::io::AsyncReadExt;
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                return;
+            };
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                #[allow(deprecated)]
+                let _ = stream.set_linger(Some(std::time::Duration::ZERO));
+                drop(stream);
+            }
+        });
+    });
+    Ok(format!("http://{addr}/scim"))
+}
+
+/// A URL on 127.0.0.1 where nothing listens (a port bound, then released).
+pub fn free_port_url() -> Result<String, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    drop(listener);
+    Ok(format!("http://{addr}/oauth2/token"))
+}
+
 /// A server that accepts connections and never answers; returns its URL.
 pub fn black_hole() -> Result<String, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
