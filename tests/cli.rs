@@ -290,6 +290,74 @@ fn preflight_cases() -> Vec<Trial> {
                 &out,
             )
         }),
+        Trial::test("cli::token-endpoint-echo-leaks-nothing", || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let token_server = rt.block_on(async {
+                let s = wiremock::MockServer::start().await;
+                wiremock::Mock::given(wiremock::matchers::any())
+                    .respond_with(common::EchoRefusal)
+                    .mount(&s)
+                    .await;
+                s
+            });
+            let server = serve("preflight-token-9292", &[])?;
+            let secret = "s3cr+t/value=9393 x";
+            let token_url = format!("{}/oauth2/token", token_server.uri());
+            use base64::Engine as _;
+            let basic_raw =
+                base64::engine::general_purpose::STANDARD.encode(format!("echo-client:{secret}"));
+            let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let basic_form =
+                base64::engine::general_purpose::STANDARD.encode(format!("echo-client:{form}"));
+            for auth in ["header", "body"] {
+                let args = [
+                    "check",
+                    "--target-url",
+                    &server.url,
+                    "--snapshots",
+                    "off",
+                    "--token-url",
+                    &token_url,
+                    "--client-id",
+                    "echo-client",
+                    "--client-auth",
+                    auth,
+                ];
+                let out = run(
+                    &args,
+                    &[("SCIM_CLIENT_SECRET", secret)],
+                    Duration::from_secs(60),
+                )?;
+                expect(
+                    out.code == Some(3),
+                    "the preflight fails with exit code 3",
+                    &out,
+                )?;
+                let mut leaks = Vec::new();
+                for form in common::encoded_forms(secret)
+                    .into_iter()
+                    .chain([basic_raw.clone(), basic_form.clone()])
+                {
+                    if out.all().contains(&form) {
+                        leaks.push(form);
+                    }
+                }
+                expect(
+                    leaks.is_empty(),
+                    &format!("--client-auth {auth}: the echoed secret leaks as {leaks:?}"),
+                    &out,
+                )?;
+                expect(
+                    out.all().contains("***"),
+                    "the echo is shown, scrubbed",
+                    &out,
+                )?;
+            }
+            Ok(())
+        }),
         Trial::test("cli::preflight-black-hole", || {
             let url = common::black_hole()?;
             preflight_fails(

@@ -292,3 +292,26 @@ impl wiremock::Respond for EchoEncoded {
             .set_body_raw(body, "application/scim+json")
     }
 }
+
+/// A token endpoint that refuses every request and echoes what it got (the Authorization
+/// header, the form body) back in its answer.
+pub struct EchoRefusal;
+
+impl wiremock::Respond for EchoRefusal {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = String::from_utf8_lossy(&req.body).into_owned();
+        wiremock::ResponseTemplate::new(401)
+            .insert_header("x-echo", auth.as_str())
+            .set_body_raw(
+                serde_json::json!({"error": "invalid_client", "error_description": format!("got {auth} and {body}")})
+                    .to_string(),
+                "application/json",
+            )
+    }
+}
