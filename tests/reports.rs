@@ -396,6 +396,7 @@ fn encoded_echo_reaches_no_artefact() -> Result<(), Failed> {
         hits.is_empty(),
         &format!("the echoed token survived: {hits:?}"),
     )?;
+    out.expect(scrubbed, "the echo itself is in the artefacts, scrubbed")?;
     Ok(())
 }
 
