@@ -80,6 +80,8 @@ pub struct Collector {
     ledger: Arc<Ledger>,
     /// Scrubs secrets from what the ledger reports (ids an endpoint made of an echoed token).
     redactor: Redactor,
+    /// The run's client, which counts the requests sent.
+    client: ScimClient,
 }
 
 impl Collector {
@@ -129,6 +131,7 @@ impl Collector {
             interrupted,
             preflight: Vec::new(),
             slow_threshold: self.slow_threshold,
+            requests_sent: self.client.requests_sent(),
         }
     }
 }
@@ -487,6 +490,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         warnings: warnings.clone(),
         ledger: sweep.ledger.clone(),
         redactor: redactor.clone(),
+        client: client.clone(),
     });
     Ok(Prepared {
         vendors,
@@ -677,7 +681,13 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
             cli.libtest.logfile.is_some(),
         )
     };
-    let conclusion = libtest_mimic::run(&cli.libtest, trials);
+    let mut libtest = cli.libtest.clone();
+    if libtest.test_threads.is_none() && cli.harness.transport.target_url.is_some() {
+        // Network-bound: more trials in flight than cores (the embedded servers keep libtest's
+        // default, one per CPU, which is fastest there).
+        libtest.test_threads = usize::try_from(cli.harness.max_in_flight).ok();
+    }
+    let conclusion = libtest_mimic::run(&libtest, trials);
     progress.finish();
     if prepared.abort.stopped() {
         // The signal handler is sweeping and will exit with the signal's code; its work is

@@ -16,6 +16,9 @@ use crate::report::{ReportFormat, ReportRequest};
 use crate::snapshot::SnapshotMode;
 use crate::suite::expect::Severity;
 
+/// Trials in flight against a target by default (`--max-in-flight`).
+pub const DEFAULT_IN_FLIGHT: u64 = 8;
+
 /// How to reach and authenticate to a target: shared by `check`, `cleanup` and the test
 /// binaries, so the commands cannot drift apart.
 #[derive(clap::Args, Debug, Clone)]
@@ -103,6 +106,11 @@ pub struct HarnessArgs {
     /// 429/503 does not count.
     #[arg(long, value_name = "MS", default_value_t = crate::outcome::latency::DEFAULT_SLOW_MS, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub slow_ms: u64,
+
+    /// Against --target-url, how many trials run at once (the work waits on the network, not
+    /// the CPU; Entra's own jobs send requests in parallel). --test-threads overrides it.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_IN_FLIGHT, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub max_in_flight: u64,
 
     /// Which Entra PATCH dialect(s) to replay: legacy, compliant or both [default: the vendor
     /// profile's `dialect` (both where the guide does not say, legacy for a guide whose Tenant
@@ -205,7 +213,7 @@ pub fn tune(cmd: clap::Command) -> clap::Command {
         ("list", "List the trials (those that do not apply marked [ignored]) and exit"),
         ("exact", "Match FILTER and --skip against whole trial names instead of substrings"),
         ("quiet", "One character per trial instead of one line (the same as --format terse)"),
-        ("test_threads", "How many trials run at once [default: the number of CPUs]; 1 runs them one after another"),
+        ("test_threads", "How many trials run at once [default: --max-in-flight (8) against --target-url, the number of CPUs against the embedded servers]; 1 runs them one after another"),
         ("logfile", "Write libtest's per-trial output to PATH instead of stdout (the summary stays on stderr)"),
         ("skip", "Skip trials whose name contains FILTER (repeatable)"),
         ("color", "Colour: auto (when stdout is a terminal; the default), always or never"),

@@ -233,6 +233,8 @@ pub struct ScimClient {
     direct: reqwest::Client,
     config: ClientConfig,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Requests sent by this client and its clones (every try, retries included).
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A client could not be built (bad CA file...).
@@ -269,6 +271,7 @@ impl ScimClient {
             direct,
             config,
             stop: Default::default(),
+            sent: Default::default(),
         })
     }
 
@@ -350,7 +353,13 @@ impl ScimClient {
         self.stop.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// How many requests this client and its clones have sent (every try, retries included).
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn send_once(&self, request: &Request) -> Result<Response, TransportError> {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|e| TransportError::Other(e.to_string()))?;
         let loopback = match request.url.host() {

@@ -578,6 +578,8 @@ pub struct RunSummary {
     pub preflight: Vec<PreflightProblem>,
     /// `--slow-ms`: answers slower than this are named in a warning (see [`RunSummary::latency`]).
     pub slow_threshold: Duration,
+    /// Every request the run sent (every try, the preflight and the cleanup included).
+    pub requests_sent: u64,
 }
 
 impl RunSummary {
@@ -585,6 +587,22 @@ impl RunSummary {
     /// preflight.
     pub fn partial(&self) -> bool {
         self.interrupted || !self.preflight.is_empty()
+    }
+
+    /// The requests the run sent, per suite (in the trials' steps and lookups), in order of
+    /// first appearance; the rest of [`RunSummary::requests_sent`] is the preflight and the
+    /// cleanup.
+    pub fn requests_by_suite(&self) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = Vec::new();
+        for t in &self.trials {
+            let n = t.exchanges.len() as u64;
+            match out.iter_mut().find(|(s, _)| *s == t.suite) {
+                Some(e) => e.1 += n,
+                None if n > 0 => out.push((t.suite.clone(), n)),
+                None => {}
+            }
+        }
+        out
     }
 
     /// How long the endpoint took to answer the trials' requests, and which answers were slower

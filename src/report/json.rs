@@ -28,6 +28,14 @@ struct Report<'a> {
     trials: Vec<Trial<'a>>,
     cleanup: Cleanup<'a>,
     latency: LatencyJson,
+    requests: RequestsJson,
+}
+
+#[derive(Serialize)]
+struct RequestsJson {
+    total: u64,
+    in_trials: u64,
+    by_suite: serde_json::Map<String, Value>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +103,7 @@ struct Trial<'a> {
     exchanges: Vec<ExchangeJson<'a>>,
     skipped_steps: &'a [String],
     snapshot: Snapshot<'a>,
+    requests: usize,
 }
 
 #[derive(Serialize)]
@@ -440,6 +449,7 @@ fn trial<'a>(t: &'a TrialOutcome, run: &RunSummary) -> Trial<'a> {
         exchanges: t.exchanges.iter().map(exchange).collect(),
         skipped_steps: &t.skipped_steps,
         snapshot: snapshot(&t.snapshot),
+        requests: t.exchanges.len(),
     }
 }
 
@@ -502,6 +512,18 @@ pub fn value(run: &RunSummary) -> Value {
                 .collect(),
         },
         latency: latency(l),
+        requests: {
+            let by_suite = run.requests_by_suite();
+            let in_trials = by_suite.iter().map(|(_, n)| n).sum::<u64>();
+            RequestsJson {
+                total: run.requests_sent.max(in_trials),
+                in_trials,
+                by_suite: by_suite
+                    .into_iter()
+                    .map(|(s, n)| (s, Value::from(n)))
+                    .collect(),
+            }
+        },
     };
     serde_json::to_value(report).unwrap_or(Value::Null)
 }

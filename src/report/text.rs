@@ -510,6 +510,25 @@ pub fn root_causes(run: &RunSummary) -> Vec<CauseGroup> {
     groups
 }
 
+/// `requests: 812 sent — 560 by the trials (users 210, groups 180, ...), 252 preflight and
+/// cleanup`: the run's request budget.
+pub fn requests(run: &RunSummary) -> String {
+    let by_suite = run.requests_by_suite();
+    let in_trials: u64 = by_suite.iter().map(|(_, n)| n).sum();
+    let total = run.requests_sent.max(in_trials);
+    let mut suites = by_suite;
+    suites.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let listed = suites
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "requests: {total} sent — {in_trials} by the trials ({listed}), {} preflight and cleanup",
+        total - in_trials
+    )
+}
+
 /// The end-of-run summary for stderr: ignored trials (those `shown`), warnings, throttling,
 /// slow answers, cleanup, and the verdict with the failures' root causes.
 pub fn summary(run: &RunSummary, shown_ignored: &[&TrialOutcome], full_ignored: bool) -> String {
@@ -517,6 +536,7 @@ pub fn summary(run: &RunSummary, shown_ignored: &[&TrialOutcome], full_ignored: 
     out.extend(ignored(shown_ignored, full_ignored));
     out.extend(warnings(run));
     out.extend(latency(run));
+    out.push(requests(run));
     // Always, also when the run created nothing ("created 0").
     out.push(cleanup(&run.run_id, &run.cleanup));
     out.push(verdict(run));
@@ -528,6 +548,23 @@ mod tests {
     use super::*;
     use crate::report::sample;
     use std::time::Duration;
+
+    #[test]
+    fn the_request_budget_is_per_suite_and_in_all() {
+        let mut run = sample::run();
+        let in_trials: usize = run.trials.iter().map(|t| t.exchanges.len()).sum();
+        run.requests_sent = in_trials as u64 + 7;
+        let line = requests(&run);
+        assert!(
+            line.starts_with(&format!(
+                "requests: {} sent — {in_trials} by the trials (",
+                in_trials + 7
+            )),
+            "{line}"
+        );
+        assert!(line.ends_with("7 preflight and cleanup"), "{line}");
+        assert!(summary(&run, &[], false).contains(&line));
+    }
 
     #[test]
     fn slow_answers_are_a_warning_naming_the_slowest() {

@@ -339,6 +339,7 @@ pub(crate) mod tests {
             interrupted: false,
             preflight: vec![],
             slow_threshold: Duration::from_millis(crate::outcome::latency::DEFAULT_SLOW_MS),
+            requests_sent: 0,
         }
     }
 
