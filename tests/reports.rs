@@ -355,6 +355,35 @@ fn encoded_echo_reaches_no_artefact() -> Result<(), Failed> {
     args.extend(report_flags(&dir));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&args, &[("SCIM_TOKEN", canary)], Duration::from_secs(180))?;
+    // The other commands against the same echoing endpoint: `cleanup` and `simulate` (with its
+    // chart), whose output must hold no form of the token either.
+    let svg = dir.join("simulate.svg").to_string_lossy().into_owned();
+    let others = [
+        run(
+            &["cleanup", "--target-url", &url],
+            &[("SCIM_TOKEN", canary)],
+            Duration::from_secs(120),
+        )?,
+        run(
+            &[
+                "simulate",
+                "--target-url",
+                &url,
+                "--users",
+                "3",
+                "--groups",
+                "1",
+                "--rate",
+                "max",
+                "--max-duration",
+                "60s",
+                "--svg",
+                &svg,
+            ],
+            &[("SCIM_TOKEN", canary)],
+            Duration::from_secs(120),
+        )?,
+    ];
     let forms = common::encoded_forms(canary);
     let mut files = Vec::new();
     let mut stack = vec![dir.clone()];
@@ -378,7 +407,17 @@ fn encoded_echo_reaches_no_artefact() -> Result<(), Failed> {
             }
         }
     }
-    for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+    let streams = [("check", &out)]
+        .into_iter()
+        .chain([("cleanup", &others[0]), ("simulate", &others[1])])
+        .flat_map(|(cmd, o)| {
+            [
+                (format!("{cmd} stdout"), o.stdout.clone()),
+                (format!("{cmd} stderr"), o.stderr.clone()),
+            ]
+        })
+        .collect::<Vec<_>>();
+    for (name, text) in &streams {
         for form in &forms {
             if text.contains(form.as_str()) {
                 hits.push(format!("{name} holds {form:?}"));
