@@ -270,6 +270,50 @@ fn error_share_shows_as_5xx_errors() -> Result<(), Failed> {
     if fives == 0 {
         return Err(fail("the injected 500s must be counted", &report));
     }
+    // However fast, failing answers do not meet the verdict, and the reason names them.
+    if report.verdict.status != VerdictStatus::NotMet || !report.verdict.reason.contains("5xx") {
+        return Err(fail(
+            "a 10% share of 500s must be DOES NOT MEET, naming the 5xx",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
+/// A wrong token stops at Entra's Test Connection (exit 3): a dead endpoint never "meets".
+fn wrong_token_stops_at_the_preflight() -> Result<(), Failed> {
+    // A worker thread serves while this thread waits on the binary.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let server = rt.block_on(start(config(|_| {})))?;
+    let out = Command::new(BIN)
+        .args([
+            "simulate",
+            "--target-url",
+            server.base_url().as_str(),
+            "--users",
+            "20",
+            "--groups",
+            "1",
+            "--rate",
+            "max",
+        ])
+        .env("SCIM_TOKEN", "not-the-right-token-1234")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(3) || !stderr.contains("preflight") || stderr.contains("MEETS") {
+        return Err(format!(
+            "expected exit 3 at the preflight, got {:?}:\n{stderr}",
+            out.status.code()
+        )
+        .into());
+    }
+    rt.block_on(server.shutdown());
     Ok(())
 }
 
@@ -647,6 +691,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "safety::kept-deletes-are-left-behind",
             kept_deletes_are_left_behind,
+        ),
+        Trial::test(
+            "safety::wrong-token-stops-at-the-preflight",
+            wrong_token_stops_at_the_preflight,
         ),
         Trial::test("cli::embedded-run", embedded_run_through_the_binary),
         Trial::test("simulate::jobs", jobs_have_their_own_name_spaces),

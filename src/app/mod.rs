@@ -38,6 +38,9 @@ pub const EXIT_PREFLIGHT: u8 = 3;
 pub const EXIT_NO_TRIALS: u8 = 4;
 /// Exit code: a trial failed or was blocked, or the run left resources behind.
 pub const EXIT_FAILED: u8 = 101;
+/// `simulate` stopped (`--max-duration`) before the end state was verified: no verdict on what
+/// the endpoint kept.
+pub const EXIT_NOT_VERIFIED: u8 = 5;
 /// Exit code: interrupted by SIGINT.
 pub const EXIT_SIGINT: u8 = 130;
 /// Exit code: interrupted by SIGTERM.

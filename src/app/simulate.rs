@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::check::{client_config, oauth};
 use super::emulation::emulation;
 use super::signals::Signals;
-use super::{runtime, AppError, EXIT_FAILED, EXIT_SIGINT, EXIT_SIGTERM};
+use super::{runtime, AppError, EXIT_FAILED, EXIT_NOT_VERIFIED, EXIT_SIGINT, EXIT_SIGTERM};
 use crate::cli::SimulateArgs;
 use crate::core::dialect::{Dialect, DialectChoice};
 use crate::core::files::Tree;
@@ -78,7 +78,8 @@ pub fn dialect(
 }
 
 /// The exit code a finished simulation earns: 130/143 after a signal; 101 when something was
-/// lost, left behind, or the endpoint missed Microsoft's pace; else 0.
+/// lost, left behind, or the endpoint missed Microsoft's pace (or failed requests); 5 when it
+/// was stopped before the end state was verified; else 0.
 pub fn exit_code(report: &SimReport) -> u8 {
     match &report.stopped {
         Some(StopReason::Signal("SIGTERM")) => return EXIT_SIGTERM,
@@ -87,8 +88,17 @@ pub fn exit_code(report: &SimReport) -> u8 {
     }
     let lost = !report.verification.discrepancies.is_empty();
     let left = !report.settings.keep && !report.cleanup.left_behind.is_empty();
+    let cut_short = report.stopped.is_some()
+        && (report.verification.skipped.is_some()
+            || report
+                .verification
+                .notes
+                .iter()
+                .any(|n| n.contains("cut short")));
     if lost || left || report.verdict.status == VerdictStatus::NotMet {
         EXIT_FAILED
+    } else if cut_short {
+        EXIT_NOT_VERIFIED
     } else {
         0
     }
@@ -203,6 +213,27 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     config.retries = 0;
     let client = ScimClient::new(config)?;
     let run_id = args.run_id.clone().unwrap_or_else(RunId::random);
+    // Entra's Test Connection first, as `check` does: a target it cannot pass (a wrong token, a
+    // wrong path) is untestable, not a throughput figure (exit 3).
+    if let Some(attr) = profile.users.matching.first() {
+        let ctx = crate::exec::Context {
+            client: client.clone(),
+            target: target.clone(),
+            run_id: run_id.clone(),
+            ledger: Arc::default(),
+            redactor: redactor.clone(),
+            abort: Arc::default(),
+            health: Arc::default(),
+            adaptations: Arc::default(),
+            delete_deactivates: profile.delete_deactivates,
+        };
+        if let Err(f) = rt.block_on(crate::exec::preflight::preflight(&ctx, profile.id(), attr)) {
+            if let Some(server) = embedded_server {
+                rt.block_on(server.shutdown());
+            }
+            return Err(AppError::Preflight(vec![f]));
+        }
+    }
 
     let tenant = Tenant::new(profile.clone(), dialect, &settings)
         .map_err(|e| AppError::Usage(e.to_string()))?;

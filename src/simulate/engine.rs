@@ -207,7 +207,9 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
     let prefixes: Vec<String> = jobs.iter().map(|j| format!("{}-", j.tag)).collect();
     let (throughput, job_rates) = rec.throughput(&prefixes);
     let throttling = rec.throttling();
-    let verdict = Verdict::judge(&job_rates, settings.pace, settings.concurrency, &throttling);
+    let errors = rec.errors();
+    let mut verdict = Verdict::judge(&job_rates, settings.pace, settings.concurrency, &throttling);
+    verdict.require_success(&errors, throughput.requests);
     let measured = job_rates
         .iter()
         .map(|j| j.throughput.served_rps)
@@ -231,7 +233,7 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         throughput,
         jobs: job_rates,
         kinds: rec.kinds(),
-        errors: rec.errors(),
+        errors,
         throttling,
         lag: rec.lag_stats(settings.lag_bound),
         projection,

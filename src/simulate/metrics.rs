@@ -29,9 +29,9 @@ pub enum TryResult {
 }
 
 impl TryResult {
-    /// Whether the endpoint served it: an answer other than 429 and 5xx.
+    /// Whether the endpoint served it: a 2xx (a 4xx did not do what was asked, however fast).
     pub fn served(self) -> bool {
-        matches!(self, TryResult::Answered(s) if s != 429 && s < 500)
+        matches!(self, TryResult::Answered(s) if (200..300).contains(&s))
     }
 
     /// Its error class, if it is an error (a 429 counts as throttling, not here).

@@ -260,7 +260,31 @@ pub struct Verdict {
     pub reason: String,
 }
 
+/// The share of failed requests (4xx other than 429, 5xx, transport) a run may have and still
+/// meet the verdict: a few failures are what any real tenant sees; more say the endpoint does not
+/// do what Entra asks, however fast it answers.
+pub const ERROR_TOLERANCE: f64 = 0.01;
+
 impl Verdict {
+    /// Turns a verdict into NOT MET when more than [`ERROR_TOLERANCE`] of `requests` failed,
+    /// naming every failure class with its count: speed does not count when answers fail.
+    pub fn require_success(&mut self, errors: &[ErrorCount], requests: u64) {
+        let failed: u64 = errors.iter().map(|e| e.count).sum();
+        if failed == 0 || (failed as f64) <= ERROR_TOLERANCE * requests as f64 {
+            return;
+        }
+        let classes = errors
+            .iter()
+            .map(|e| format!("{} x{}", e.class, e.count))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.status = VerdictStatus::NotMet;
+        self.reason = format!(
+            "{failed} of {requests} requests failed ({classes}), more than the {:.0}% tolerated: a request that fails is not served, however fast",
+            ERROR_TOLERANCE * 100.0
+        );
+    }
+
     /// Judges the jobs' throughput: the slowest job decides; `throttling` tells whether 429s
     /// held it back.
     pub fn judge(

@@ -169,7 +169,13 @@ pub fn summary(r: &SimReport) -> String {
             human(k.max)
         );
     }
-    if r.errors.is_empty() {
+    if r.errors.is_empty() && r.throttling.responses > 0 {
+        let _ = writeln!(
+            s,
+            "\nerrors: none besides the {} throttled (429) answer(s) below",
+            r.throttling.responses
+        );
+    } else if r.errors.is_empty() {
         let _ = writeln!(s, "\nerrors: none");
     } else {
         let list: Vec<String> = r
