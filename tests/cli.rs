@@ -414,6 +414,65 @@ fn compliant_run_against_its_own_baseline() -> Result<(), Failed> {
     )
 }
 
+/// A server that refuses a write while another is handled (`parallel-writes-500`, as a
+/// single-writer database does): among concurrent trials its 500s are re-run alone, pass, and
+/// become one warning naming concurrency — no flaky failure. Run one at a time, the same server
+/// fails nothing and earns no such warning.
+fn concurrency_is_a_finding_not_a_flake() -> Result<(), Failed> {
+    let server = serve(
+        "concurrency-token-4321",
+        &["--fault", "parallel-writes-500"],
+    )?;
+    let parallel = run(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshots",
+            "off",
+            "--max-in-flight",
+            "6",
+            "users::",
+        ],
+        &[("SCIM_TOKEN", "concurrency-token-4321")],
+        Duration::from_secs(180),
+    )?;
+    expect(parallel.code == Some(0), "no trial fails", &parallel)?;
+    expect(
+        parallel
+            .stderr
+            .contains("failed among concurrent trials and passed when re-run alone")
+            && parallel.stderr.contains("fails under 6 concurrent trials")
+            && parallel.stderr.contains("database is locked"),
+        "one warning names the concurrency, with the evidence",
+        &parallel,
+    )?;
+    let serial = run(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshots",
+            "off",
+            "--test-threads",
+            "1",
+            "users::",
+        ],
+        &[("SCIM_TOKEN", "concurrency-token-4321")],
+        Duration::from_secs(180),
+    )?;
+    expect(
+        serial.code == Some(0),
+        "one at a time nothing fails",
+        &serial,
+    )?;
+    expect(
+        !serial.stderr.contains("concurrent trials"),
+        "and nothing is said about concurrency",
+        &serial,
+    )
+}
+
 fn dead_target_blocks_the_rest() -> Result<(), Failed> {
     // The preflight is answered, then the target never answers again.
     let url = common::dies_after(1)?;
@@ -1205,6 +1264,10 @@ fn main() -> std::process::ExitCode {
         ),
         Trial::test("cli::unreachable-target", unreachable_target),
         Trial::test("cli::zero-trials-exit-4", zero_trials_exit_4),
+        Trial::test(
+            "cli::concurrency-is-a-finding-not-a-flake",
+            concurrency_is_a_finding_not_a_flake,
+        ),
         Trial::test(
             "cli::dead-target-blocks-the-rest",
             dead_target_blocks_the_rest,

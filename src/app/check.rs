@@ -499,6 +499,8 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             fail_on: args.fail_on(),
             store: Arc::new(store),
             outcomes,
+            serial: Arc::default(),
+            in_flight: 1,
         },
         run_id,
         sweep,
@@ -616,7 +618,16 @@ fn selected(args: &libtest_mimic::Arguments, name: &str, kind: &str) -> bool {
 /// Prepares, runs, sweeps and summarises.
 pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
     let reports = cli.harness.reports();
-    let prepared = prepare(&cli.harness)?;
+    let mut prepared = prepare(&cli.harness)?;
+    let mut libtest = cli.libtest.clone();
+    if libtest.test_threads.is_none() && cli.harness.transport.target_url.is_some() {
+        // Network-bound: more trials in flight than cores (the embedded servers keep libtest's
+        // default, one per CPU, which is fastest there).
+        libtest.test_threads = usize::try_from(cli.harness.max_in_flight).ok();
+    }
+    prepared.shared.in_flight = libtest.test_threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
     let trials = prepared.trials();
     if !cli.libtest.list {
         let runnable = trials
@@ -681,12 +692,6 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
             cli.libtest.logfile.is_some(),
         )
     };
-    let mut libtest = cli.libtest.clone();
-    if libtest.test_threads.is_none() && cli.harness.transport.target_url.is_some() {
-        // Network-bound: more trials in flight than cores (the embedded servers keep libtest's
-        // default, one per CPU, which is fastest there).
-        libtest.test_threads = usize::try_from(cli.harness.max_in_flight).ok();
-    }
     let conclusion = libtest_mimic::run(&libtest, trials);
     progress.finish();
     if prepared.abort.stopped() {

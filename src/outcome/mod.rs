@@ -73,6 +73,8 @@ pub enum FindingKind {
     Deviation,
     /// A check that the endpoint gives no way to verify (a warning, never a failure).
     Unverifiable,
+    /// The trial failed among concurrent trials and passed when re-run alone (a warning).
+    Concurrency,
 }
 
 impl FindingKind {
@@ -88,6 +90,7 @@ impl FindingKind {
             FindingKind::Snapshot => "snapshot",
             FindingKind::Deviation => "deviation",
             FindingKind::Unverifiable => "unverifiable",
+            FindingKind::Concurrency => "concurrency",
         }
     }
 }
@@ -140,7 +143,7 @@ impl Finding {
     pub fn fails(&self, fail_on: Severity) -> bool {
         match self.kind {
             FindingKind::Deviation | FindingKind::Unverifiable | FindingKind::Cleanup => false,
-            FindingKind::Expectation => self.severity.fails(fail_on),
+            FindingKind::Expectation | FindingKind::Concurrency => self.severity.fails(fail_on),
             _ => true,
         }
     }

@@ -252,8 +252,44 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
 /// Warnings of passing trials (rfc findings, unverifiable checks) and throttling waited out.
 pub fn warnings(run: &RunSummary) -> Option<String> {
     let mut warnings: Vec<String> = Vec::new();
+    // Failures that went away when the trial was re-run alone: one line for all of them.
+    let concurrent: Vec<(&TrialOutcome, &Finding)> = run
+        .trials
+        .iter()
+        .filter(|t| t.verdict == Verdict::Passed)
+        .flat_map(|t| {
+            t.warnings(run.fail_on)
+                .filter(|f| f.kind == FindingKind::Concurrency)
+                .map(move |f| (t, f))
+        })
+        .collect();
+    if let Some((first, f)) = concurrent.first() {
+        warnings.push(format!(
+            "warning: {} trial(s) failed among concurrent trials and passed when re-run alone (Entra sends requests in parallel), first [{}]: {}{}",
+            concurrent.len(),
+            first.name,
+            f.summary,
+            if concurrent.len() > 1 {
+                format!(
+                    "; also {}",
+                    concurrent[1..]
+                        .iter()
+                        .take(5)
+                        .map(|(t, _)| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        + if concurrent.len() > 6 { ", ..." } else { "" }
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
     for t in run.trials.iter().filter(|t| t.verdict == Verdict::Passed) {
-        for f in t.warnings(run.fail_on) {
+        for f in t
+            .warnings(run.fail_on)
+            .filter(|f| f.kind != FindingKind::Concurrency)
+        {
             warnings.push(format!(
                 "warning: [{}] {}",
                 t.name,

@@ -37,6 +37,72 @@ pub struct Shared {
     pub store: Arc<Store>,
     /// Every finished outcome, in finishing order.
     pub outcomes: Arc<Mutex<Vec<TrialOutcome>>>,
+    /// Trials run holding it for reading; a trial re-run alone holds it for writing.
+    pub serial: Arc<tokio::sync::RwLock<()>>,
+    /// How many trials run at once (more than 1: a failure that looks like a concurrency
+    /// effect is re-run alone, see [`concurrency_suspect`]).
+    pub in_flight: usize,
+}
+
+/// Whether a failed trial may have failed only because other trials ran at the same time: a
+/// server error (5xx) or a broken connection among its answers. Entra sends requests in
+/// parallel, so such a failure is re-run alone before it is believed.
+pub fn concurrency_suspect(outcome: &TrialOutcome) -> bool {
+    outcome.verdict.fails_run()
+        && outcome.exchanges.iter().any(|x| match &x.response {
+            Ok(r) => r.status >= 500,
+            Err(_) => true,
+        })
+}
+
+/// The outcome of a trial that failed among `in_flight` concurrent trials (`first`) and passed
+/// when re-run alone (`alone`): the re-run's outcome, with a warning that names the concurrency
+/// and the first run's failure as evidence. Microsoft's gallery validation sends 5 requests at
+/// once (`RC-LA`), and Entra's jobs send in parallel too: a gallery-level finding.
+pub fn failed_only_under_concurrency(
+    first: &TrialOutcome,
+    mut alone: TrialOutcome,
+    in_flight: usize,
+    fail_on: Severity,
+) -> TrialOutcome {
+    let evidence = first
+        .findings
+        .iter()
+        .find(|f| f.severity.fails(fail_on))
+        .map(|f| {
+            let detail = [f.expected.as_deref(), f.actual.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", got ");
+            format!("{} ({detail})", f.summary)
+        })
+        .or_else(|| {
+            first
+                .blocked
+                .as_ref()
+                .map(|b| format!("blocked: {}", b.reason))
+        })
+        .unwrap_or_else(|| "a failed check".into());
+    let mut finding = crate::outcome::Finding {
+        kind: FindingKind::Concurrency,
+        severity: Severity::Gallery,
+        location: Default::default(),
+        summary: format!(
+            "fails under {in_flight} concurrent trials and passes alone: {evidence} — Entra sends requests in parallel (Microsoft's gallery validation sends 5 at once)"
+        ),
+        expected: None,
+        actual: None,
+        why: Some(
+            "an endpoint that answers 5xx or drops connections under parallel requests makes Entra retry (escrow) and slows or quarantines the job".into(),
+        ),
+        exchange: None,
+        notes: Vec::new(),
+    };
+    finding.location.entry = alone.entry.clone();
+    alone.findings.push(finding);
+    alone.settle(fail_on);
+    alone
 }
 
 /// Runs one trial to its verdict: engine, snapshot, settle.
@@ -97,11 +163,26 @@ pub fn trials(shared: &Shared, ctx: &Arc<Context>, planned: &[Planned]) -> Vec<T
                     shared.store.clone(),
                     shared.outcomes.clone(),
                 );
+                let (serial, in_flight) = (shared.serial.clone(), shared.in_flight);
                 Trial::ignorable_test(spec.name.clone(), move || {
                     if ctx.abort.stopped() {
                         return Ok(Completion::ignored_with(NOT_RUN));
                     }
-                    let mut outcome = rt.block_on(run_one(&ctx, &spec, fail_on, &store));
+                    let mut outcome = rt.block_on(async {
+                        let _shared = serial.read().await;
+                        run_one(&ctx, &spec, fail_on, &store).await
+                    });
+                    if in_flight > 1 && !ctx.abort.stopped() && concurrency_suspect(&outcome) {
+                        // Alone: every other trial finishes first, none starts meanwhile.
+                        let alone = rt.block_on(async {
+                            let _alone = serial.write().await;
+                            run_one(&ctx, &spec, fail_on, &store).await
+                        });
+                        if !alone.verdict.fails_run() {
+                            outcome =
+                                failed_only_under_concurrency(&outcome, alone, in_flight, fail_on);
+                        }
+                    }
                     if ctx.abort.stopped() && interrupted_only(&mut outcome, fail_on) {
                         return Ok(Completion::ignored_with(NOT_RUN));
                     }

@@ -306,6 +306,8 @@ faults! {
         "A PATCH of a group answers only after 300 ms (slow, well within Entra's timeout).";
     LostMemberUpdates = "lost-member-updates", Load,
         "Member PATCHes read the member list, yield, then write it back, so concurrent PATCHes to one group lose updates.";
+    ParallelWrites500 = "parallel-writes-500", Load,
+        "A write (POST, PUT, PATCH, DELETE) that arrives while another is being handled answers 500 \"database is locked\" (a single-writer store such as SQLite); each write holds it 15 ms.";
 }
 
 impl Fault {

@@ -40,6 +40,20 @@ pub(crate) enum Admission {
 pub(crate) struct Governor {
     bucket: Mutex<Option<Bucket>>,
     admitted: AtomicU64,
+    /// Writes being handled (`parallel-writes-500`).
+    writing: AtomicU64,
+}
+
+/// How long a write holds the "database" under `parallel-writes-500` (as a commit would).
+pub(crate) const WRITE_HOLD: std::time::Duration = std::time::Duration::from_millis(15);
+
+/// A write in progress under `parallel-writes-500`; dropping it ends the write.
+pub(crate) struct Writing<'a>(&'a AtomicU64);
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The 500 `error_share` answers.
@@ -57,6 +71,17 @@ fn unit(seed: u64, n: u64) -> f64 {
 }
 
 impl Governor {
+    /// Starts a write (`parallel-writes-500`): refused with 500 "database is locked" while
+    /// another write is being handled, as a single-writer database answers.
+    pub(crate) fn begin_write(&self) -> Result<Writing<'_>, ScimError> {
+        let busy = self.writing.fetch_add(1, Ordering::SeqCst);
+        let w = Writing(&self.writing);
+        if busy > 0 {
+            return Err(ScimError::Internal("database is locked".into()));
+        }
+        Ok(w)
+    }
+
     /// Decides whether a request may be handled: 429 over the rate limit, else 500 for the
     /// configured share of admitted requests (the same requests for the same seed; handled
     /// first under `error_after_commit`), else `Ok`.

@@ -32,6 +32,21 @@ pub(crate) async fn dispatch(State(state): State<AppState>, req: Request) -> Res
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    let write = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    let _writing = if write && state.config().has(Fault::ParallelWrites500) {
+        match state.governor().begin_write() {
+            Ok(w) => {
+                tokio::time::sleep(crate::server::load::WRITE_HOLD).await;
+                Some(w)
+            }
+            Err(e) => return e.to_response(&state.config().faults),
+        }
+    } else {
+        None
+    };
     let answer = handle(&state, req).await;
     if admission == Admission::HandleThenFail {
         return injected_failure().to_response(&state.config().faults);

@@ -7,7 +7,25 @@ use crate::server::routes::SLOW_GROUP_PATCH;
 use std::time::Duration;
 
 /// The faults this module observes.
-pub(super) const FAMILY: &[Fault] = &[Fault::LostMemberUpdates, Fault::SlowGroupPatch];
+pub(super) const FAMILY: &[Fault] = &[
+    Fault::LostMemberUpdates,
+    Fault::SlowGroupPatch,
+    Fault::ParallelWrites500,
+];
+
+/// The statuses of two user PATCHes sent at once, and of one sent alone afterwards.
+async fn parallel_writes(api: &Api) -> Vec<u16> {
+    let a = api.seed("User", json!({"userName": "pa@x.io"}));
+    let b = api.seed("User", json!({"userName": "pb@x.io"}));
+    let ops = json!([{"op": "replace", "path": "title", "value": "T"}]);
+    let (pa, pb) = (format!("Users/{a}"), format!("Users/{b}"));
+    let (ra, rb) = tokio::join!(api.patch(&pa, ops.clone()), api.patch(&pb, ops.clone()));
+    let alone = api.patch(&pa, ops).await;
+    let mut both = vec![ra.status, rb.status];
+    both.sort_unstable();
+    both.push(alone.status);
+    both
+}
 
 /// Whether a group PATCH and a user PATCH each take at least [`SLOW_GROUP_PATCH`] to answer.
 async fn slow_patches(api: &Api) -> (bool, bool) {
@@ -65,6 +83,7 @@ pub(super) async fn observe(fault: Fault, api: &Api) -> Option<Value> {
     Some(match fault {
         Fault::LostMemberUpdates => json!(concurrent_adds(api).await),
         Fault::SlowGroupPatch => json!(slow_patches(api).await),
+        Fault::ParallelWrites500 => json!(parallel_writes(api).await),
         _ => return None,
     })
 }
