@@ -75,7 +75,17 @@ pub fn failed_only_under_concurrency(
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(", got ");
-            format!("{} ({detail})", f.summary)
+            // The server's own words, when the answer was an error.
+            let said = f
+                .exchange
+                .and_then(|i| first.exchanges.get(i))
+                .and_then(|x| x.response.as_ref().ok())
+                .filter(|r| r.status >= 400)
+                .map(|r| crate::outcome::cause::error_detail(&r.body, 80))
+                .filter(|d| !d.is_empty())
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            format!("{} ({detail}){said}", f.summary)
         })
         .or_else(|| {
             first
