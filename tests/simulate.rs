@@ -280,6 +280,36 @@ fn error_share_shows_as_5xx_errors() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The quarantine forecast follows the failures: refused creates, scaled to 100,000 users,
+/// quarantine the job and name the creates; a clean server's run does not.
+fn forecast_follows_the_failures() -> Result<(), Failed> {
+    use scim_conformance::simulate::forecast::Outcome;
+    let settings = Settings {
+        forecast_users: Some(100_000),
+        ..small()
+    };
+    let (report, _) = simulate(
+        config(|c| {
+            c.faults.insert(Fault::UserBodyRefused);
+        }),
+        settings.clone(),
+    )?;
+    let f = &report.forecast;
+    if !matches!(f.outcome, Outcome::Quarantined(_))
+        || f.drivers.first().map(|d| d.0) != Some(RequestKind::UserCreate)
+    {
+        return Err(fail(
+            &format!("refused creates must forecast quarantine: {f:?}"),
+            &report,
+        ));
+    }
+    let (clean, _) = simulate(config(|_| {}), settings)?;
+    if matches!(clean.forecast.outcome, Outcome::Quarantined(_)) {
+        return Err(fail("a clean server is not quarantined", &clean));
+    }
+    Ok(())
+}
+
 /// A wrong token stops at Entra's Test Connection (exit 3): a dead endpoint never "meets".
 fn wrong_token_stops_at_the_preflight() -> Result<(), Failed> {
     // A worker thread serves while this thread waits on the binary.
@@ -691,6 +721,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "safety::kept-deletes-are-left-behind",
             kept_deletes_are_left_behind,
+        ),
+        Trial::test(
+            "simulate::forecast-follows-the-failures",
+            forecast_follows_the_failures,
         ),
         Trial::test(
             "safety::wrong-token-stops-at-the-preflight",

@@ -50,6 +50,7 @@ pub fn settings(args: &SimulateArgs, embedded: bool) -> Result<Settings, AppErro
         keep: args.keep,
         seed: args.seed,
         max_pause: Duration::from_secs(args.transport.retry_budget),
+        forecast_users: args.forecast_users,
         ..Settings::default()
     };
     s.check().map_err(AppError::Usage)?;

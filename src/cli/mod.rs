@@ -425,6 +425,10 @@ pub struct SimulateArgs {
     /// Users per tenant (job).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub users: usize,
+    /// Forecast Entra's quarantine for a tenant of this many users, from the failure shares the
+    /// run observed (Entra's documented escrow thresholds) [default: the simulated users].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub forecast_users: Option<u64>,
     /// Groups per tenant (job).
     #[arg(long, value_name = "M", default_value_t = 10)]
     pub groups: usize,

@@ -219,6 +219,15 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         plan.initial_requests,
         measured.is_finite().then_some(measured),
     );
+    let kinds = rec.kinds();
+    let simulated_users = (settings.users * settings.jobs) as u64;
+    let forecast = super::forecast::forecast(
+        &kinds,
+        throttling.responses,
+        simulated_users,
+        (plan.objects * settings.jobs) as u64,
+        settings.forecast_users.unwrap_or(simulated_users),
+    );
     Ok(SimReport {
         run_id: setup.run_id.to_string(),
         vendor: setup.profile.id().to_string(),
@@ -232,12 +241,13 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         stopped: setup.stop.reason(),
         throughput,
         jobs: job_rates,
-        kinds: rec.kinds(),
+        kinds,
         errors,
         throttling,
         lag: rec.lag_stats(settings.lag_bound),
         projection,
         verdict,
+        forecast,
         verification,
         cleanup: ledger.summary(),
         timeline: rec.timeline(),

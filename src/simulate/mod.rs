@@ -12,6 +12,7 @@ pub mod bodies;
 pub mod chart;
 pub mod cleanup;
 pub mod engine;
+pub mod forecast;
 pub mod job;
 pub mod kind;
 pub mod ledger;

@@ -59,6 +59,8 @@ pub struct SimReport {
     pub projection: Projection,
     /// The verdict against Microsoft's 25 requests/second per tenant.
     pub verdict: Verdict,
+    /// Whether Entra would quarantine the job, by its documented escrow rules.
+    pub forecast: super::forecast::Forecast,
     /// The end state against what was sent.
     pub verification: Verification,
     /// What was created, deleted and left behind.

@@ -142,6 +142,8 @@ pub struct Settings {
     pub throttle_tries: u32,
     /// Most time one 429 may pause a job (a target controls `Retry-After`).
     pub max_pause: Duration,
+    /// The tenant size (users) the quarantine forecast is for; `None`: the simulated size.
+    pub forecast_users: Option<u64>,
 }
 
 impl Default for Settings {
@@ -164,6 +166,7 @@ impl Default for Settings {
             seed: 1,
             throttle_tries: 10,
             max_pause: Duration::from_secs(60),
+            forecast_users: None,
         }
     }
 }

@@ -249,6 +249,7 @@ pub fn summary(r: &SimReport) -> String {
         "\nverdict: {head} Microsoft's {} requests/second per tenant: {}",
         v.required_rps, v.reason
     );
+    let _ = writeln!(s, "\n{}", r.forecast.describe());
     let ver = &r.verification;
     match &ver.skipped {
         Some(why) => {
