@@ -79,7 +79,9 @@ print("%d\t%d trials: %d passed, %d failed, %d blocked, %d ignored; %d warnings"
       grep -E '[0-9]+ passed, .*total' "$out.out" | tail -1 \
         | sed -E 's/^ *(.*), ([0-9]+) total.*/-\t\2 checks: \1/' >"$out.checks" ;;
   esac
-  printf '%s\t%s\n' "$code" "$(cat "$out.checks" 2>/dev/null || printf -- '-\t?')"
+  local checks; checks=$(cat "$out.checks" 2>/dev/null)
+  [[ -n $checks ]] || checks=$'-\t(no summary in its output)'
+  printf '%s\t%s\n' "$code" "$checks"
 }
 
 # --- 2./3. per server: RUNS rounds, each tool once per round on a fresh server behind the proxy --

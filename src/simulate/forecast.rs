@@ -125,11 +125,9 @@ pub fn forecast(
     let all_errors: u64 = cycles.iter().map(|k| k.errors).sum();
     // The 429s are spread over the kinds in proportion to their errors.
     let keep = |errors: u64| {
-        if all_errors == 0 {
-            0
-        } else {
-            errors.saturating_sub(throttled * errors / all_errors)
-        }
+        (throttled * errors)
+            .checked_div(all_errors)
+            .map_or(0, |share| errors.saturating_sub(share))
     };
     let mut counts = Counts::default();
     let mut drivers = Vec::new();
