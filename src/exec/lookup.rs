@@ -29,8 +29,10 @@ impl Leftover {
 /// again for the same page with the next smaller `count`.
 pub const PAGE_SIZES: [usize; 3] = [100, 20, 1];
 
-/// At most this many pages are asked for one listing.
-pub const MAX_PAGES: usize = 10_000;
+/// At most this many pages are asked for one listing: enough for the largest tenant `simulate`
+/// creates (a million users) at 20 per page, with room to spare; a bound against a server that
+/// pages forever.
+pub const MAX_PAGES: usize = 60_000;
 
 /// Why a lookup failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -63,6 +65,10 @@ pub async fn find(
     let fail = |why: String| LookupError { collection, why };
     let filter = format!("{attr} sw \"{prefix}\"");
     let mut out = Vec::new();
+    // What is already listed (ids; names of resources without a usable id), so that paging a
+    // large tenant stays linear.
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut seen_names = std::collections::HashSet::new();
     let mut use_filter = true;
     let mut start = 1usize;
     let mut size = 0usize;
@@ -115,14 +121,15 @@ pub async fn find(
         for r in &items {
             let name = r.get(attr).map(as_text).unwrap_or_default();
             let id = r.get("id").map(as_text).unwrap_or_default();
-            let seen = out.iter().any(|l: &Leftover| {
-                if addressable(&id) {
-                    l.id == id
-                } else {
-                    !l.addressable() && l.name == name
-                }
-            });
-            if name.starts_with(prefix) && !seen {
+            if !name.starts_with(prefix) {
+                continue;
+            }
+            let new = if addressable(&id) {
+                seen_ids.insert(id.clone())
+            } else {
+                seen_names.insert(name.clone())
+            };
+            if new {
                 out.push(Leftover {
                     collection,
                     id,

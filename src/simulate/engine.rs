@@ -221,8 +221,16 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
     );
     let kinds = rec.kinds();
     let simulated_users = (settings.users * settings.jobs) as u64;
+    let tries: Vec<super::forecast::KindTries> = kinds
+        .iter()
+        .map(|k| super::forecast::KindTries {
+            kind: k.kind,
+            count: k.count,
+            errors: k.errors,
+        })
+        .collect();
     let forecast = super::forecast::forecast(
-        &kinds,
+        &tries,
         throttling.responses,
         simulated_users,
         (plan.objects * settings.jobs) as u64,

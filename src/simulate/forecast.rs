@@ -15,7 +15,17 @@
 use std::time::Duration;
 
 use super::kind::{RequestKind, Stage};
-use super::report::KindStats;
+
+/// What one request kind saw: its kind, tries, and failed tries (429s included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindTries {
+    /// The request kind.
+    pub kind: RequestKind,
+    /// Tries.
+    pub count: u64,
+    /// Failed tries (any error class, 429 included).
+    pub errors: u64,
+}
 
 /// Failures a job must reach before the escrow thresholds are evaluated (`ED-QUAR`).
 pub const MIN_FAILURES: u64 = 5_000;
@@ -109,7 +119,7 @@ pub struct Forecast {
 /// exports count (every try: a failed create retried in the incremental cycle counts twice, as
 /// it fails twice); a 429 is retried, not a failure, so `throttled` tries are left out.
 pub fn forecast(
-    kinds: &[KindStats],
+    kinds: &[KindTries],
     throttled: u64,
     simulated_users: u64,
     objects: u64,
@@ -118,7 +128,7 @@ pub fn forecast(
     let scale = users as f64 / simulated_users.max(1) as f64;
     // Escrow counts exports: the creates, updates and deletes of the cycles (not their match
     // queries), every try.
-    let cycles: Vec<&KindStats> = kinds
+    let cycles: Vec<&KindTries> = kinds
         .iter()
         .filter(|k| k.kind.stage() == Stage::Cycles && k.kind.method() != "GET")
         .collect();
@@ -267,15 +277,11 @@ mod tests {
         assert!(matches!(judge(all), Outcome::Quarantined(r) if r.contains("60000")));
     }
 
-    fn kind(kind: RequestKind, count: u64, errors: u64) -> KindStats {
-        KindStats {
+    fn kind(kind: RequestKind, count: u64, errors: u64) -> KindTries {
+        KindTries {
             kind,
             count,
             errors,
-            p50: Duration::ZERO,
-            p95: Duration::ZERO,
-            p99: Duration::ZERO,
-            max: Duration::ZERO,
         }
     }
 
