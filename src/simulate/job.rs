@@ -193,6 +193,17 @@ impl Job {
         let (creates, rest): (Vec<Task>, Vec<Task>) = escrowed
             .into_iter()
             .partition(|t| matches!(t, Task::User(_) | Task::Group(_)));
+        // Entra retries a failed create in its next cycle, 40 minutes later, when a lagging
+        // filter has long caught up; the compressed run waits out the longest lag measured so
+        // far (bounded), so that its retry's match query does not miss a create that did land
+        // and manufacture a duplicate the real timing would not.
+        if !creates.is_empty() {
+            if let Some(lag) = rec.max_lag() {
+                let wait = (lag + lag / 2).min(self.settings.lag_bound);
+                self.stage("waiting out the read-after-write lag before the retries");
+                tokio::time::sleep(wait).await;
+            }
+        }
         self.run(creates).await;
         let changes = (0..t.users)
             .filter(|i| t.updated(*i) || t.disabled(*i))
