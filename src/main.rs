@@ -29,7 +29,10 @@ enum Command {
     Serve(ServeArgs),
     /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
     /// lists them first, never touches anything else.
-    #[command(after_help = scim_conformance::cli::CLEANUP_AFTER_HELP)]
+    #[command(
+        after_help = scim_conformance::cli::CLEANUP_AFTER_HELP,
+        mut_arg("target_url", |a| a.help(scim_conformance::cli::CLEANUP_TARGET_HELP))
+    )]
     Cleanup(CleanupArgs),
     /// Render a vendor's recorded snapshot baseline as a document: per trial, what Entra sent
     /// and what the endpoint answered.
@@ -37,6 +40,10 @@ enum Command {
     /// Replay Entra's provisioning cycles for synthetic tenants under load, measure the endpoint
     /// (throughput, latency, errors, 429s, read-after-write lag), verify nothing was lost, and
     /// clean up. Without --target-url it runs against the embedded reference server.
+    #[command(
+        after_help = scim_conformance::cli::SIMULATE_AFTER_HELP,
+        mut_arg("target_url", |a| a.help(scim_conformance::cli::SIMULATE_TARGET_HELP))
+    )]
     Simulate(Box<SimulateArgs>),
 }
 

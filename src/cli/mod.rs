@@ -184,10 +184,19 @@ pub const HELP_TEMPLATE: &str =
     "scim-conformance {version}: {about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}";
 
 /// What `--help` of `check` says after the flags.
-pub const AFTER_HELP: &str = "Exit codes: 0 every trial passed; 101 a trial failed or was blocked, or the run left resources behind; 2 usage error; 3 the preflight (Entra's Test Connection) failed; 4 no trial to run; 130/143 interrupted by SIGINT/SIGTERM.\nAccepted for libtest compatibility and ignored: --nocapture, --show-output, -Z FLAG; --test (trials are tests); --bench runs nothing (there are no benchmarks).";
+pub const AFTER_HELP: &str = "Exit codes: 0 every trial passed; 101 a trial failed or was blocked, or the run left resources behind; 1 a report could not be written (the run otherwise passed); 2 usage error; 3 the preflight (Entra's Test Connection) failed; 4 no trial to run; 130/143 interrupted by SIGINT/SIGTERM.\nAccepted for libtest compatibility and ignored: --nocapture, --show-output, -Z FLAG; --test (trials are tests); --bench runs nothing (there are no benchmarks).";
 
 /// What `cleanup --help` says after the flags.
 pub const CLEANUP_AFTER_HELP: &str = "A DELETE counts only once a GET of the resource no longer finds it; a listing that fails is asked again with count=20, then count=1; resources listed without a usable id are named as not addressable.\nExit codes: 0 nothing left behind (or --dry-run); 1 something is left behind (not deleted, still there after its DELETE, or not addressable) or the listing failed; 2 usage error.";
+
+/// `cleanup --help`'s text for `--target-url` (the shared text is `check`'s).
+pub const CLEANUP_TARGET_HELP: &str = "SCIM base URL whose leftovers to find and delete (e.g. https://staging.example/scim); required. A trailing `?aadOptscim062020` is accepted and not sent on requests";
+
+/// `simulate --help`'s text for `--target-url`.
+pub const SIMULATE_TARGET_HELP: &str = "SCIM base URL to load (e.g. https://staging.example/scim). Without it, `simulate` starts an embedded reference server on 127.0.0.1 emulating --vendor. A trailing `?aadOptscim062020` selects the compliant dialect (unless --dialect says otherwise) and is not sent on requests";
+
+/// What `simulate --help` says after the flags.
+pub const SIMULATE_AFTER_HELP: &str = "Exit codes: 0 nothing lost or left behind and the verdict met (or not judged: paced below 25 requests/s, too small a tenant); 101 something was lost or left behind, or the verdict is not met (more than 1% failed requests included); 3 the preflight (Entra's Test Connection) failed; 5 stopped (--max-duration) before the end state was verified; 2 usage error; 130/143 interrupted by SIGINT/SIGTERM.";
 
 /// The description `check` and the test binaries show under their name.
 pub const ABOUT: &str = "Will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint? Runs every suite entry as one trial against --target-url (or the embedded reference server).";
