@@ -84,3 +84,4 @@ for server in scim2-server scimmy; do
   done
   echo "  $server: wall $(median <"$TMP/corpus-wall") s (median), $(requests "$TMP/$server.json") requests"
 done
+echo "== peers side by side (benches/peers.sh)"; bash benches/peers.sh "$RUNS" || echo "  benches/peers.sh failed (exit $?); the figures above stand"

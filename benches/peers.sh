@@ -31,7 +31,9 @@ trap cleanup EXIT
 
 # --- 1. the peers, each installed on its own with the pinned file as constraints ---------------
 declare -A PEER_PKGS=([scim2-tester]="scim2-tester scim2-cli" [scim-sanity]="scim-sanity")
-declare -A PEER_CMD=([scim2-tester]=scim2 [scim-sanity]=scim-sanity)
+declare -A PEER_CMD=([scim2-tester]=scim2 [scim-sanity]=scim-sanity)  # the command each one is run by
+declare -A PEER_USAGE=([scim2-tester]='SCIM_CLI_HEADERS="Authorization: Bearer TOKEN" scim2 --url URL test'
+  [scim-sanity]='scim-sanity probe URL --token TOKEN --i-accept-side-effects')
 PEERS=()
 if [[ -x $VENV/bin/python ]] || timeout 300 python3 -m venv "$VENV" >"$TMP/venv.log" 2>&1; then
   for peer in scim2-tester scim-sanity; do
@@ -48,7 +50,9 @@ if [[ -x $VENV/bin/python ]] || timeout 300 python3 -m venv "$VENV" >"$TMP/venv.
 else
   echo "  python3 -m venv failed, every peer skipped: $(tail -1 "$TMP/venv.log")"
 fi
-echo "  peers: $(for p in "${PEERS[@]}"; do printf '%s %s; ' "$p" "$("$VENV/bin/python" -m pip show "$p" 2>/dev/null | sed -n 's/^Version: //p')"; done)"
+for p in "${PEERS[@]}"; do
+  echo "  peer $p $("$VENV/bin/python" -m pip show "$p" 2>/dev/null | sed -n 's/^Version: //p'), run as: ${PEER_USAGE[$p]}"
+done
 TOOLS=(harness "${PEERS[@]}")
 
 # run_tool TOOL URL TOKEN OUT: run one tool (bounded); prints "exit<TAB>checks reported".

@@ -36,6 +36,7 @@ def write_counts():
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive towards the tool, as the server itself offers
+    disable_nagle_algorithm = True  # else headers then body in two writes cost a 40 ms delayed ACK
 
     def log_message(self, *args):  # quiet
         pass
@@ -58,7 +59,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             counts[self.command] = counts.get(self.command, 0) + 1
         body = self.read_body()
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
+        # (names compared ignoring case: hyper sends them lower-case, and a second Content-Length
+        # is a 400 for Node's parser)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP | {"content-length"}}
         if body is not None:
             headers["Content-Length"] = str(len(body))
         try:
