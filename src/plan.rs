@@ -44,7 +44,7 @@ pub enum Planned {
     Ignored {
         /// Trial name.
         name: String,
-        /// Why, e.g. `zenvoices has no groups`.
+        /// Why, e.g. `zenvoices's Entra app does not send groups`.
         reason: String,
     },
     /// A malformed suite file or entry: fails with the error, names file, entry and field.

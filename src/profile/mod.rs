@@ -90,15 +90,28 @@ impl VendorProfile {
     /// shown beside the trial name).
     pub fn unmet(&self, needs: &[String]) -> Option<String> {
         let caps = self.capabilities();
-        let missing: Vec<String> = needs
+        let (target, missing): (Vec<&String>, Vec<&String>) = needs
             .iter()
             .filter(|n| !caps.contains(*n))
-            .map(|n| short_need(n))
-            .collect();
+            .partition(|n| n.starts_with("target:"));
+        if let Some(t) = target.first() {
+            return Some(match t.as_str() {
+                "target:oauth" => format!(
+                    "{}: runs only with OAuth client credentials (--token-url)",
+                    self.vendor.id
+                ),
+                other => format!("{}: the run lacks {other}", self.vendor.id),
+            });
+        }
         if missing.is_empty() {
             None
         } else {
-            Some(format!("{} has no {}", self.vendor.id, missing.join(", ")))
+            let missing: Vec<String> = missing.iter().map(|n| short_need(n)).collect();
+            Some(format!(
+                "{}'s Entra app does not send {}",
+                self.vendor.id,
+                missing.join(", ")
+            ))
         }
     }
 
@@ -119,8 +132,10 @@ fn short_need(need: &str) -> String {
             .map(|a| a.trim_start_matches(':').to_string())
             .unwrap_or_else(|| rest.to_string()),
         "group" => format!("group {rest}"),
+        "groups" | "" if rest.is_empty() => "groups".into(),
         "roles" => format!("{rest} roles"),
         "match" => rest.replacen(':', " matching on ", 1),
+        "option" => format!("the `{rest}` behaviour of its guide"),
         _ => need.to_string(),
     }
 }
@@ -161,7 +176,7 @@ pub(crate) mod tests {
         assert!(caps.contains("roles:AssertiveAppRoleAssignmentsComplex"));
         assert_eq!(
             p.unmet(&["groups".into()]).unwrap(),
-            "zenvoices has no groups"
+            "zenvoices's Entra app does not send groups"
         );
         assert_eq!(
             p.unmet(&[
@@ -169,7 +184,7 @@ pub(crate) mod tests {
                 "match:groups:displayName".into()
             ])
             .unwrap(),
-            "zenvoices has no manager, groups matching on displayName"
+            "zenvoices's Entra app does not send manager, groups matching on displayName"
         );
         assert_eq!(p.base_path(), "/api/scim/entra/1234");
     }
