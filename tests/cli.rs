@@ -473,6 +473,43 @@ fn concurrency_is_a_finding_not_a_flake() -> Result<(), Failed> {
     )
 }
 
+/// A baseline folder without the vendor's baselines: one line saying how to record them (the
+/// exact command), not one "no baseline" failure per trial.
+fn missing_baseline_is_one_line() -> Result<(), Failed> {
+    let server = serve("baseline-token-5678", &[])?;
+    let dir = temp_dir("no-baseline");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let dir_arg = dir.to_string_lossy().to_string();
+    let out = run(
+        &[
+            "check",
+            "--target-url",
+            &server.url,
+            "--snapshot-dir",
+            &dir_arg,
+            "users::",
+        ],
+        &[("SCIM_TOKEN", "baseline-token-5678"), ("CI", "true")],
+        Duration::from_secs(120),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(out.code == Some(0), "the trials still pass", &out)?;
+    expect(
+        out.stderr
+            .matches("no baseline recorded for entra-default")
+            .count()
+            == 1
+            && out.stderr.contains("--snapshots record --snapshot-dir"),
+        "one line, with the command that records the baseline",
+        &out,
+    )?;
+    expect(
+        !out.stdout.contains("no baseline recorded yet"),
+        "no trial fails for want of a baseline",
+        &out,
+    )
+}
+
 fn dead_target_blocks_the_rest() -> Result<(), Failed> {
     // The preflight is answered, then the target never answers again.
     let url = common::dies_after(1)?;
@@ -1267,6 +1304,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "cli::concurrency-is-a-finding-not-a-flake",
             concurrency_is_a_finding_not_a_flake,
+        ),
+        Trial::test(
+            "cli::missing-baseline-is-one-line",
+            missing_baseline_is_one_line,
         ),
         Trial::test(
             "cli::dead-target-blocks-the-rest",

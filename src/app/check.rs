@@ -241,6 +241,7 @@ fn snapshot_store(args: &HarnessArgs, notes: &mut Vec<String>) -> Result<Store, 
             write_dir: Some(dir.clone()),
             ci,
             flags: format!("--snapshot-dir {}", display_path(dir)),
+            absent: Default::default(),
         });
     }
     if args.transport.target_url.is_some() {
@@ -258,6 +259,7 @@ fn snapshot_store(args: &HarnessArgs, notes: &mut Vec<String>) -> Result<Store, 
             write_dir: None,
             ci,
             flags: String::new(),
+            absent: Default::default(),
         });
     }
     let write_dir = package_dir("snapshots");
@@ -272,6 +274,7 @@ fn snapshot_store(args: &HarnessArgs, notes: &mut Vec<String>) -> Result<Store, 
         write_dir,
         ci,
         flags: String::new(),
+        absent: Default::default(),
     })
 }
 
@@ -279,7 +282,7 @@ fn snapshot_store(args: &HarnessArgs, notes: &mut Vec<String>) -> Result<Store, 
 pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
     let started = (SystemTime::now(), Instant::now());
     let mut warnings = Vec::new();
-    let store = snapshot_store(args, &mut warnings)?;
+    let mut store = snapshot_store(args, &mut warnings)?;
     let rt = Arc::new(runtime()?);
     let run_id = args.run_id.clone().unwrap_or_else(RunId::random);
     let fixtures = match &args.fixtures {
@@ -431,6 +434,29 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             run,
             embedded,
         });
+    }
+    // A baseline folder without one vendor's baselines: say once how to record them, rather
+    // than fail every trial with "no baseline".
+    if let (SnapshotMode::Check, Tree::Disk(dir)) = (store.mode, &store.baselines) {
+        for v in &vendors {
+            let folder = dir.join(v.profile.id());
+            let recorded = std::fs::read_dir(&folder).is_ok_and(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "snap"))
+            });
+            if !recorded {
+                warnings.push(format!(
+                    "no baseline recorded for {} in {}: snapshots are not compared for it; record one first (not on CI): scim-conformance check --target-url {} --vendor {} --snapshots record --snapshot-dir {}",
+                    v.profile.id(),
+                    display_path(&folder),
+                    v.ctx.target.shown(),
+                    v.profile.id(),
+                    display_path(dir)
+                ));
+                store.absent.insert(v.profile.id().to_string());
+            }
+        }
     }
     for v in &vendors {
         if !v.profile.capabilities().contains("groups") {

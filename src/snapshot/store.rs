@@ -63,6 +63,9 @@ pub struct Store {
     pub ci: bool,
     /// The flags that select this store, for the accept advice (e.g. `--snapshot-dir x`).
     pub flags: String,
+    /// Vendors with no baseline at all in `baselines`: not compared (the run says once how to
+    /// record one) instead of one "no baseline" failure per trial.
+    pub absent: std::collections::BTreeSet<String>,
 }
 
 impl Store {
@@ -87,6 +90,9 @@ impl Store {
                 }
                 None => SnapshotResult::Skipped("nowhere to record (give --snapshot-dir)".into()),
             },
+            SnapshotMode::Check if self.absent.contains(vendor) => SnapshotResult::Skipped(
+                format!("no baseline recorded for {vendor} (see the warning: record one first)"),
+            ),
             SnapshotMode::Check => {
                 let accept = format!(
                     "accept it: re-run with `--snapshots record{}{}`",
@@ -211,6 +217,7 @@ mod tests {
             write_dir: Some(dir.to_path_buf()),
             ci,
             flags: format!("--snapshot-dir {}", dir.display()),
+            absent: Default::default(),
         }
     }
 
