@@ -296,7 +296,7 @@ faults! {
         "active is returned as the string \"True\"/\"False\" instead of a JSON boolean.";
     FilterGuidRefused = "filter-guid-refused", Defect,
         "A filter whose value is shaped like a GUID answers 400 invalidFilter.";
-    FilterParenthesesBroken = "filter-parentheses-broken", Deviation,
+    FilterParenthesesBroken = "filter-parentheses-broken", Defect,
         "Filter values containing a parenthesis never match (the gallery validation names groups LACreateGroup-(...)).";
     FilteredPrimaryIgnored = "filtered-primary-ignored", Defect,
         "An add or replace of a filtered path's primary flag (emails[type eq \"work\"].primary) is accepted and ignored.";
