@@ -222,7 +222,7 @@ pub fn tune(cmd: clap::Command) -> clap::Command {
         ("list", "List the trials (those that do not apply marked [ignored]) and exit"),
         ("exact", "Match FILTER and --skip against whole trial names instead of substrings"),
         ("quiet", "One character per trial instead of one line (the same as --format terse)"),
-        ("test_threads", "How many trials run at once [default: --max-in-flight (8) against --target-url, the number of CPUs against the embedded servers]; 1 runs them one after another"),
+        ("test_threads", "How many trials run at once [default: --max-in-flight (8) against --target-url, twice the number of CPUs against the embedded servers]; 1 runs them one after another"),
         ("logfile", "Write libtest's per-trial output to PATH instead of stdout (the summary stays on stderr)"),
         ("skip", "Skip trials whose name contains FILTER (repeatable)"),
         ("color", "Colour: auto (when stdout is a terminal; the default), always or never"),
