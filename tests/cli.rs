@@ -291,18 +291,8 @@ fn preflight_cases() -> Vec<Trial> {
             )
         }),
         Trial::test("cli::token-endpoint-echo-leaks-nothing", || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            let token_server = rt.block_on(async {
-                let s = wiremock::MockServer::start().await;
-                wiremock::Mock::given(wiremock::matchers::any())
-                    .respond_with(common::EchoRefusal)
-                    .mount(&s)
-                    .await;
-                s
-            });
+            let rt = common::runtime()?;
+            let token_server = common::answering_everything(&rt, common::EchoRefusal);
             let server = serve("preflight-token-9292", &[])?;
             let secret = "s3cr+t/value=9393 x";
             let token_url = format!("{}/oauth2/token", token_server.uri());
@@ -1119,14 +1109,7 @@ fn cleanup_deletes_only_prefixed_leftovers() -> Result<(), Failed> {
 
 fn canary_never_reaches_any_artefact() -> Result<(), Failed> {
     let rt = common::runtime()?;
-    let server = rt.block_on(async {
-        let s = wiremock::MockServer::start().await;
-        wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(common::EchoAuthorization)
-            .mount(&s)
-            .await;
-        s
-    });
+    let server = common::answering_everything(&rt, common::EchoAuthorization);
     let canary = "canary-4d2b-echoed-token";
     let dir = temp_dir("canary");
     let out = run(

@@ -279,18 +279,8 @@ fn html_in_chromium() -> Result<Completion, Failed> {
 }
 
 fn echoed_token_reaches_no_report() -> Result<(), Failed> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let server = rt.block_on(async {
-        let s = wiremock::MockServer::start().await;
-        wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(common::EchoAuthorization)
-            .mount(&s)
-            .await;
-        s
-    });
+    let rt = common::runtime()?;
+    let server = common::answering_everything(&rt, common::EchoAuthorization);
     let canary = "canary-77c3d1-echoed";
     let dir = temp_dir("echo-reports");
     let url = format!("{}/scim", server.uri());
@@ -324,18 +314,8 @@ fn echoed_token_reaches_no_report() -> Result<(), Failed> {
 /// form-encoded and JSON-escaped: no form of it reaches any report, the HAR, a snapshot,
 /// stdout or stderr.
 fn encoded_echo_reaches_no_artefact() -> Result<(), Failed> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let server = rt.block_on(async {
-        let s = wiremock::MockServer::start().await;
-        wiremock::Mock::given(wiremock::matchers::any())
-            .respond_with(common::EchoEncoded)
-            .mount(&s)
-            .await;
-        s
-    });
+    let rt = common::runtime()?;
+    let server = common::answering_everything(&rt, common::EchoEncoded);
     let canary = "cAn+9f3e/Q7x=Zk p\"w";
     let dir = temp_dir("encoded-echo");
     let url = format!("{}/scim", server.uri());

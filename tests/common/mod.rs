@@ -31,6 +31,21 @@ pub fn message(o: &TrialOutcome, strict: bool) -> String {
     scim_conformance::report::text::trial_message(o, level)
 }
 
+/// A mock endpoint on `rt` that answers every request with `responder`.
+pub fn answering_everything(
+    rt: &tokio::runtime::Runtime,
+    responder: impl wiremock::Respond + 'static,
+) -> wiremock::MockServer {
+    rt.block_on(async {
+        let s = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(responder)
+            .mount(&s)
+            .await;
+        s
+    })
+}
+
 /// The harness's runtime, with the error as text.
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     scim_conformance::app::runtime().map_err(|e| e.to_string())
