@@ -42,12 +42,6 @@ impl Secret {
     pub fn ordinary(&self) -> bool {
         self.searchable() && self.0.chars().all(|c| c.is_ascii_alphabetic())
     }
-
-    /// Replaces every occurrence of the secret in `text`, in any of its encodings, with `***`
-    /// (searchable secrets only).
-    pub fn redact(&self, text: &str) -> String {
-        Redactor::new([self.clone()]).scrub(text)
-    }
 }
 
 impl fmt::Debug for Secret {
@@ -176,27 +170,34 @@ impl Redactor {
     /// A redactor for these secrets.
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         let r = Redactor::default();
-        for s in secrets {
-            r.add(s);
-        }
+        r.add_all(secrets);
         r
     }
 
     /// Adds one more secret (e.g. an OAuth access token obtained mid-run), for every clone.
     pub fn add(&self, secret: Secret) {
-        if let Ok(mut known) = self.known.write() {
-            if !known.secrets.contains(&secret) {
-                known.secrets.push(secret);
-                known.rebuild();
-            }
-        }
+        self.add_all([secret]);
     }
 
     /// Adds a client secret with the Basic credential forms it travels in ([`basic_forms`]).
     pub fn add_client_secret(&self, client_id: &str, secret: &Secret) {
-        self.add(secret.clone());
-        for s in basic_forms(client_id, secret.expose()) {
-            self.add(s);
+        self.add_all(
+            std::iter::once(secret.clone()).chain(basic_forms(client_id, secret.expose())),
+        );
+    }
+
+    /// Adds secrets the redactor does not know yet; the pattern is rebuilt once.
+    fn add_all(&self, secrets: impl IntoIterator<Item = Secret>) {
+        if let Ok(mut known) = self.known.write() {
+            let before = known.secrets.len();
+            for s in secrets {
+                if !known.secrets.contains(&s) {
+                    known.secrets.push(s);
+                }
+            }
+            if known.secrets.len() > before {
+                known.rebuild();
+            }
         }
     }
 
