@@ -417,15 +417,10 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             dialects: dialects.dialects().to_vec(),
         };
         let ctx = Arc::new(Context {
-            client: client.clone(),
-            target,
-            run_id: run_id.clone(),
             ledger: ledger.clone(),
-            redactor: redactor.clone(),
             abort: abort.clone(),
-            health: Arc::default(),
-            adaptations: Arc::default(),
             delete_deactivates: p.delete_deactivates,
+            ..Context::new(client.clone(), target, run_id.clone(), redactor.clone())
         });
         vendors.push(VendorPart {
             profile: p,

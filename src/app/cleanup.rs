@@ -6,7 +6,6 @@
 //! nothing is left behind (or with `--dry-run`), 1 otherwise.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use super::check::{client_config, oauth};
 use super::{runtime, AppError};
@@ -15,7 +14,7 @@ use crate::core::naming::{RunId, PREFIX};
 use crate::core::secret::Redactor;
 use crate::exec::lookup::find;
 use crate::exec::ownership::delete;
-use crate::exec::{Abort, Context, Ledger};
+use crate::exec::Context;
 use crate::http::{ScimClient, Target};
 use crate::suite::template::encode_segment;
 
@@ -42,17 +41,12 @@ pub fn main(args: CleanupArgs) -> Result<ExitCode, AppError> {
         Some(id) => id.prefix(),
         None => PREFIX.to_string(),
     };
-    let ctx = Context {
+    let ctx = Context::new(
         client,
         target,
-        run_id: args.run_id.clone().unwrap_or_else(RunId::random),
-        ledger: Arc::new(Ledger::new()),
-        redactor: redactor.clone(),
-        abort: Arc::new(Abort::default()),
-        health: Arc::default(),
-        adaptations: Arc::default(),
-        delete_deactivates: false,
-    };
+        args.run_id.clone().unwrap_or_else(RunId::random),
+        redactor.clone(),
+    );
     rt.block_on(async {
         let mut found = Vec::new();
         for (collection, attr) in [("Users", "userName"), ("Groups", "displayName")] {

@@ -218,15 +218,13 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     // wrong path) is untestable, not a throughput figure (exit 3).
     if let Some(attr) = profile.users.matching.first() {
         let ctx = crate::exec::Context {
-            client: client.clone(),
-            target: target.clone(),
-            run_id: run_id.clone(),
-            ledger: Arc::default(),
-            redactor: redactor.clone(),
-            abort: Arc::default(),
-            health: Arc::default(),
-            adaptations: Arc::default(),
             delete_deactivates: profile.delete_deactivates,
+            ..crate::exec::Context::new(
+                client.clone(),
+                target.clone(),
+                run_id.clone(),
+                redactor.clone(),
+            )
         };
         if let Err(f) = rt.block_on(crate::exec::preflight::preflight(&ctx, profile.id(), attr)) {
             if let Some(server) = embedded_server {

@@ -35,6 +35,24 @@ pub struct Context {
     pub delete_deactivates: bool,
 }
 
+impl Context {
+    /// A context with its own, fresh ledger, interruption state, health and adaptations, for a
+    /// vendor whose DELETE deletes (struct update syntax sets the rest).
+    pub fn new(client: ScimClient, target: Target, run_id: RunId, redactor: Redactor) -> Self {
+        Context {
+            client,
+            target,
+            run_id,
+            ledger: Arc::new(Ledger::new()),
+            redactor,
+            abort: Arc::default(),
+            health: Arc::default(),
+            adaptations: Arc::default(),
+            delete_deactivates: false,
+        }
+    }
+}
+
 /// After this many requests in a row without an answer (timeouts, refused or dropped
 /// connections), the target is taken for dead and the remaining trials are blocked at once.
 pub const DEAD_AFTER: usize = 3;

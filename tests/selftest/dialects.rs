@@ -23,7 +23,7 @@ use serde_json::Value;
 use scim_conformance::core::dialect::{Dialect, DialectChoice};
 use scim_conformance::core::files::Tree;
 use scim_conformance::core::secret::{Redactor, Secret};
-use scim_conformance::exec::{run_trial, Context, Ledger};
+use scim_conformance::exec::{run_trial, Context};
 use scim_conformance::http::{ClientConfig, ScimClient, Target};
 use scim_conformance::outcome::Phase;
 use scim_conformance::plan::{plan, Planned};
@@ -159,25 +159,21 @@ async fn check_profile(
     )
     .map_err(|e| e.to_string())?;
     let secret = Secret::new(token);
+    let client = ScimClient::new(ClientConfig {
+        timeout: Duration::from_secs(10),
+        ..ClientConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let target = Target {
+        base: server.base_url().clone(),
+        params: Vec::new(),
+        token: Some(secret.clone()),
+        oauth: None,
+    };
+    let run_id = "dialects".parse().map_err(|e| format!("{e}"))?;
     let ctx = Context {
-        client: ScimClient::new(ClientConfig {
-            timeout: Duration::from_secs(10),
-            ..ClientConfig::default()
-        })
-        .map_err(|e| e.to_string())?,
-        target: Target {
-            base: server.base_url().clone(),
-            params: Vec::new(),
-            token: Some(secret.clone()),
-            oauth: None,
-        },
-        run_id: "dialects".parse().map_err(|e| format!("{e}"))?,
-        ledger: Arc::new(Ledger::new()),
-        redactor: Redactor::new([secret]),
-        abort: Default::default(),
-        health: Default::default(),
-        adaptations: Default::default(),
         delete_deactivates: profile.delete_deactivates,
+        ..Context::new(client, target, run_id, Redactor::new([secret]))
     };
     let caps = profile.capabilities();
     let matches = |plural: &str, attr: &str| {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use scim_conformance::core::dialect::DialectChoice;
 use scim_conformance::core::files::Tree;
 use scim_conformance::core::secret::{Redactor, Secret};
-use scim_conformance::exec::{run_trial, Context, Ledger};
+use scim_conformance::exec::{run_trial, Context};
 use scim_conformance::http::{ClientConfig, ScimClient, Target};
 use scim_conformance::outcome::{FindingKind, TrialOutcome, Verdict};
 use scim_conformance::plan::{plan_for, Planned};
@@ -147,21 +147,16 @@ fn run_with(vendor: &str, faults: &[Fault]) -> Run {
                 redactor.clone(),
             ))
         });
+        let target = Target {
+            base: server.base_url().clone(),
+            params: Vec::new(),
+            token: Some(token.clone()),
+            oauth,
+        };
+        let run_id = "selftest".parse().expect("a valid run id");
         let ctx = Context {
-            client,
-            target: Target {
-                base: server.base_url().clone(),
-                params: Vec::new(),
-                token: Some(token.clone()),
-                oauth,
-            },
-            run_id: "selftest".parse().expect("a valid run id"),
-            ledger: Arc::new(Ledger::new()),
-            redactor,
-            abort: Default::default(),
-            health: Default::default(),
-            adaptations: Default::default(),
             delete_deactivates: profile.delete_deactivates,
+            ..Context::new(client, target, run_id, redactor)
         };
         let mut specs = Vec::new();
         let mut broken = Vec::new();

@@ -13,7 +13,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use scim_conformance::core::secret::{Redactor, Secret};
-use scim_conformance::exec::{run_trial, Abort, Context, Ledger};
+use scim_conformance::exec::{run_trial, Context, Ledger};
 use scim_conformance::http::oauth::{ClientAuth, OAuth};
 use scim_conformance::http::{ClientConfig, ScimClient, Target};
 use scim_conformance::outcome::{FindingKind, TrialOutcome};
@@ -100,15 +100,13 @@ async fn run_entry(
     }
     let ledger = Arc::new(Ledger::new());
     let ctx = Context {
-        client: ScimClient::new(config).map_err(|e| e.to_string())?,
-        target,
-        run_id: "transport".parse().map_err(|e| format!("{e}"))?,
         ledger: ledger.clone(),
-        redactor,
-        abort: Arc::new(Abort::default()),
-        health: Arc::default(),
-        adaptations: Arc::default(),
-        delete_deactivates: false,
+        ..Context::new(
+            ScimClient::new(config).map_err(|e| e.to_string())?,
+            target,
+            "transport".parse().map_err(|e| format!("{e}"))?,
+            redactor,
+        )
     };
     let spec = TrialSpec {
         name: "entry".into(),
