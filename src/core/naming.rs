@@ -43,6 +43,15 @@ impl RunId {
     /// replaced by `[tag]` (or `[TAG]` when it was upper-cased).
     pub fn mask_tags(&self, s: &str) -> String {
         let prefix = self.prefix().to_ascii_lowercase();
+        let n = prefix.len();
+        if s.len() < n
+            || !s
+                .as_bytes()
+                .windows(n)
+                .any(|w| w.eq_ignore_ascii_case(prefix.as_bytes()))
+        {
+            return s.to_string();
+        }
         // ASCII lower-casing keeps byte offsets, so positions found in `lower` index `s` too.
         let lower = s.to_ascii_lowercase();
         let mut out = String::with_capacity(s.len());

@@ -94,16 +94,21 @@ impl<'a> Normalizer<'a> {
         let mut out = self.redactor.scrub(s);
         for (name, value) in &self.captured {
             if value.len() >= 6 {
-                out = out.replace(value.as_str(), &format!("[{name}]"));
+                if out.len() >= value.len() && out.contains(value.as_str()) {
+                    out = out.replace(value.as_str(), &format!("[{name}]"));
+                }
             } else if out == *value {
                 out = format!("[{name}]");
             }
         }
         out = self.run_id.mask_tags(&out);
-        out = replace_guids(&out);
+        out = replace_guids(out);
         let base = self.base.as_str();
-        out.replace(base, "[base]/")
-            .replace(base.trim_end_matches('/'), "[base]")
+        let bare = base.trim_end_matches('/');
+        if out.len() >= bare.len() && out.contains(bare) {
+            out = out.replace(base, "[base]/").replace(bare, "[base]");
+        }
+        out
     }
 
     /// Normalizes a JSON value: strings, then the structural normalizations.
@@ -158,7 +163,11 @@ fn structural(v: &mut Value, key: Option<&str>) {
     }
 }
 
-fn replace_guids(s: &str) -> String {
+fn replace_guids(s: String) -> String {
+    // A GUID has four hyphens in 35-36 characters: most strings cannot hold one.
+    if s.len() < 35 || s.bytes().filter(|b| *b == b'-').count() < 4 {
+        return s;
+    }
     static GUID: OnceLock<regex_lite::Regex> = OnceLock::new();
     let re = GUID.get_or_init(|| {
         regex_lite::Regex::new(
@@ -166,7 +175,7 @@ fn replace_guids(s: &str) -> String {
         )
         .expect("a valid regex")
     });
-    re.replace_all(s, "[guid]").into_owned()
+    re.replace_all(&s, "[guid]").into_owned()
 }
 
 #[cfg(test)]
