@@ -3,6 +3,7 @@
 //! plans one trial per entry and vendor, runs them under libtest-mimic, sweeps, and prints the
 //! summary.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,7 +89,10 @@ impl Collector {
     /// The run so far: every finished outcome (in plan order), every ignored trial, and every
     /// malformed entry as a failed trial.
     pub fn summary(&self, interrupted: bool) -> RunSummary {
-        let done = self.outcomes.lock().map(|o| o.clone()).unwrap_or_default();
+        let done = self.outcomes.lock();
+        let done = done.as_deref().map(Vec::as_slice).unwrap_or_default();
+        let by_name: HashMap<&str, &TrialOutcome> =
+            done.iter().map(|o| (o.name.as_str(), o)).collect();
         let mut trials = Vec::new();
         for (name, ignored, broken) in &self.planned {
             if let Some(reason) = ignored {
@@ -114,8 +118,8 @@ impl Collector {
                 });
                 o.settle(self.fail_on);
                 trials.push(o);
-            } else if let Some(o) = done.iter().find(|o| o.name == *name) {
-                trials.push(o.clone());
+            } else if let Some(o) = by_name.get(name.as_str()) {
+                trials.push((*o).clone());
             }
         }
         RunSummary {
@@ -522,6 +526,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             outcomes,
             serial: Arc::default(),
             in_flight: 1,
+            keep_exchanges: true,
         },
         run_id,
         sweep,
@@ -654,6 +659,7 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         });
     libtest.test_threads = Some(in_flight);
     prepared.shared.in_flight = in_flight;
+    prepared.shared.keep_exchanges = !reports.is_empty();
     let trials = prepared.trials();
     if !cli.libtest.list {
         let runnable = trials

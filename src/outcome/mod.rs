@@ -369,6 +369,21 @@ pub struct TrialOutcome {
 }
 
 impl TrialOutcome {
+    /// Forgets the headers and bodies of every exchange, keeping each request's method, URL and
+    /// answer status (the request budget still counts them): what a run keeps of a passed trial
+    /// when no report will render its exchanges.
+    pub fn drop_bodies(&mut self) {
+        for x in &mut self.exchanges {
+            x.request.headers = Vec::new();
+            x.request.body = None;
+            if let Ok(r) = &mut x.response {
+                r.headers = Vec::new();
+                r.body = String::new();
+            }
+        }
+        self.captured = Vec::new();
+    }
+
     /// An outcome with no findings yet.
     pub fn new(name: &str) -> TrialOutcome {
         let id = crate::core::naming::TrialId::parse(name).unwrap_or_default();

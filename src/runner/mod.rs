@@ -42,6 +42,10 @@ pub struct Shared {
     /// How many trials run at once (more than 1: a failure that looks like a concurrency
     /// effect is re-run alone, see [`concurrency_suspect`]).
     pub in_flight: usize,
+    /// Whether a passed trial keeps its exchanges whole (a report renders them); without a
+    /// report only the exchanges behind findings are shown, so those of a passed trial without
+    /// findings lose their bodies.
+    pub keep_exchanges: bool,
 }
 
 /// Whether a failed trial may have failed only because other trials ran at the same time: a
@@ -174,6 +178,7 @@ pub fn trials(shared: &Shared, ctx: &Arc<Context>, planned: &[Planned]) -> Vec<T
                     shared.outcomes.clone(),
                 );
                 let (serial, in_flight) = (shared.serial.clone(), shared.in_flight);
+                let keep_exchanges = shared.keep_exchanges;
                 Trial::ignorable_test(spec.name.clone(), move || {
                     if ctx.abort.stopped() {
                         return Ok(Completion::ignored_with(NOT_RUN));
@@ -201,6 +206,9 @@ pub fn trials(shared: &Shared, ctx: &Arc<Context>, planned: &[Planned]) -> Vec<T
                     } else {
                         Ok(Completion::Completed)
                     };
+                    if !keep_exchanges && result.is_ok() && outcome.findings.is_empty() {
+                        outcome.drop_bodies();
+                    }
                     if let Ok(mut all) = outcomes.lock() {
                         all.push(outcome);
                     }
