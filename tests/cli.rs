@@ -500,6 +500,90 @@ fn missing_baseline_is_one_line() -> Result<(), Failed> {
     )
 }
 
+/// A `--fixtures` folder holding one profile adds it; the built-in fixtures fill the rest, and
+/// the vendor without a built-in baseline gets one line, not a failure per trial.
+fn fixtures_folder_with_one_profile() -> Result<(), Failed> {
+    let dir = temp_dir("one-profile");
+    std::fs::create_dir_all(dir.join("vendors")).map_err(|e| e.to_string())?;
+    let zenkit =
+        std::fs::read_to_string(common::package_dir().join("fixtures/vendors/zenkit.toml"))
+            .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("vendors/acme.toml"),
+        zenkit.replacen("id = \"zenkit\"", "id = \"acme\"", 1),
+    )
+    .map_err(|e| e.to_string())?;
+    let dir_arg = dir.to_string_lossy().to_string();
+    let out = run(
+        &["check", "--fixtures", &dir_arg, "--vendor", "acme"],
+        &[("CI", "true")],
+        Duration::from_secs(120),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(out.code == Some(0), "the one profile runs and passes", &out)?;
+    expect(
+        out.stdout.contains("acme::users::create") && !out.stderr.contains("cannot read"),
+        "the built-in bodies and entra-source.toml fill the rest",
+        &out,
+    )?;
+    expect(
+        out.stderr.matches("no baseline built in for acme").count() == 1,
+        "one line for the missing baseline",
+        &out,
+    )
+}
+
+/// `report --vendor NAME` renders the baseline built into the binary, from any directory.
+fn report_of_an_embedded_baseline() -> Result<(), Failed> {
+    let dir = temp_dir("report-vendor");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let out = run_bin(
+        BIN,
+        Some(&dir),
+        &["report", "--vendor", "zenkit"],
+        &[],
+        Duration::from_secs(60),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(
+        out.code == Some(0)
+            && out.stdout.contains("## zenkit (")
+            && out.stdout.contains("zenkit::users::create"),
+        "the built-in zenkit baseline as Markdown",
+        &out,
+    )?;
+    let out = run(
+        &["report", "--vendor", "nope"],
+        &[],
+        Duration::from_secs(60),
+    )?;
+    expect(
+        out.code == Some(2) && out.stderr.contains("built in: entra-default"),
+        "an unknown vendor names the built-in ones (exit 2)",
+        &out,
+    )
+}
+
+/// The verdict closes stdout as well as stderr, so `> log` keeps it.
+fn verdict_on_stdout() -> Result<(), Failed> {
+    let out = run(
+        &["check", "--vendor", "zenkit", "users::create"],
+        &[("CI", "true")],
+        Duration::from_secs(120),
+    )?;
+    let last = out.stdout.trim_end().lines().last().unwrap_or_default();
+    expect(
+        out.code == Some(0) && last.starts_with("verdict: PASSED"),
+        "stdout ends with the verdict",
+        &out,
+    )?;
+    expect(
+        out.stderr.contains("verdict: PASSED"),
+        "stderr keeps its summary",
+        &out,
+    )
+}
+
 fn dead_target_blocks_the_rest() -> Result<(), Failed> {
     // The preflight is answered, then the target never answers again.
     let url = common::dies_after(1)?;
@@ -1292,6 +1376,15 @@ fn main() -> std::process::ExitCode {
             "cli::missing-baseline-is-one-line",
             missing_baseline_is_one_line,
         ),
+        Trial::test(
+            "cli::fixtures-folder-with-one-profile",
+            fixtures_folder_with_one_profile,
+        ),
+        Trial::test(
+            "cli::report-of-an-embedded-baseline",
+            report_of_an_embedded_baseline,
+        ),
+        Trial::test("cli::verdict-on-stdout", verdict_on_stdout),
         Trial::test(
             "cli::dead-target-blocks-the-rest",
             dead_target_blocks_the_rest,

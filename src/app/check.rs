@@ -289,10 +289,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
     let mut store = snapshot_store(args, &mut warnings)?;
     let rt = Arc::new(runtime()?);
     let run_id = args.run_id.clone().unwrap_or_else(RunId::random);
-    let fixtures = match &args.fixtures {
-        Some(d) => Tree::Disk(d.clone()),
-        None => Tree::Embedded("fixtures"),
-    };
+    let fixtures = Tree::over_embedded(args.fixtures.as_deref(), "fixtures");
     let suites_tree = match &args.suites {
         Some(d) => Tree::Disk(d.clone()),
         None => Tree::Embedded("suites"),
@@ -452,6 +449,21 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
                     v.ctx.target.shown(),
                     v.profile.id(),
                     display_path(dir)
+                ));
+                store.absent.insert(v.profile.id().to_string());
+            }
+        }
+    }
+    if let (SnapshotMode::Check, Tree::Embedded(root)) = (store.mode, &store.baselines) {
+        let built_in = Tree::Embedded(root);
+        for v in &vendors {
+            let recorded = built_in
+                .files(v.profile.id(), "snap")
+                .is_ok_and(|f| !f.is_empty());
+            if !recorded {
+                warnings.push(format!(
+                    "no baseline built in for {}: snapshots are not compared for it; record one first (not on CI) with --snapshots record --snapshot-dir DIR, and compare with --snapshot-dir DIR",
+                    v.profile.id()
                 ));
                 store.absent.insert(v.profile.id().to_string());
             }
@@ -763,6 +775,11 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         "\n{}",
         text::summary(&summary, &shown_ignored, cli.harness.show_ignored)
     );
+    // The verdict closes stdout too (`> log` keeps it), unless stdout goes where stderr
+    // already went (a terminal, `2>&1`), or carries JSON events (their last one holds it).
+    if !stdout_is_stderr() && cli.libtest.format != Some(libtest_mimic::FormatSetting::Json) {
+        println!("\n{}", text::verdict(&summary));
+    }
     let reports_written = write_reports(&summary, &reports);
     let clean = summary.cleanup.left_behind.is_empty();
     if !clean && !conclusion.has_failed() {
@@ -773,4 +790,25 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
         return Ok(ExitCode::from(1));
     }
     Ok(conclusion.exit_code())
+}
+
+/// Whether stdout and stderr go to the same place: one terminal, or one file or pipe (`2>&1`).
+fn stdout_is_stderr() -> bool {
+    use std::io::IsTerminal;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let id = |fd: std::os::fd::BorrowedFd<'_>| {
+            fd.try_clone_to_owned()
+                .ok()
+                .and_then(|fd| std::fs::File::from(fd).metadata().ok())
+                .map(|m| (m.dev(), m.ino(), m.rdev()))
+        };
+        let (out, err) = (std::io::stdout(), std::io::stderr());
+        if let (Some(a), Some(b)) = (id(out.as_fd()), id(err.as_fd())) {
+            return a == b;
+        }
+    }
+    std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
 }

@@ -1,5 +1,6 @@
-//! `scim-conformance report SNAPSHOT_DIR`: a vendor's recorded baseline as a document — per
-//! trial, what Entra sent and what the endpoint answered — in HTML and/or Markdown.
+//! `scim-conformance report SNAPSHOT_DIR` (or `--vendor NAME`, the baseline built into the
+//! binary): a vendor's recorded baseline as a document — per trial, what Entra sent and what the
+//! endpoint answered — in HTML and/or Markdown.
 
 use std::process::ExitCode;
 
@@ -7,17 +8,36 @@ use super::AppError;
 use crate::cli::ReportArgs;
 use crate::core::files::display_path;
 use crate::report::{baseline, ReportError, ReportFormat};
-use crate::snapshot::baseline::load;
+use crate::snapshot::baseline::{load, load_embedded};
 
 /// Reads the baseline(s) and writes the documents asked for (Markdown on stdout by default).
 pub fn main(args: ReportArgs) -> Result<ExitCode, AppError> {
-    let baselines = load(&args.snapshot_dir)?;
-    if baselines.is_empty() {
-        return Err(AppError::Usage(format!(
-            "no snapshots (*.snap) in {} or its folders",
-            display_path(&args.snapshot_dir)
-        )));
-    }
+    let baselines = match (&args.snapshot_dir, &args.vendor) {
+        (_, Some(vendor)) => {
+            let b = load_embedded(vendor).map_err(|_| {
+                AppError::Usage(format!(
+                    "no baseline built in for vendor {vendor:?} (built in: {})",
+                    embedded_vendors().join(", ")
+                ))
+            })?;
+            vec![b]
+        }
+        (Some(dir), None) => {
+            let b = load(dir)?;
+            if b.is_empty() {
+                return Err(AppError::Usage(format!(
+                    "no snapshots (*.snap) in {} or its folders",
+                    display_path(dir)
+                )));
+            }
+            b
+        }
+        (None, None) => {
+            return Err(AppError::Usage(
+                "name a snapshot folder or --vendor NAME".into(),
+            ))
+        }
+    };
     let trials: usize = baselines.iter().map(|b| b.trials.len()).sum();
     for b in &baselines {
         for (f, why) in &b.unreadable {
@@ -32,8 +52,16 @@ pub fn main(args: ReportArgs) -> Result<ExitCode, AppError> {
         outputs.push((ReportFormat::Markdown, p, baseline::markdown(&baselines)));
     }
     if outputs.is_empty() {
-        print!("{}", baseline::markdown(&baselines));
-        return Ok(ExitCode::SUCCESS);
+        // A reader that stops early (`| head`) is not an error.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(baseline::markdown(&baselines).as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::System {
+                what: "cannot write to stdout",
+                source: e,
+            }),
+            _ => Ok(ExitCode::SUCCESS),
+        };
     }
     for (format, path, text) in outputs {
         crate::report::write::write_file(path, &text).map_err(|source| ReportError::Io {
@@ -52,4 +80,16 @@ pub fn main(args: ReportArgs) -> Result<ExitCode, AppError> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The vendors whose baselines are built into the binary.
+fn embedded_vendors() -> Vec<String> {
+    let mut v: Vec<String> = crate::core::files::EMBEDDED
+        .iter()
+        .filter_map(|(p, _)| p.strip_prefix("snapshots/"))
+        .filter_map(|rest| rest.split_once('/').map(|(v, _)| v.to_string()))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }

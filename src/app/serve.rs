@@ -34,10 +34,7 @@ pub fn main(args: ServeArgs) -> Result<ExitCode, AppError> {
     let mut config = match &args.emulate {
         None => ServerConfig::new(token.clone()),
         Some(vendor) => {
-            let fixtures = match &args.fixtures {
-                Some(d) => Tree::Disk(d.clone()),
-                None => Tree::Embedded("fixtures"),
-            };
+            let fixtures = Tree::over_embedded(args.fixtures.as_deref(), "fixtures");
             let profiles = profile::load_all(&fixtures)?;
             match profiles.iter().find(|p| p.id() == vendor) {
                 Some(p) => emulation(p, &token),

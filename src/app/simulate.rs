@@ -164,10 +164,7 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
             "--token-url needs --target-url (the embedded server takes its own token)".into(),
         ));
     }
-    let fixtures = match &args.fixtures {
-        Some(d) => Tree::Disk(d.clone()),
-        None => Tree::Embedded("fixtures"),
-    };
+    let fixtures = Tree::over_embedded(args.fixtures.as_deref(), "fixtures");
     let all = profile::load_all(&fixtures)?;
     let profile = Arc::new(
         all.iter()

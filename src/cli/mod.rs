@@ -124,8 +124,9 @@ pub struct HarnessArgs {
     #[arg(long, env = "SCIM_SUITES", value_name = "DIR")]
     pub suites: Option<PathBuf>,
 
-    /// Directory of fixtures: request bodies, vendor profiles (vendors/), entra-source.toml
-    /// [default: the fixtures built into the binary, as in the package's fixtures/].
+    /// Directory of fixtures: request bodies, vendor profiles (vendors/), entra-source.toml;
+    /// each file it holds overrides the built-in one of the same path, the built-in fixtures
+    /// fill the rest [default: the fixtures built into the binary, as in the package's fixtures/].
     #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
 
@@ -307,8 +308,16 @@ impl HarnessArgs {
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
     /// A vendor's snapshot folder (e.g. snapshots/zenkit) or a folder of vendor folders.
-    #[arg(value_name = "SNAPSHOT_DIR")]
-    pub snapshot_dir: PathBuf,
+    #[arg(
+        value_name = "SNAPSHOT_DIR",
+        required_unless_present = "vendor",
+        conflicts_with = "vendor"
+    )]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Render the baseline built into the binary for this vendor (e.g. zenkit), no checkout
+    /// needed.
+    #[arg(long, value_name = "NAME")]
+    pub vendor: Option<String>,
     /// Write the baseline as one self-contained HTML page.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -351,7 +360,8 @@ pub struct ServeArgs {
     /// its tenant URL path, /Groups only if it provisions groups, its required attributes.
     #[arg(long, value_name = "VENDOR")]
     pub emulate: Option<String>,
-    /// Directory of fixtures holding vendors/ for --emulate [default: built in].
+    /// Directory of fixtures holding vendors/ for --emulate, over the built-in ones
+    /// [default: built in].
     #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
     /// Switch on a deliberate defect (repeatable); see --list-faults.
@@ -424,7 +434,8 @@ pub struct SimulateArgs {
     /// (legacy for `both`), or compliant when the target URL carries ?aadOptscim062020].
     #[arg(long, value_name = "DIALECT", value_parser = parse_dialect)]
     pub dialect: Option<DialectChoice>,
-    /// Directory of fixtures (vendors/, entra-source.toml) [default: built in].
+    /// Directory of fixtures (vendors/, entra-source.toml), each file overriding the built-in
+    /// one of the same path [default: built in].
     #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
     /// Run id put in the name of everything the run creates (1-16 of a-z, 0-9)

@@ -14,6 +14,10 @@ pub enum Tree {
     Embedded(&'static str),
     /// A directory on disk.
     Disk(PathBuf),
+    /// A directory on disk over an embedded package folder: a file the directory holds
+    /// overrides the embedded one of the same path, the embedded files fill the rest
+    /// (`--fixtures DIR` holding only `vendors/acme.toml`).
+    Layered(PathBuf, &'static str),
 }
 
 /// A file that could not be listed or read.
@@ -41,6 +45,20 @@ impl Tree {
     pub fn files(&self, sub: &str, ext: &str) -> Result<Vec<String>, FilesError> {
         let suffix = format!(".{ext}");
         match self {
+            Tree::Layered(dir, root) => {
+                let disk = Tree::Disk(dir.clone()).files(sub, ext);
+                let embedded = Tree::Embedded(root).files(sub, ext);
+                match (disk, embedded) {
+                    (Err(e), Err(_)) => Err(e),
+                    (disk, embedded) => {
+                        let mut all: Vec<String> = disk.unwrap_or_default();
+                        all.extend(embedded.unwrap_or_default());
+                        all.sort();
+                        all.dedup();
+                        Ok(all)
+                    }
+                }
+            }
             Tree::Embedded(root) => {
                 let dir = join(root, sub);
                 let prefix = format!("{dir}/");
@@ -74,6 +92,10 @@ impl Tree {
     /// The bytes of `rel` (a path relative to the tree).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, FilesError> {
         match self {
+            Tree::Layered(dir, root) => match Tree::Disk(dir.clone()).read(rel) {
+                Err(FilesError::NotFound(_)) => Tree::Embedded(root).read(rel),
+                read => read,
+            },
             Tree::Embedded(root) => {
                 let path = join(root, rel);
                 EMBEDDED
@@ -98,6 +120,8 @@ impl Tree {
     /// to the current directory when below it) for files on disk.
     pub fn shown(&self, rel: &str) -> String {
         match self {
+            Tree::Layered(dir, root) if !dir.join(rel).exists() => join(root, rel),
+            Tree::Layered(dir, _) => display_path(&dir.join(rel)),
             Tree::Embedded(root) => join(root, rel),
             Tree::Disk(root) => display_path(&root.join(rel)),
         }
@@ -107,7 +131,16 @@ impl Tree {
     pub fn dir(&self) -> Option<&Path> {
         match self {
             Tree::Embedded(_) => None,
-            Tree::Disk(d) => Some(d),
+            Tree::Disk(d) | Tree::Layered(d, _) => Some(d),
+        }
+    }
+
+    /// The package folder `root` (`fixtures`), with `dir` over it when given: the tree an
+    /// optional `--fixtures DIR` flag names.
+    pub fn over_embedded(dir: Option<&Path>, root: &'static str) -> Tree {
+        match dir {
+            Some(d) => Tree::Layered(d.to_path_buf(), root),
+            None => Tree::Embedded(root),
         }
     }
 }
@@ -162,6 +195,38 @@ mod tests {
             suites.read("nope.toml"),
             Err(FilesError::NotFound(s)) if s == "suites/nope.toml"
         ));
+    }
+
+    #[test]
+    fn a_layered_tree_overrides_only_the_files_it_holds() {
+        let dir = std::env::temp_dir().join(format!("scimconf-layer-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("vendors")).unwrap();
+        std::fs::write(dir.join("vendors/acme.toml"), "acme").unwrap();
+        std::fs::write(dir.join("vendors/zenkit.toml"), "mine").unwrap();
+        let t = Tree::over_embedded(Some(&dir), "fixtures");
+        let vendors = t.files("vendors", "toml").unwrap();
+        assert!(
+            vendors.contains(&"vendors/acme.toml".to_string()),
+            "{vendors:?}"
+        );
+        assert!(
+            vendors.contains(&"vendors/zenya.toml".to_string()),
+            "{vendors:?}"
+        );
+        assert_eq!(
+            vendors
+                .iter()
+                .filter(|v| *v == "vendors/zenkit.toml")
+                .count(),
+            1
+        );
+        assert_eq!(t.read_string("vendors/zenkit.toml").unwrap(), "mine");
+        assert!(t.read_string("entra-source.toml").unwrap().contains('['));
+        assert_eq!(t.shown("entra-source.toml"), "fixtures/entra-source.toml");
+        assert!(t.shown("vendors/acme.toml").ends_with("vendors/acme.toml"));
+        assert!(!t.shown("vendors/acme.toml").starts_with("fixtures/"));
+        assert!(matches!(t.read("nope.json"), Err(FilesError::NotFound(_))));
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

@@ -19,6 +19,10 @@ use crate::core::scim::ENTERPRISE_USER_SCHEMA;
 pub use load::{load_all, ProfileError};
 use model::{ResourceMapping, Source, VendorInfo};
 
+/// What joins a vendor and what its Entra app does not send in an unmet reason
+/// ([`VendorProfile::unmet`]): `zenkit's Entra app does not send manager`.
+pub const NOT_SENT: &str = "'s Entra app does not send ";
+
 /// A loaded, checked vendor profile.
 #[derive(Clone, Debug)]
 pub struct VendorProfile {
@@ -87,7 +91,7 @@ impl VendorProfile {
     }
 
     /// Why an entry with these needs cannot run for this vendor, if it cannot (short: it is
-    /// shown beside the trial name).
+    /// shown beside the trial name): `<vendor>`[`NOT_SENT`]`<what>`, or `<vendor>: <why>`.
     pub fn unmet(&self, needs: &[String]) -> Option<String> {
         let caps = self.capabilities();
         let (target, missing): (Vec<&String>, Vec<&String>) = needs
@@ -108,7 +112,7 @@ impl VendorProfile {
         } else {
             let missing: Vec<String> = missing.iter().map(|n| short_need(n)).collect();
             Some(format!(
-                "{}'s Entra app does not send {}",
+                "{}{NOT_SENT}{}",
                 self.vendor.id,
                 missing.join(", ")
             ))

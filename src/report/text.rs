@@ -232,19 +232,61 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
         }
         return Some(out);
     }
-    let mut groups: Vec<(String, String, usize)> = Vec::new();
+    // One line per vendor: how many, what its Entra app does not send (each thing once),
+    // and any other reason.
+    struct Line<'a> {
+        vendor: &'a str,
+        trials: usize,
+        not_sent: Vec<&'a str>,
+        other: Vec<&'a str>,
+    }
+    let mut lines: Vec<Line> = Vec::new();
     for t in trials {
-        let reason = t.ignored.clone().unwrap_or_default();
-        match groups
-            .iter_mut()
-            .find(|(v, r, _)| *v == t.vendor && *r == reason)
-        {
-            Some(g) => g.2 += 1,
-            None => groups.push((t.vendor.clone(), reason, 1)),
+        let reason = t.ignored.as_deref().unwrap_or_default();
+        let i = match lines.iter().position(|l| l.vendor == t.vendor) {
+            Some(i) => i,
+            None => {
+                lines.push(Line {
+                    vendor: &t.vendor,
+                    trials: 0,
+                    not_sent: Vec::new(),
+                    other: Vec::new(),
+                });
+                lines.len() - 1
+            }
+        };
+        let line = &mut lines[i];
+        line.trials += 1;
+        let own = reason.strip_prefix(line.vendor);
+        if let Some(items) = own.and_then(|r| r.strip_prefix(crate::profile::NOT_SENT)) {
+            for item in items.split(", ") {
+                if !line.not_sent.contains(&item) {
+                    line.not_sent.push(item);
+                }
+            }
+        } else {
+            let why = own.and_then(|r| r.strip_prefix(": ")).unwrap_or(reason);
+            if !line.other.contains(&why) {
+                line.other.push(why);
+            }
         }
     }
-    for (_, reason, n) in groups {
-        let _ = write!(out, "\n  {n} × {reason}");
+    for l in lines {
+        let mut why: Vec<String> = Vec::new();
+        if !l.not_sent.is_empty() {
+            why.push(format!(
+                "its Entra app does not send {}",
+                l.not_sent.join(", ")
+            ));
+        }
+        why.extend(l.other.iter().map(|s| s.to_string()));
+        let _ = write!(
+            out,
+            "\n  {}: {} trial(s) not applicable: {}",
+            l.vendor,
+            l.trials,
+            why.join("; ")
+        );
     }
     Some(out)
 }
@@ -584,6 +626,46 @@ mod tests {
     use super::*;
     use crate::report::sample;
     use std::time::Duration;
+
+    #[test]
+    fn ignored_trials_are_one_line_per_vendor() {
+        let t = |name: &str, why: &str| {
+            let mut o = TrialOutcome::new(name);
+            o.ignored = Some(why.to_string());
+            o
+        };
+        let trials = [
+            t(
+                "zenkit::users::a",
+                "zenkit's Entra app does not send manager",
+            ),
+            t(
+                "zenkit::users::b",
+                "zenkit's Entra app does not send title, manager",
+            ),
+            t(
+                "zenkit::auth::c",
+                "zenkit: runs only with OAuth client credentials (--token-url)",
+            ),
+            t(
+                "zenya::users::d",
+                "zenya's Entra app does not send employeeNumber",
+            ),
+        ];
+        let shown: Vec<&TrialOutcome> = trials.iter().collect();
+        let text = ignored(&shown, false).unwrap();
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(
+            lines,
+            [
+                "  zenkit: 3 trial(s) not applicable: its Entra app does not send manager, title; runs only with OAuth client credentials (--token-url)",
+                "  zenya: 1 trial(s) not applicable: its Entra app does not send employeeNumber",
+            ],
+            "{text}"
+        );
+        let full = ignored(&shown, true).unwrap();
+        assert!(full.contains("zenkit::users::b: zenkit's Entra app does not send title, manager"));
+    }
 
     #[test]
     fn the_request_budget_is_per_suite_and_in_all() {

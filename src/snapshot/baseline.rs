@@ -131,6 +131,13 @@ pub fn load(dir: &Path) -> Result<Vec<Baseline>, FilesError> {
     Ok(out)
 }
 
+/// The baseline built into the binary for `vendor` (the package's `snapshots/<vendor>/`).
+pub fn load_embedded(vendor: &str) -> Result<Baseline, FilesError> {
+    let tree = Tree::Embedded("snapshots");
+    let files = tree.files(vendor, "snap")?;
+    Ok(read(&tree, vendor.to_string(), tree.shown(vendor), files))
+}
+
 fn read(tree: &Tree, vendor: String, shown: String, files: Vec<String>) -> Baseline {
     let mut trials = Vec::new();
     let mut unreadable = Vec::new();
