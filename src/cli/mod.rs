@@ -150,8 +150,8 @@ pub struct HarnessArgs {
     #[arg(long, value_name = "ID")]
     pub run_id: Option<RunId>,
 
-    /// List every ignored trial and its reason after the run (by default: a count per vendor
-    /// and reason).
+    /// List every ignored trial and its reason after the run (by default: one line per vendor,
+    /// with how many and what its Entra app does not send).
     #[arg(long)]
     pub show_ignored: bool,
 
@@ -224,7 +224,7 @@ pub fn tune(cmd: clap::Command) -> clap::Command {
         ("exact", "Match FILTER and --skip against whole trial names instead of substrings"),
         ("quiet", "One character per trial instead of one line (the same as --format terse)"),
         ("test_threads", "How many trials run at once [default: --max-in-flight (8) against --target-url, twice the number of CPUs against the embedded servers]; 1 runs them one after another"),
-        ("logfile", "Write libtest's per-trial output to PATH instead of stdout (the summary stays on stderr)"),
+        ("logfile", "Write libtest's per-trial output to PATH instead of stdout (the summary stays on stderr; the verdict also ends stdout)"),
         ("skip", "Skip trials whose name contains FILTER (repeatable)"),
         ("color", "Colour: auto (when stdout is a terminal; the default), always or never"),
         ("format", "Output: pretty (one line per trial; the default), terse (one character per trial) or json (libtest's JSON events, then a scim-conformance summary event)"),
