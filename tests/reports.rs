@@ -701,8 +701,8 @@ fn ci_recipes_use_real_flags() -> Result<(), Failed> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ci");
     let mut known = shown_flags("check")?;
     known.extend(shown_flags("cleanup")?);
-    // cargo's own.
-    known.extend(["--locked".to_string(), "--test".to_string()]);
+    // cargo's and docker's own.
+    known.extend(["--locked", "--test", "--rm"].map(String::from));
     let mut unknown = Vec::new();
     let mut recipes = 0;
     for e in std::fs::read_dir(&dir)
@@ -722,11 +722,7 @@ fn ci_recipes_use_real_flags() -> Result<(), Failed> {
                 unknown.push(format!("{}: {flag}", e.file_name().to_string_lossy()));
             }
         }
-        for needed in [
-            "--test conformance --",
-            "--report junit=",
-            "cleanup --target-url",
-        ] {
+        for needed in ["--report junit=", "cleanup --target-url"] {
             if !code.contains(needed) {
                 unknown.push(format!(
                     "{}: lacks `{needed}`",
@@ -742,6 +738,193 @@ fn ci_recipes_use_real_flags() -> Result<(), Failed> {
         Ok(())
     } else {
         Err(format!("the CI recipes use flags the binary does not have: {unknown:?}").into())
+    }
+}
+
+fn package_file(rel: &str) -> Result<String, Failed> {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .map_err(|e| format!("{rel}: {e}").into())
+}
+
+fn yaml(rel: &str) -> Result<Value, Failed> {
+    serde_yaml_ng::from_str(&package_file(rel)?).map_err(|e| format!("{rel}: {e}").into())
+}
+
+/// action.yml is valid metadata of a composite action, and each of its inputs that names a
+/// `check` flag reaches `check` as that flag (the token only through `SCIM_TOKEN`).
+fn action_inputs_are_check_flags() -> Result<(), Failed> {
+    let action = yaml("action.yml")?;
+    for key in ["name", "description"] {
+        if !action[key].is_string() {
+            return Err(format!("action.yml: no {key}").into());
+        }
+    }
+    if action["runs"]["using"] != "composite" {
+        return Err("action.yml: runs.using is not composite".into());
+    }
+    let steps = action["runs"]["steps"]
+        .as_array()
+        .ok_or("action.yml: no steps")?;
+    let mut scripts = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        match (step.get("run"), step.get("uses")) {
+            (Some(run), None) => {
+                if !step["shell"].is_string() {
+                    return Err(format!("action.yml: step {i} runs without a shell").into());
+                }
+                scripts.push_str(run.as_str().unwrap_or_default());
+                scripts.push('\n');
+            }
+            (None, Some(_)) => {}
+            _ => return Err(format!("action.yml: step {i} needs run or uses").into()),
+        }
+    }
+    let install = package_file("contrib/action/install.sh")?;
+    if !scripts.contains("contrib/action/install.sh") || !install.contains("sha256") {
+        return Err("action.yml: the install step must download and verify the binary".into());
+    }
+    let check = shown_flags("check")?;
+    let cleanup = shown_flags("cleanup")?;
+    let inputs = action["inputs"]
+        .as_object()
+        .ok_or("action.yml: no inputs")?;
+    let text = package_file("action.yml")?;
+    let mut wrong = Vec::new();
+    for name in inputs.keys() {
+        if !text.contains(&format!("inputs.{name}")) {
+            wrong.push(format!("input {name} is never used"));
+        }
+        if ["token", "report-dir", "version", "args"].contains(&name.as_str()) {
+            continue;
+        }
+        let flag = format!("--{name}");
+        if !check.contains(&flag) {
+            wrong.push(format!("input {name}: check has no {flag}"));
+        }
+        if !scripts.contains(&format!("{flag} ")) {
+            wrong.push(format!("input {name}: the check step never passes {flag}"));
+        }
+    }
+    for flag in long_flags(&scripts) {
+        if !check.contains(&flag) && !cleanup.contains(&flag) {
+            wrong.push(format!(
+                "the steps pass {flag}, which check and cleanup lack"
+            ));
+        }
+    }
+    if long_flags(&scripts).contains("--token") || !text.contains("SCIM_TOKEN: ${{ inputs.token }}")
+    {
+        wrong.push("the token must reach the binary as SCIM_TOKEN, never as a flag".into());
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("action.yml: {wrong:?}").into())
+    }
+}
+
+/// The release workflow builds exactly the targets the README's table lists, with the archive
+/// names cargo-binstall's metadata and the action's installer expect.
+fn release_targets_match_the_readme() -> Result<(), Failed> {
+    let release = yaml(".github/workflows/release.yml")?;
+    let built: std::collections::BTreeSet<String> = release["jobs"]["binaries"]["strategy"]
+        ["matrix"]["include"]
+        .as_array()
+        .ok_or("release.yml: no matrix")?
+        .iter()
+        .filter_map(|m| m["target"].as_str().map(str::to_string))
+        .collect();
+    let readme = package_file("README.md")?;
+    let listed: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once("` | `scim-conformance-"))
+        .map(|(target, _)| target.to_string())
+        .collect();
+    if built.is_empty() || built != listed {
+        return Err(format!("release.yml builds {built:?}, the README lists {listed:?}").into());
+    }
+    let steps = release["jobs"]["binaries"]["steps"].to_string();
+    let cargo = package_file("Cargo.toml")?;
+    let install = package_file("contrib/action/install.sh")?;
+    if !steps.contains("\"archive\":\"$bin-$target\"")
+        || !steps.contains("\"checksum\":\"sha256\"")
+        || !cargo.contains("{ name }-{ target }{ archive-suffix }")
+    {
+        return Err(
+            "archives must be $bin-$target with sha256 checksums, as binstall expects".into(),
+        );
+    }
+    for target in &built {
+        if !install.contains(target.as_str()) {
+            return Err(format!("contrib/action/install.sh cannot install {target}").into());
+        }
+    }
+    for recipe in [
+        "examples/ci/github-actions.yml",
+        "examples/ci/azure-pipelines.yml",
+    ] {
+        yaml(recipe)?;
+    }
+    Ok(())
+}
+
+/// The Dockerfile is a multi-stage build whose final image runs the binary as a non-root user.
+/// A lint, not a build: the CI machine reaches package registries only, so no base image can
+/// be pulled.
+fn dockerfile_is_multi_stage_and_non_root() -> Result<(), Failed> {
+    let text = package_file("Dockerfile")?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let stages: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("FROM "))
+        .collect();
+    let last = *stages.last().ok_or("Dockerfile: no FROM")?;
+    let fin = &lines[last..];
+    let mut wrong = Vec::new();
+    if stages.len() < 2 || !lines[stages[0]].contains(" AS ") {
+        wrong.push("not a multi-stage build with a named build stage".to_string());
+    }
+    if !lines
+        .iter()
+        .any(|l| l.contains("cargo build --release --locked"))
+    {
+        wrong.push("the build stage must run cargo build --release --locked".into());
+    }
+    let user = fin
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
+        .unwrap_or("root");
+    if ["root", "0", "0:0"].contains(&user.trim()) {
+        wrong.push(format!("the final image runs as {user}"));
+    }
+    let copied = fin
+        .iter()
+        .find(|l| l.starts_with("COPY --from="))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap_or_default();
+    let entry = fin.iter().find_map(|l| l.strip_prefix("ENTRYPOINT "));
+    match entry.map(serde_json::from_str::<Vec<String>>) {
+        Some(Ok(argv))
+            if argv.first().map(String::as_str) == Some(copied) && !copied.is_empty() => {}
+        _ => wrong.push(format!(
+            "ENTRYPOINT must be the exec form of the copied binary {copied:?}"
+        )),
+    }
+    if !package_file(".dockerignore")?
+        .lines()
+        .any(|l| l.trim() == "target")
+    {
+        wrong.push(".dockerignore must leave out target/".into());
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("Dockerfile: {wrong:?}").into())
     }
 }
 
@@ -777,6 +960,18 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "reports::ci-recipes-use-real-flags",
             ci_recipes_use_real_flags,
+        ),
+        Trial::test(
+            "packaging::action-inputs-are-check-flags",
+            action_inputs_are_check_flags,
+        ),
+        Trial::test(
+            "packaging::release-targets-match-the-readme",
+            release_targets_match_the_readme,
+        ),
+        Trial::test(
+            "packaging::dockerfile-is-multi-stage-and-non-root",
+            dockerfile_is_multi_stage_and_non_root,
         ),
     ];
     let conclusion = libtest_mimic::run(&cli.libtest, trials);
