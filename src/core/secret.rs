@@ -144,7 +144,7 @@ struct Known {
 impl Known {
     /// Whether no searchable secret can be in `text` at all, decided without the pattern. Every
     /// encoded form of a character (see [`char_pattern`]) is an escape that decodes to it: `%`
-    /// and two hex digits, `\\u` and four, `\\/`, `\\"`, `\\\\`, or `+` for a space. A text whose
+    /// and two hex digits, `\u` and four, `\/`, `\"`, `\\`, or `+` for a space. A text whose
     /// escapes all decode to characters no secret has can hold a secret only verbatim, which a
     /// substring search rules out far faster than the pattern does.
     fn verbatim_absent(&self, text: &str) -> bool {
