@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::core::dialect::{Dialect, DialectChoice};
 use crate::core::naming::TrialId;
-use crate::profile::VendorProfile;
+use crate::profile::{Unmet, VendorProfile};
 use crate::suite::{CheckedEntry, Suite, SuiteError};
 
 /// One trial to run: an entry in a dialect, for a vendor.
@@ -45,7 +45,7 @@ pub enum Planned {
         /// Trial name.
         name: String,
         /// Why, e.g. `zenvoices's Entra app does not send groups`.
-        reason: String,
+        reason: Unmet,
     },
     /// A malformed suite file or entry: fails with the error, names file, entry and field.
     Broken {

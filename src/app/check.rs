@@ -28,7 +28,7 @@ use crate::http::oauth::OAuth;
 use crate::http::{ClientConfig, ScimClient, Target};
 use crate::outcome::{PreflightProblem, RunSummary, TrialOutcome, VendorRun};
 use crate::plan::{plan_for, Planned};
-use crate::profile::{self, VendorProfile};
+use crate::profile::{self, Unmet, VendorProfile};
 use crate::report::text;
 use crate::report::ReportRequest;
 use crate::runner::{self, Shared};
@@ -72,7 +72,7 @@ pub struct Collector {
     started: (SystemTime, Instant),
     vendors: Vec<VendorRun>,
     /// Every planned trial: its name, and why it is ignored or broken, if it is.
-    planned: Vec<(String, Option<String>, Option<String>)>,
+    planned: Vec<(String, Option<Unmet>, Option<String>)>,
     fail_on: crate::suite::expect::Severity,
     /// `--slow-ms`.
     slow_threshold: Duration,
@@ -431,42 +431,30 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
             embedded,
         });
     }
-    // A baseline folder without one vendor's baselines: say once how to record them, rather
-    // than fail every trial with "no baseline".
-    if let (SnapshotMode::Check, Tree::Disk(dir)) = (store.mode, &store.baselines) {
+    // A vendor without baselines (in the --snapshot-dir folder, or built in): say once how to
+    // record them, rather than fail every trial with "no baseline".
+    if store.mode == SnapshotMode::Check {
         for v in &vendors {
-            let folder = dir.join(v.profile.id());
-            let recorded = std::fs::read_dir(&folder).is_ok_and(|entries| {
-                entries
-                    .flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "snap"))
-            });
-            if !recorded {
-                warnings.push(format!(
-                    "no baseline recorded for {} in {}: snapshots are not compared for it; record one first (not on CI): scim-conformance check --target-url {} --vendor {} --snapshots record --snapshot-dir {}",
-                    v.profile.id(),
-                    display_path(&folder),
+            let id = v.profile.id();
+            if store
+                .baselines
+                .files(id, "snap")
+                .is_ok_and(|f| !f.is_empty())
+            {
+                continue;
+            }
+            warnings.push(match store.baselines.dir() {
+                Some(dir) => format!(
+                    "no baseline recorded for {id} in {}: snapshots are not compared for it; record one first (not on CI): scim-conformance check --target-url {} --vendor {id} --snapshots record --snapshot-dir {}",
+                    display_path(&dir.join(id)),
                     v.ctx.target.shown(),
-                    v.profile.id(),
                     display_path(dir)
-                ));
-                store.absent.insert(v.profile.id().to_string());
-            }
-        }
-    }
-    if let (SnapshotMode::Check, Tree::Embedded(root)) = (store.mode, &store.baselines) {
-        let built_in = Tree::Embedded(root);
-        for v in &vendors {
-            let recorded = built_in
-                .files(v.profile.id(), "snap")
-                .is_ok_and(|f| !f.is_empty());
-            if !recorded {
-                warnings.push(format!(
-                    "no baseline built in for {}: snapshots are not compared for it; record one first (not on CI) with --snapshots record --snapshot-dir DIR, and compare with --snapshot-dir DIR",
-                    v.profile.id()
-                ));
-                store.absent.insert(v.profile.id().to_string());
-            }
+                ),
+                None => format!(
+                    "no baseline built in for {id}: snapshots are not compared for it; record one first (not on CI) with --snapshots record --snapshot-dir DIR, and compare with --snapshot-dir DIR"
+                ),
+            });
+            store.absent.insert(id.to_string());
         }
     }
     for v in &vendors {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::core::dialect::Dialect;
 use crate::http::TransportError;
+use crate::profile::Unmet;
 use crate::suite::expect::Severity;
 
 pub mod cause;
@@ -351,7 +352,7 @@ pub struct TrialOutcome {
     /// The verdict (settled by [`TrialOutcome::settle`]).
     pub verdict: Verdict,
     /// Why it is ignored.
-    pub ignored: Option<String>,
+    pub ignored: Option<Unmet>,
     /// Why it is blocked.
     pub blocked: Option<Blocked>,
     /// Problems and notes, in order.

@@ -19,9 +19,35 @@ use crate::core::scim::ENTERPRISE_USER_SCHEMA;
 pub use load::{load_all, ProfileError};
 use model::{ResourceMapping, Source, VendorInfo};
 
-/// What joins a vendor and what its Entra app does not send in an unmet reason
-/// ([`VendorProfile::unmet`]): `zenkit's Entra app does not send manager`.
-pub const NOT_SENT: &str = "'s Entra app does not send ";
+/// Why an entry cannot run for a vendor ([`VendorProfile::unmet`]), shown beside the trial name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unmet {
+    /// The vendor's Entra app does not send these (short names: `manager`, `groups`).
+    NotSent {
+        /// The vendor profile's id.
+        vendor: String,
+        /// What it does not send, in the entry's order.
+        what: Vec<String>,
+    },
+    /// The run lacks what the entry needs (OAuth client credentials, say).
+    Run {
+        /// The vendor profile's id.
+        vendor: String,
+        /// What is missing, in words.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for Unmet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unmet::NotSent { vendor, what } => {
+                write!(f, "{vendor}'s Entra app does not send {}", what.join(", "))
+            }
+            Unmet::Run { vendor, why } => write!(f, "{vendor}: {why}"),
+        }
+    }
+}
 
 /// A loaded, checked vendor profile.
 #[derive(Clone, Debug)]
@@ -90,33 +116,25 @@ impl VendorProfile {
         caps
     }
 
-    /// Why an entry with these needs cannot run for this vendor, if it cannot (short: it is
-    /// shown beside the trial name): `<vendor>`[`NOT_SENT`]`<what>`, or `<vendor>: <why>`.
-    pub fn unmet(&self, needs: &[String]) -> Option<String> {
+    /// Why an entry with these needs cannot run for this vendor, if it cannot.
+    pub fn unmet(&self, needs: &[String]) -> Option<Unmet> {
         let caps = self.capabilities();
         let (target, missing): (Vec<&String>, Vec<&String>) = needs
             .iter()
             .filter(|n| !caps.contains(*n))
             .partition(|n| n.starts_with("target:"));
+        let vendor = self.vendor.id.clone();
         if let Some(t) = target.first() {
-            return Some(match t.as_str() {
-                "target:oauth" => format!(
-                    "{}: runs only with OAuth client credentials (--token-url)",
-                    self.vendor.id
-                ),
-                other => format!("{}: the run lacks {other}", self.vendor.id),
-            });
+            let why = match t.as_str() {
+                "target:oauth" => "runs only with OAuth client credentials (--token-url)".into(),
+                other => format!("the run lacks {other}"),
+            };
+            return Some(Unmet::Run { vendor, why });
         }
-        if missing.is_empty() {
-            None
-        } else {
-            let missing: Vec<String> = missing.iter().map(|n| short_need(n)).collect();
-            Some(format!(
-                "{}{NOT_SENT}{}",
-                self.vendor.id,
-                missing.join(", ")
-            ))
-        }
+        (!missing.is_empty()).then(|| Unmet::NotSent {
+            vendor,
+            what: missing.iter().map(|n| short_need(n)).collect(),
+        })
     }
 
     /// The path of the tenant URL (where an emulation serves SCIM), without a trailing `/`.
@@ -179,7 +197,7 @@ pub(crate) mod tests {
         assert!(!caps.contains("groups"));
         assert!(caps.contains("roles:AssertiveAppRoleAssignmentsComplex"));
         assert_eq!(
-            p.unmet(&["groups".into()]).unwrap(),
+            p.unmet(&["groups".into()]).unwrap().to_string(),
             "zenvoices's Entra app does not send groups"
         );
         assert_eq!(
@@ -187,7 +205,8 @@ pub(crate) mod tests {
                 format!("user:{ENTERPRISE_USER_SCHEMA}:manager"),
                 "match:groups:displayName".into()
             ])
-            .unwrap(),
+            .unwrap()
+            .to_string(),
             "zenvoices's Entra app does not send manager, groups matching on displayName"
         );
         assert_eq!(p.base_path(), "/api/scim/entra/1234");

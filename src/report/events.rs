@@ -18,7 +18,7 @@ pub fn summary_event(run: &RunSummary) -> Value {
                 "name": t.name,
                 "verdict": t.verdict.name(),
                 "root_cause": t.root_cause(run.fail_on).map(|r| json!({"trial": r.trial, "summary": r.summary})),
-                "ignored": t.ignored,
+                "ignored": t.ignored.as_ref().map(ToString::to_string),
                 "warnings": t
                     .warnings(run.fail_on)
                     .map(|f| text::finding(f, &t.exchanges))

@@ -610,7 +610,11 @@ fn rest(run: &RunSummary) -> String {
             s,
             "<li><code>{}</code>: {}</li>",
             esc(&t.name),
-            esc(t.ignored.as_deref().unwrap_or(""))
+            esc(&t
+                .ignored
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default())
         );
     }
     s.push_str("</ul></details></section>");

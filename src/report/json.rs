@@ -96,7 +96,7 @@ struct Trial<'a> {
     capability: String,
     verdict: &'static str,
     duration_ms: u64,
-    ignored: Option<&'a str>,
+    ignored: Option<String>,
     blocked: Option<Blocked<'a>>,
     root_cause: Option<RootCause>,
     findings: Vec<FindingJson<'a>>,
@@ -418,7 +418,7 @@ fn trial<'a>(t: &'a TrialOutcome, run: &RunSummary) -> Trial<'a> {
         capability: view::capability(t),
         verdict: t.verdict.name(),
         duration_ms: ms(t.duration),
-        ignored: t.ignored.as_deref(),
+        ignored: t.ignored.as_ref().map(ToString::to_string),
         blocked: t.blocked.as_ref().map(|b| Blocked {
             by: &b.by,
             reason: &b.reason,

@@ -198,7 +198,10 @@ pub fn run() -> RunSummary {
         at: Some((0, vec![])),
     });
     let mut ignored = trial("zenkit::roles::complex-add::legacy", Verdict::Ignored);
-    ignored.ignored = Some("zenkit has no roles".into());
+    ignored.ignored = Some(crate::profile::Unmet::NotSent {
+        vendor: "zenkit".into(),
+        what: vec!["roles".into()],
+    });
     let mut r = base_run(vec![
         failing(),
         transport(),

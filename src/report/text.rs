@@ -10,6 +10,7 @@ use crate::outcome::{
     RecordedRequest, RecordedResponse, RunSummary, SlowRequest, SnapshotResult, TrialOutcome,
     Verdict,
 };
+use crate::profile::Unmet;
 use crate::suite::expect::Severity;
 
 /// How many body bytes a failure message shows.
@@ -227,7 +228,10 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
                 out,
                 "\n  {}: {}",
                 t.name,
-                t.ignored.as_deref().unwrap_or("")
+                t.ignored
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             );
         }
         return Some(out);
@@ -242,7 +246,6 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
     }
     let mut lines: Vec<Line> = Vec::new();
     for t in trials {
-        let reason = t.ignored.as_deref().unwrap_or_default();
         let i = match lines.iter().position(|l| l.vendor == t.vendor) {
             Some(i) => i,
             None => {
@@ -257,18 +260,18 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
         };
         let line = &mut lines[i];
         line.trials += 1;
-        let own = reason.strip_prefix(line.vendor);
-        if let Some(items) = own.and_then(|r| r.strip_prefix(crate::profile::NOT_SENT)) {
-            for item in items.split(", ") {
-                if !line.not_sent.contains(&item) {
-                    line.not_sent.push(item);
-                }
+        let (items, other) = match &t.ignored {
+            Some(Unmet::NotSent { what, .. }) => (what.as_slice(), None),
+            Some(Unmet::Run { why, .. }) => (&[][..], Some(why.as_str())),
+            None => (&[][..], None),
+        };
+        for item in items {
+            if !line.not_sent.contains(&item.as_str()) {
+                line.not_sent.push(item);
             }
-        } else {
-            let why = own.and_then(|r| r.strip_prefix(": ")).unwrap_or(reason);
-            if !line.other.contains(&why) {
-                line.other.push(why);
-            }
+        }
+        if let Some(why) = other.filter(|w| !line.other.contains(w)) {
+            line.other.push(why);
         }
     }
     for l in lines {
@@ -279,7 +282,7 @@ pub fn ignored(trials: &[&TrialOutcome], full: bool) -> Option<String> {
                 l.not_sent.join(", ")
             ));
         }
-        why.extend(l.other.iter().map(|s| s.to_string()));
+        why.extend(l.other.iter().map(ToString::to_string));
         let _ = write!(
             out,
             "\n  {}: {} trial(s) not applicable: {}",
@@ -629,28 +632,29 @@ mod tests {
 
     #[test]
     fn ignored_trials_are_one_line_per_vendor() {
-        let t = |name: &str, why: &str| {
+        let t = |name: &str, why: Unmet| {
             let mut o = TrialOutcome::new(name);
-            o.ignored = Some(why.to_string());
+            o.ignored = Some(why);
             o
         };
+        let not_sent = |vendor: &str, what: &[&str]| Unmet::NotSent {
+            vendor: vendor.into(),
+            what: what.iter().map(|w| w.to_string()).collect(),
+        };
         let trials = [
-            t(
-                "zenkit::users::a",
-                "zenkit's Entra app does not send manager",
-            ),
+            t("zenkit::users::a", not_sent("zenkit", &["manager"])),
             t(
                 "zenkit::users::b",
-                "zenkit's Entra app does not send title, manager",
+                not_sent("zenkit", &["title", "manager"]),
             ),
             t(
                 "zenkit::auth::c",
-                "zenkit: runs only with OAuth client credentials (--token-url)",
+                Unmet::Run {
+                    vendor: "zenkit".into(),
+                    why: "runs only with OAuth client credentials (--token-url)".into(),
+                },
             ),
-            t(
-                "zenya::users::d",
-                "zenya's Entra app does not send employeeNumber",
-            ),
+            t("zenya::users::d", not_sent("zenya", &["employeeNumber"])),
         ];
         let shown: Vec<&TrialOutcome> = trials.iter().collect();
         let text = ignored(&shown, false).unwrap();
