@@ -212,6 +212,48 @@ fn all_formats() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The HAR holds every request the run sent, the preflight and the cleanup (each DELETE and
+/// its read-back) included, each entry with the time its request was sent.
+fn har_holds_every_request() -> Result<(), Failed> {
+    let r = faulty_run()?;
+    let har: Value = serde_json::from_str(&r.read("run.har")?).map_err(|e| e.to_string())?;
+    let json: Value = serde_json::from_str(&r.read("report.json")?).map_err(|e| e.to_string())?;
+    let entries = har["log"]["entries"].as_array().ok_or("no HAR entries")?;
+    let total = json["requests"]["total"]
+        .as_u64()
+        .ok_or("no request total")?;
+    let created = json["cleanup"]["created"]
+        .as_u64()
+        .ok_or("no cleanup count")?;
+    let own: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["pageref"] == "preflight and cleanup")
+        .collect();
+    // Trials that test a DELETE send their own; the cleanup deletes the rest.
+    let deletes = entries
+        .iter()
+        .filter(|e| e["request"]["method"] == "DELETE")
+        .count() as u64;
+    let starts: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter_map(|e| e["startedDateTime"].as_str())
+        .collect();
+    r.out.expect(
+        entries.len() as u64 == total
+            && created > 0
+            && deletes >= created
+            && own.iter().any(|e| e["request"]["method"] == "DELETE")
+            && own.iter().any(|e| e["comment"].as_str().is_some_and(|c| c.contains("preflight")))
+            && starts.len() > entries.len() / 2,
+        &format!(
+            "a HAR of all {total} requests (got {}), {deletes} DELETEs for {created} created, {} distinct start times",
+            entries.len(),
+            starts.len()
+        ),
+    )?;
+    Ok(())
+}
+
 /// The chromium binary, if any.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -961,6 +1003,7 @@ fn main() -> std::process::ExitCode {
             "reports::ci-recipes-use-real-flags",
             ci_recipes_use_real_flags,
         ),
+        Trial::test("reports::har-holds-every-request", har_holds_every_request),
         Trial::test(
             "packaging::action-inputs-are-check-flags",
             action_inputs_are_check_flags,

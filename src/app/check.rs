@@ -20,6 +20,7 @@ use crate::core::dialect::DialectChoice;
 use crate::core::files::{display_path, Tree};
 use crate::core::naming::RunId;
 use crate::core::secret::{Redactor, Secret};
+use crate::exec::journal::Journal;
 use crate::exec::preflight::preflight;
 use crate::exec::preflight::PreflightFailure;
 use crate::exec::sweep::Sweep;
@@ -30,7 +31,7 @@ use crate::outcome::{PreflightProblem, RunSummary, TrialOutcome, VendorRun};
 use crate::plan::{plan_for, Planned};
 use crate::profile::{self, Unmet, VendorProfile};
 use crate::report::text;
-use crate::report::ReportRequest;
+use crate::report::{ReportFormat, ReportRequest};
 use crate::runner::{self, Shared};
 use crate::server::{self, RunningServer};
 use crate::snapshot::{SnapshotMode, Store};
@@ -83,6 +84,8 @@ pub struct Collector {
     redactor: Redactor,
     /// The run's client, which counts the requests sent.
     client: ScimClient,
+    /// The harness's own requests (preflight, cleanup), every vendor's.
+    journal: Arc<Journal>,
 }
 
 impl Collector {
@@ -136,6 +139,7 @@ impl Collector {
             preflight: Vec::new(),
             slow_threshold: self.slow_threshold,
             requests_sent: self.client.requests_sent(),
+            harness: self.journal.entries(),
         }
     }
 }
@@ -341,6 +345,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         )));
     }
     let ledger = Arc::new(Ledger::new());
+    let journal = Arc::new(Journal::default());
     let abort = Arc::new(Abort::default());
     let redactor = Redactor::new(t.token.clone());
     if t.token_url.is_some() && t.target_url.is_none() {
@@ -420,6 +425,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         let ctx = Arc::new(Context {
             ledger: ledger.clone(),
             abort: abort.clone(),
+            journal: journal.clone(),
             delete_deactivates: p.delete_deactivates,
             ..Context::new(client.clone(), target, run_id.clone(), redactor.clone())
         });
@@ -516,6 +522,7 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         ledger: sweep.ledger.clone(),
         redactor: redactor.clone(),
         client: client.clone(),
+        journal,
     });
     Ok(Prepared {
         vendors,
@@ -660,6 +667,9 @@ pub fn run(cli: TestCli) -> Result<ExitCode, AppError> {
     libtest.test_threads = Some(in_flight);
     prepared.shared.in_flight = in_flight;
     prepared.shared.keep_exchanges = !reports.is_empty();
+    if reports.iter().any(|r| r.format == ReportFormat::Har) {
+        prepared.collector.journal.enable();
+    }
     let trials = prepared.trials();
     if !cli.libtest.list {
         let runnable = trials

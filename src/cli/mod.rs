@@ -161,8 +161,9 @@ pub struct HarnessArgs {
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub report: Vec<ReportRequest>,
 
-    /// Write every exchange of the run to FILE as an HTTP Archive 1.2 (opens in browser
-    /// devtools), secrets redacted; the same as `--report har=FILE`.
+    /// Write every request the run sent (the preflight and the cleanup included) to FILE as an
+    /// HTTP Archive 1.2 (opens in browser devtools), secrets redacted; the same as
+    /// `--report har=FILE`.
     #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
 }

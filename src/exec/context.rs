@@ -1,5 +1,5 @@
 //! What every trial of one vendor's run shares: the client, the target, the run id, the ledger,
-//! the redactor, and the interruption state.
+//! the redactor, the interruption state, and the journal of the harness's own requests.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::ledger::Ledger;
 use crate::core::naming::RunId;
 use crate::core::secret::Redactor;
-use crate::http::{ScimClient, Target};
+use crate::http::{Request, Response, ScimClient, Target, TransportError};
+use crate::outcome::Phase;
 
 /// What one vendor's trials share.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub struct Context {
     pub health: Arc<Health>,
     /// The body edits this vendor's endpoint needed for preparation, found once per kind.
     pub adaptations: Arc<super::adapt::Adaptations>,
+    /// The harness's own requests outside the trials' steps (preflight, cleanup), for the HAR.
+    pub journal: Arc<super::journal::Journal>,
     /// Whether the vendor's profile says a DELETE of a user deactivates it (`on_delete =
     /// "deactivate"`): a user that reads back with `active` false after its DELETE is then
     /// gone as far as the vendor is concerned, not left behind. False for `cleanup`, which
@@ -48,8 +51,23 @@ impl Context {
             abort: Arc::default(),
             health: Arc::default(),
             adaptations: Arc::default(),
+            journal: Arc::default(),
             delete_deactivates: false,
         }
+    }
+
+    /// Sends a request of the harness's own (`what`: `preflight`, `cleanup`) and records it in
+    /// the [`journal`](Context::journal).
+    pub async fn send_own(
+        &self,
+        what: &str,
+        phase: Phase,
+        request: &Request,
+    ) -> Result<Response, TransportError> {
+        let result = self.client.send(request).await;
+        self.journal
+            .record(what, phase, request, &result, &self.redactor);
+        result
     }
 }
 

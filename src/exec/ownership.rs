@@ -9,6 +9,7 @@ use super::context::Context;
 use super::lookup::{addressable, find};
 use crate::core::naming::is_harness_name;
 use crate::http::{Request, Response, TransportError};
+use crate::outcome::Phase;
 use crate::suite::template::{as_text, encode_segment};
 
 /// A reason to refuse the request, if it would modify a resource this run did not create.
@@ -211,7 +212,7 @@ async fn send_retried(ctx: &Context, request: &Request) -> Result<Response, Tran
             tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
         }
         attempt += 1;
-        let result = ctx.client.send(request).await;
+        let result = ctx.send_own("cleanup", Phase::Cleanup, request).await;
         let transient = match &result {
             Ok(r) => r.status >= 500,
             Err(_) => true,

@@ -15,6 +15,7 @@ use crate::core::text::trim;
 use crate::http::client::reason;
 use crate::http::oauth::OAuthError;
 use crate::http::{Request, Response, TransportError};
+use crate::outcome::Phase;
 
 /// Why a target cannot be tested at all.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub async fn preflight(
             }
         }
     }
-    match ctx.client.send(&request).await {
+    match ctx.send_own("preflight", Phase::Harness, &request).await {
         Err(e) => Err(fail(
             &request,
             e.to_string(),
@@ -114,7 +115,7 @@ pub async fn preflight(
             ];
             if let Ok(url) = ctx.target.url("Users", &listing) {
                 list.url = url;
-                if let Ok(r2) = ctx.client.send(&list).await {
+                if let Ok(r2) = ctx.send_own("preflight", Phase::Harness, &list).await {
                     if judge(&r2, &list, ctx).is_ok() && r2.status != 404 {
                         return Ok(());
                     }

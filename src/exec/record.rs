@@ -39,6 +39,7 @@ pub fn response(r: &Response, redactor: &Redactor) -> RecordedResponse {
             .map(|(k, v)| (k.clone(), redactor.scrub(v)))
             .collect(),
         body: redactor.scrub(&String::from_utf8_lossy(&r.body)),
+        sent_at: Some(r.sent_at),
         elapsed: r.elapsed,
         throttled: r.throttled.clone(),
         waited: r.waited,

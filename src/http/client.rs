@@ -112,6 +112,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// Body bytes (at most the configured cap).
     pub body: Vec<u8>,
+    /// When the request was first sent (the clock time `elapsed` counts from).
+    pub sent_at: SystemTime,
     /// Time from sending to the last body byte, retries included.
     pub elapsed: Duration,
     /// Throttling answers (429/503) that were waited out before this one.
@@ -131,6 +133,7 @@ impl Response {
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
                 .collect(),
             body: body.as_bytes().to_vec(),
+            sent_at: SystemTime::UNIX_EPOCH,
             elapsed: Duration::ZERO,
             throttled: Vec::new(),
             waited: Duration::ZERO,
@@ -309,7 +312,7 @@ impl ScimClient {
     /// Sends a request; waits out 429/503 answers as Entra does (bounded), then returns the
     /// final response or a transport error.
     pub async fn send(&self, request: &Request) -> Result<Response, TransportError> {
-        let started = Instant::now();
+        let (started, sent_at) = (Instant::now(), SystemTime::now());
         let mut throttled = Vec::new();
         let mut waited = Duration::ZERO;
         loop {
@@ -336,6 +339,7 @@ impl ScimClient {
                     continue;
                 }
             }
+            response.sent_at = sent_at;
             response.elapsed = started.elapsed();
             response.throttled = throttled;
             response.waited = waited;
@@ -379,7 +383,7 @@ impl ScimClient {
         if let Some(body) = &request.body {
             rb = rb.body(body.clone());
         }
-        let started = Instant::now();
+        let (started, sent_at) = (Instant::now(), SystemTime::now());
         let mut resp = rb.send().await.map_err(|e| self.classify(&e))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -411,6 +415,7 @@ impl ScimClient {
             status,
             headers,
             body,
+            sent_at,
             elapsed: started.elapsed(),
             throttled: Vec::new(),
             waited: Duration::ZERO,

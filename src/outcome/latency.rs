@@ -143,6 +143,7 @@ mod tests {
                     status: 200,
                     headers: vec![],
                     body: String::new(),
+                    sent_at: None,
                     elapsed: Duration::from_millis(ms),
                     throttled: vec![],
                     waited: Duration::ZERO,

@@ -199,6 +199,8 @@ pub struct RecordedResponse {
     pub headers: Vec<(String, String)>,
     /// The body as text (lossy UTF-8; at most the client's cap).
     pub body: String,
+    /// When the request was first sent, if known.
+    pub sent_at: Option<SystemTime>,
     /// Time from sending to the last byte, retries included.
     pub elapsed: Duration,
     /// Throttling answers waited out before this one (`429 Too Many Requests (waited 1.0s)`).
@@ -599,6 +601,9 @@ pub struct RunSummary {
     pub slow_threshold: Duration,
     /// Every request the run sent (every try, the preflight and the cleanup included).
     pub requests_sent: u64,
+    /// The harness's own exchanges outside the trials' steps (the preflight, each cleanup
+    /// DELETE and its read-back), recorded only when a HAR is written.
+    pub harness: Vec<Exchange>,
 }
 
 impl RunSummary {

@@ -1,15 +1,19 @@
 //! Every exchange of the run as an HTTP Archive (HAR 1.2), which browser devtools open (drop
 //! the file on the Network panel). One page per trial; each entry names its trial and step in
-//! `comment`. Requests and responses are the recorded ones, so every secret is already
-//! redacted (`Authorization: Bearer ***`). The model keeps no per-request start time: every
-//! entry's `startedDateTime` is the run's start, entries stay in run order, and `time` is the
-//! measured duration of the exchange.
+//! `comment`, and one page more holds the harness's own requests (the preflight, every cleanup
+//! DELETE and the read-back that verifies it). Requests and responses are the recorded ones,
+//! so every secret is already redacted (`Authorization: Bearer ***`). Each entry starts when
+//! its request was first sent (the run's start for a request that got no answer, whose start
+//! is not kept), and `time` is the measured duration of the exchange.
 
 use serde_json::{json, Value};
 
 use super::view;
 use crate::http::client::reason;
 use crate::outcome::{Exchange, RunSummary};
+
+/// The page of the harness's own requests.
+const HARNESS_PAGE: &str = "preflight and cleanup";
 
 fn headers(h: &[(String, String)]) -> Vec<Value> {
     h.iter()
@@ -87,6 +91,11 @@ fn entry(x: &Exchange, trial: &str, started: &str) -> Value {
             Some(e.to_string()),
         ),
     };
+    let started = match &x.response {
+        Ok(r) => r.sent_at.map(view::rfc3339),
+        Err(_) => None,
+    }
+    .unwrap_or_else(|| started.to_string());
     let mut e = json!({
         "pageref": trial,
         "startedDateTime": started,
@@ -116,6 +125,15 @@ pub fn value(run: &RunSummary) -> Value {
             "pageTimings": {"onContentLoad": -1, "onLoad": -1},
         }));
         entries.extend(t.exchanges.iter().map(|x| entry(x, &t.name, &started)));
+    }
+    if !run.harness.is_empty() {
+        pages.push(json!({
+            "startedDateTime": started,
+            "id": HARNESS_PAGE,
+            "title": "the harness's own requests: the preflight and the cleanup",
+            "pageTimings": {"onContentLoad": -1, "onLoad": -1},
+        }));
+        entries.extend(run.harness.iter().map(|x| entry(x, HARNESS_PAGE, &started)));
     }
     json!({
         "log": {
@@ -172,5 +190,30 @@ mod tests {
         assert!(entries
             .iter()
             .all(|e| pages.contains(&e["pageref"].as_str().unwrap())));
+    }
+
+    #[test]
+    fn the_harness_requests_have_a_page_and_each_entry_its_start() {
+        let mut run = sample::run();
+        let mut delete = run.trials[0].exchanges[0].clone();
+        delete.phase = crate::outcome::Phase::Cleanup;
+        delete.step_name = "cleanup".into();
+        let sent = run.started + std::time::Duration::from_millis(1_500);
+        if let Ok(r) = &mut delete.response {
+            r.sent_at = Some(sent);
+        }
+        run.harness = vec![delete];
+        let har = value(&run);
+        let entries = har["log"]["entries"].as_array().unwrap();
+        let last = entries.last().unwrap();
+        assert_eq!(last["pageref"], HARNESS_PAGE);
+        assert_eq!(last["startedDateTime"], view::rfc3339(sent));
+        assert!(har["log"]["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == HARNESS_PAGE));
+        let first = &entries[0];
+        assert_eq!(first["startedDateTime"], view::rfc3339(run.started));
     }
 }

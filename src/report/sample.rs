@@ -37,6 +37,7 @@ fn response(status: u16, body: &str) -> RecordedResponse {
         status,
         headers: vec![("content-type".into(), "application/scim+json".into())],
         body: body.into(),
+        sent_at: None,
         elapsed: Duration::from_millis(12),
         throttled: vec![],
         waited: Duration::ZERO,

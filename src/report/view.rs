@@ -340,6 +340,7 @@ pub(crate) mod tests {
             preflight: vec![],
             slow_threshold: Duration::from_millis(crate::outcome::latency::DEFAULT_SLOW_MS),
             requests_sent: 0,
+            harness: Vec::new(),
         }
     }
 
