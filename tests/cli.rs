@@ -817,6 +817,18 @@ fn altered_snapshot_fails_exactly_its_trial() -> Result<(), Failed> {
         "the message says how to accept",
         &out,
     )?;
+    // The diff starts at the exchange that changed, named by step and request line.
+    let diff_start = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("differs from what the endpoint answered"))
+        .nth(1)
+        .unwrap_or_default();
+    expect(
+        diff_start.contains("@ exchange 1 of") && diff_start.contains("POST Users"),
+        "the diff opens with the changed step and its request",
+        &out,
+    )?;
     let committed_after = dir_contents(&committed);
     expect(
         after == before && committed_after == committed_before,

@@ -256,6 +256,9 @@ pub enum DiffLine {
     Added(String),
     /// Unchanged lines left out (how many).
     Gap(usize),
+    /// Where the lines after it are: the exchange that changed, by step and request
+    /// (`exchange 3 of 5, step "rename": PATCH Users/[user_id]`).
+    Step(String),
 }
 
 /// The comparison of a trial's answers with its recorded snapshot.

@@ -195,6 +195,9 @@ fn snapshot(r: &SnapshotResult) -> Option<String> {
                     DiffLine::Gap(n) => {
                         let _ = writeln!(s, "<span class=\"gap\">  … {n} unchanged line(s)</span>");
                     }
+                    DiffLine::Step(t) => {
+                        let _ = writeln!(s, "<strong class=\"step\">@ {}</strong>", esc(t));
+                    }
                 }
             }
             let _ = write!(s, "</pre><p>{}</p></details>", esc(accept));

@@ -352,6 +352,7 @@ fn diff_line(l: &DiffLine) -> Value {
         DiffLine::Removed(t) => serde_json::json!({"op": "removed", "text": t}),
         DiffLine::Added(t) => serde_json::json!({"op": "added", "text": t}),
         DiffLine::Gap(n) => serde_json::json!({"op": "gap", "lines": n}),
+        DiffLine::Step(t) => serde_json::json!({"op": "step", "text": t}),
     }
 }
 

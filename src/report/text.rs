@@ -139,6 +139,9 @@ pub fn snapshot(r: &SnapshotResult) -> Option<String> {
                     DiffLine::Gap(n) => {
                         let _ = write!(s, "\n  … {n} unchanged line(s)");
                     }
+                    DiffLine::Step(t) => {
+                        let _ = write!(s, "\n  @ {t}");
+                    }
                 }
             }
             let _ = write!(s, "\n  {accept}");

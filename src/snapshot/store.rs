@@ -11,8 +11,6 @@ use similar::{ChangeTag, TextDiff};
 use crate::core::files::{display_path, FilesError, Tree};
 use crate::outcome::{DiffLine, SnapshotResult};
 
-/// What `source:` says in files the harness writes.
-const SOURCE: &str = "scim-conformance";
 /// Lines of unchanged context around each change in a diff.
 const CONTEXT: usize = 3;
 
@@ -122,12 +120,13 @@ impl Store {
                         if same {
                             SnapshotResult::Unchanged { path: shown }
                         } else {
-                            let old_pretty = serde_json::from_str::<Value>(old_text)
-                                .map(|v| pretty(&v))
-                                .unwrap_or_else(|_| old_text.to_string());
+                            let diff = match serde_json::from_str::<Value>(old_text) {
+                                Ok(old) => doc_diff(&old, doc),
+                                Err(_) => diff(old_text, &new_text),
+                            };
                             SnapshotResult::Differs {
                                 path: shown,
-                                diff: diff(&old_pretty, &new_text),
+                                diff,
                                 accept,
                                 pending: pending(self),
                             }
@@ -154,10 +153,16 @@ pub fn body(file: &str) -> &str {
     }
 }
 
-/// The text of a snapshot file in insta's format.
+/// The text of a snapshot file in insta's format. Its `source:` is the trial's name, so
+/// `cargo insta review` and `accept` list each pending snapshot by trial.
 pub fn file_text(vendor: &str, name: &str, doc: &Value) -> String {
+    let trial = doc["trial"].as_str().map_or_else(
+        || format!("{vendor}::{}", name.replace("__", "::")),
+        str::to_string,
+    );
     format!(
-        "---\nsource: {SOURCE}\ndescription: \"scim-conformance snapshot: {vendor} {name}\"\n---\n{}\n",
+        "---\nsource: {}\ndescription: \"scim-conformance snapshot: {vendor} {name}\"\n---\n{}\n",
+        serde_json::Value::String(trial),
         pretty(doc)
     )
 }
@@ -167,6 +172,70 @@ fn write(path: &Path, vendor: &str, name: &str, doc: &Value) -> std::io::Result<
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(path, file_text(vendor, name, doc))
+}
+
+/// The changes of snapshot document `new` against `old`, exchange by exchange: each exchange
+/// that changed, appeared or went away gets a [`DiffLine::Step`] naming its step and request,
+/// then the line diff of that exchange alone, so the diff starts where it changed. Documents
+/// that are not both `{"trial", "exchanges"}` of one trial get the whole-text [`diff`].
+pub fn doc_diff(old: &Value, new: &Value) -> Vec<DiffLine> {
+    // Each exchange as its lines stand in the file (indented as an element of `exchanges`).
+    let exchanges = |v: &Value| -> Option<Vec<String>> {
+        v["exchanges"].as_array().map(|xs| {
+            xs.iter()
+                .map(|x| {
+                    pretty(x)
+                        .lines()
+                        .map(|l| format!("    {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect()
+        })
+    };
+    let (Some(before), Some(after)) = (exchanges(old), exchanges(new)) else {
+        return diff(&pretty(old), &pretty(new));
+    };
+    if old["trial"] != new["trial"] {
+        return diff(&pretty(old), &pretty(new));
+    }
+    let heading = |i: usize, side: &Value, total: usize| {
+        let x = &side["exchanges"][i];
+        format!(
+            "exchange {} of {total}, step {}: {}",
+            i + 1,
+            x["step"],
+            x["request"].as_str().unwrap_or("?")
+        )
+    };
+    let mut out = Vec::new();
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &before, &after);
+    for op in ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        if matches!(op, similar::DiffOp::Equal { .. }) {
+            continue;
+        }
+        for k in 0..o.len().max(n.len()) {
+            let (was, now) = (o.start + k < o.end, n.start + k < n.end);
+            out.push(DiffLine::Step(if now {
+                heading(n.start + k, new, after.len())
+            } else {
+                format!("gone: {}", heading(o.start + k, old, before.len()))
+            }));
+            let text = |side: &[String], i: usize, present: bool| {
+                if present {
+                    side[i].clone() + "\n"
+                } else {
+                    String::new()
+                }
+            };
+            out.extend(diff(
+                &text(&before, o.start + k, was),
+                &text(&after, n.start + k, now),
+            ));
+        }
+    }
+    out
 }
 
 /// A line diff of `old` (baseline) against `new`, with a few lines of context around changes.
@@ -276,6 +345,7 @@ mod tests {
             snap.metadata().description(),
             Some("scim-conformance snapshot: v s__e")
         );
+        assert_eq!(snap.metadata().source(), Some("v::s::e"));
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -289,6 +359,66 @@ mod tests {
             let v: Value = serde_json::from_str(body(&text)).unwrap_or_else(|e| panic!("{f}: {e}"));
             assert!(v.get("trial").is_some(), "{f}");
         }
+    }
+
+    fn snapshot_doc(statuses: &[(&str, u16)]) -> Value {
+        json!({
+            "trial": "v::s::e",
+            "exchanges": statuses.iter().map(|(step, status)| json!({
+                "step": step,
+                "request": format!("GET Users/[{step}]"),
+                "status": status,
+                "body": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "[user_id]"},
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    #[test]
+    fn a_document_diff_starts_at_the_changed_step() {
+        let old = snapshot_doc(&[("a", 201), ("b", 200), ("c", 200), ("d", 204)]);
+        let new = snapshot_doc(&[("a", 201), ("b", 200), ("c", 404), ("d", 204)]);
+        let d = doc_diff(&old, &new);
+        assert_eq!(
+            d.first(),
+            Some(&DiffLine::Step(
+                "exchange 3 of 4, step \"c\": GET Users/[c]".into()
+            )),
+            "{d:?}"
+        );
+        assert!(
+            d.contains(&DiffLine::Removed("      \"status\": 200,".into())),
+            "{d:?}"
+        );
+        assert!(
+            d.contains(&DiffLine::Added("      \"status\": 404,".into())),
+            "{d:?}"
+        );
+        assert_eq!(
+            d.iter().filter(|l| matches!(l, DiffLine::Step(_))).count(),
+            1
+        );
+        // An exchange more: it alone is shown, the ones after it are not re-listed.
+        let more = snapshot_doc(&[("a", 201), ("x", 200), ("b", 200), ("c", 200), ("d", 204)]);
+        let d = doc_diff(&old, &more);
+        let steps: Vec<&DiffLine> = d
+            .iter()
+            .filter(|l| matches!(l, DiffLine::Step(_)))
+            .collect();
+        assert_eq!(
+            steps,
+            [&DiffLine::Step(
+                "exchange 2 of 5, step \"x\": GET Users/[x]".into()
+            )],
+            "{d:?}"
+        );
+        let fewer = snapshot_doc(&[("a", 201), ("b", 200), ("c", 200)]);
+        assert!(doc_diff(&old, &fewer).contains(&DiffLine::Step(
+            "gone: exchange 4 of 4, step \"d\": GET Users/[d]".into()
+        )));
+        // Not a snapshot document: the whole text.
+        assert!(!doc_diff(&json!({"a": 1}), &json!({"a": 2}))
+            .iter()
+            .any(|l| matches!(l, DiffLine::Step(_))));
     }
 
     #[test]
