@@ -1,7 +1,7 @@
 //! scim-conformance: will Microsoft Entra ID provisioning work against this SCIM 2.0 endpoint?
 //!
 //! The layers, top to bottom; each only uses the ones below it:
-//! - [`app`]: composition roots for `check`, `serve`, `cleanup`, `report` and `simulate` (flags
+//! - [`app`]: composition roots for `check`, `serve`, `cleanup`, `report`, `review` and `simulate` (flags
 //!   in [`cli`]); exit codes.
 //! - [`runner`]: the libtest-mimic adapter: one trial per planned entry.
 //! - [`report`]: every text and report rendered from the outcome model.

@@ -1,13 +1,16 @@
 //! `scim-conformance`: `check` runs the conformance trials (as `cargo test` does), `serve` runs
 //! the reference SCIM server standalone, `cleanup` deletes leftovers of aborted runs, `report`
-//! renders a recorded baseline as a document, `simulate` replays Entra's provisioning cycles
+//! renders a recorded baseline as a document, `review` accepts or rejects changed snapshots,
+//! `simulate` replays Entra's provisioning cycles
 //! under load.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scim_conformance::app;
-use scim_conformance::cli::{CleanupArgs, ReportArgs, ServeArgs, SimulateArgs, TestCli};
+use scim_conformance::cli::{
+    CleanupArgs, ReportArgs, ReviewArgs, ServeArgs, SimulateArgs, TestCli,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +40,11 @@ enum Command {
     /// Render a vendor's recorded snapshot baseline as a document: per trial, what Entra sent
     /// and what the endpoint answered.
     Report(ReportArgs),
+    /// Review the snapshots a `check` found changed (the `.snap.new` files beside the
+    /// baselines): each trial by name, its diff from the exchange that changed; accept or
+    /// reject each, no cargo-insta needed.
+    #[command(after_help = scim_conformance::cli::REVIEW_AFTER_HELP)]
+    Review(ReviewArgs),
     /// Replay Entra's provisioning cycles for synthetic tenants under load, measure the endpoint
     /// (throughput, latency, errors, 429s, read-after-write lag), verify nothing was lost, and
     /// clean up. Without --target-url it runs against the embedded reference server.
@@ -53,6 +61,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => app::serve::main(args),
         Command::Cleanup(args) => app::cleanup::main(args),
         Command::Report(args) => app::report::main(args),
+        Command::Review(args) => app::review::main(args),
         Command::Simulate(args) => app::simulate::main(*args),
     })
 }

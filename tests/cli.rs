@@ -564,6 +564,93 @@ fn report_of_an_embedded_baseline() -> Result<(), Failed> {
     )
 }
 
+/// A changed answer leaves a pending snapshot; `review` lists it by trial with the diff from the
+/// changed exchange (exit 1 while pending), rejects it (the baseline stays), and accepts it
+/// (the new answers become the baseline, and the next check passes).
+fn review_a_changed_snapshot() -> Result<(), Failed> {
+    let dir = temp_dir("review");
+    let d = dir.to_string_lossy().to_string();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--vendor", "zenkit", "--snapshot-dir", &d];
+        args.extend_from_slice(extra);
+        args.extend(["--exact", "zenkit::users::create"]);
+        run(&args, &[("CI", "")], Duration::from_secs(120))
+    };
+    let recorded = check(&["--snapshots", "record"])?;
+    expect(
+        recorded.code == Some(0),
+        "the baseline is recorded",
+        &recorded,
+    )?;
+    let snap = dir.join("zenkit/users__create.snap");
+    let text = std::fs::read_to_string(&snap).map_err(|e| e.to_string())?;
+    let altered = text.replace("\"status\": 201", "\"status\": 200");
+    let make_pending = || -> Result<Output, Failed> {
+        std::fs::write(&snap, &altered).map_err(|e| e.to_string())?;
+        let out = check(&[])?;
+        expect(
+            out.code == Some(101) && dir.join("zenkit/users__create.snap.new").is_file(),
+            "the changed answers fail the trial and are written for review",
+            &out,
+        )?;
+        Ok(out)
+    };
+    make_pending()?;
+    let review = |extra: &[&str]| {
+        let mut args = vec!["review", "--snapshot-dir", &d];
+        args.extend_from_slice(extra);
+        run(&args, &[], Duration::from_secs(60))
+    };
+    let listed = review(&[])?;
+    expect(
+        listed.code == Some(1)
+            && listed.stdout.contains("zenkit::users::create — changed")
+            && listed.stdout.contains("@ exchange 1 of")
+            && listed.stdout.contains("POST Users")
+            && listed.stdout.contains("1 pending snapshot(s) left"),
+        "without a terminal it lists the pending snapshot by trial, diff from the changed step",
+        &listed,
+    )?;
+    let rejected = review(&["--reject", "zenkit::users::create"])?;
+    let after_reject = std::fs::read_to_string(&snap).map_err(|e| e.to_string())?;
+    expect(
+        rejected.code == Some(0)
+            && rejected.stdout.contains("rejected: zenkit::users::create")
+            && !dir.join("zenkit/users__create.snap.new").exists()
+            && after_reject == altered,
+        "reject drops the new file and keeps the baseline",
+        &rejected,
+    )?;
+    make_pending()?;
+    let accepted = review(&["--accept"])?;
+    let after_accept = std::fs::read_to_string(&snap).map_err(|e| e.to_string())?;
+    expect(
+        accepted.code == Some(0)
+            && accepted.stdout.contains("accepted: zenkit::users::create")
+            && after_accept.contains("\"status\": 201")
+            && after_accept.contains("source: \"zenkit::users::create\""),
+        "accept makes the new answers the baseline, named by trial",
+        &accepted,
+    )?;
+    let again = check(&[])?;
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(
+        again.code == Some(0),
+        "the accepted baseline passes",
+        &again,
+    )?;
+    let none = run(
+        &["review", "--snapshot-dir", "/nonexistent-scimconf"],
+        &[],
+        Duration::from_secs(30),
+    )?;
+    expect(
+        none.code == Some(2),
+        "no such folder is a usage error",
+        &none,
+    )
+}
+
 /// The verdict closes stdout as well as stderr, so `> log` keeps it.
 fn verdict_on_stdout() -> Result<(), Failed> {
     let out = run(
@@ -1397,6 +1484,7 @@ fn main() -> std::process::ExitCode {
             report_of_an_embedded_baseline,
         ),
         Trial::test("cli::verdict-on-stdout", verdict_on_stdout),
+        Trial::test("cli::review-a-changed-snapshot", review_a_changed_snapshot),
         Trial::test(
             "cli::dead-target-blocks-the-rest",
             dead_target_blocks_the_rest,

@@ -227,7 +227,7 @@ pub fn on_ci() -> bool {
 }
 
 /// The package's own folder, when the binary runs from its source tree.
-fn package_dir(sub: &str) -> Option<PathBuf> {
+pub fn package_dir(sub: &str) -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     dir.join("Cargo.toml").is_file().then(|| dir.join(sub))
 }

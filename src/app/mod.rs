@@ -1,7 +1,7 @@
 //! Composition roots: each command builds its pieces from the flags and runs them. [`check`] is
 //! the conformance run (shared by `scim-conformance check` and `cargo test`), [`serve`] the
 //! standalone reference server, [`cleanup`] the leftover sweeper, [`report`] renders a recorded
-//! baseline, [`simulate`] the provisioning-cycle simulation. [`emulation`] turns a vendor profile
+//! baseline, [`review`] accepts or rejects changed snapshots, [`simulate`] the provisioning-cycle simulation. [`emulation`] turns a vendor profile
 //! into a reference-server configuration, [`signals`] handles Ctrl-C, [`progress`] shows how far
 //! a long run is on a terminal.
 //!
@@ -13,6 +13,7 @@ pub mod cleanup;
 pub mod emulation;
 pub mod progress;
 pub mod report;
+pub mod review;
 pub mod serve;
 pub mod signals;
 pub mod simulate;

@@ -305,6 +305,27 @@ impl HarnessArgs {
     }
 }
 
+/// Flags of `scim-conformance review`.
+#[derive(clap::Args, Debug)]
+pub struct ReviewArgs {
+    /// The snapshot folder a `check` wrote pending `.snap.new` files into (a folder of vendor
+    /// folders, or one vendor's) [default: the package's snapshots/, in a checkout].
+    #[arg(long, env = "SCIM_SNAPSHOT_DIR", value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
+    /// Accept every pending snapshot shown (the new answers become the baseline).
+    #[arg(long, conflicts_with = "reject")]
+    pub accept: bool,
+    /// Reject every pending snapshot shown (the new files go; the baselines stay).
+    #[arg(long)]
+    pub reject: bool,
+    /// Only the trials whose name contains FILTER.
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+}
+
+/// What `review --help` says after the flags.
+pub const REVIEW_AFTER_HELP: &str = "Without --accept or --reject it asks for each pending snapshot when stdin is a terminal ([a]ccept, [r]eject, [s]kip, [q]uit), and otherwise only lists them.\n\nExit codes: 0 nothing left pending (none, or every one accepted or rejected); 1 pending snapshots remain (listed or skipped), or a file could not be moved; 2 usage error (no such folder, a pending file that is not a snapshot).";
+
 /// Flags of `scim-conformance report`.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {

@@ -125,28 +125,10 @@ pub fn snapshot(r: &SnapshotResult) -> Option<String> {
             let mut s = format!(
                 "snapshot {path} differs from what the endpoint answered (- baseline, + now):"
             );
-            for line in diff {
-                match line {
-                    DiffLine::Same(t) => {
-                        let _ = write!(s, "\n    {t}");
-                    }
-                    DiffLine::Removed(t) => {
-                        let _ = write!(s, "\n  - {t}");
-                    }
-                    DiffLine::Added(t) => {
-                        let _ = write!(s, "\n  + {t}");
-                    }
-                    DiffLine::Gap(n) => {
-                        let _ = write!(s, "\n  … {n} unchanged line(s)");
-                    }
-                    DiffLine::Step(t) => {
-                        let _ = write!(s, "\n  @ {t}");
-                    }
-                }
-            }
+            s.push_str(&diff_lines(diff));
             let _ = write!(s, "\n  {accept}");
             if let Some(p) = pending {
-                let _ = write!(s, " (or review {p} with `cargo insta review`)");
+                s.push_str(&review_hint(p));
             }
             s.push_str("\n  skip snapshots for an exploratory run: `--snapshots off`");
             Some(s)
@@ -158,7 +140,7 @@ pub fn snapshot(r: &SnapshotResult) -> Option<String> {
         } => {
             let mut s = format!("snapshot {path}: no baseline recorded yet\n  {accept}");
             if let Some(p) = pending {
-                let _ = write!(s, " (or review {p} with `cargo insta review`)");
+                s.push_str(&review_hint(p));
             }
             s.push_str("\n  skip snapshots for an exploratory run: `--snapshots off`");
             Some(s)
@@ -611,6 +593,34 @@ pub fn requests(run: &RunSummary) -> String {
         "requests: {total} sent — {in_trials} by the trials ({listed}), {} preflight and cleanup",
         total - in_trials
     )
+}
+
+/// How to review the pending file `p` (`<dir>/<vendor>/<name>.snap.new`), one by one or all
+/// at once, with or without cargo-insta.
+fn review_hint(p: &str) -> String {
+    let dir = std::path::Path::new(p)
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| ".".into(), |d| d.display().to_string());
+    format!(
+        " (or review {p}: `scim-conformance review --snapshot-dir {dir}`, or `cargo insta review`)"
+    )
+}
+
+/// A snapshot diff as text, a line each (each starting with a newline): `@` heads the exchange
+/// that changed, `-` the baseline, `+` the new answer.
+pub fn diff_lines(diff: &[DiffLine]) -> String {
+    let mut s = String::new();
+    for line in diff {
+        let _ = match line {
+            DiffLine::Same(t) => write!(s, "\n    {t}"),
+            DiffLine::Removed(t) => write!(s, "\n  - {t}"),
+            DiffLine::Added(t) => write!(s, "\n  + {t}"),
+            DiffLine::Gap(n) => write!(s, "\n  … {n} unchanged line(s)"),
+            DiffLine::Step(t) => write!(s, "\n  @ {t}"),
+        };
+    }
+    s
 }
 
 /// The end-of-run summary for stderr: ignored trials (those `shown`), warnings, throttling,
