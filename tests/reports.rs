@@ -254,6 +254,138 @@ fn har_holds_every_request() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Every shell block of the README is marked `<!-- readme-test: run -->` (optionally
+/// `run, exit N`) or `<!-- readme-test: skip: why -->`, and every block marked `run` runs as
+/// written and ends with its documented exit code (0 unless said). It runs in a scratch folder
+/// holding the package's `snapshots/`, with `scim-conformance` and `cargo run --` meaning the
+/// binary under test, port 8080 replaced by a free one, and a wait for each server a line
+/// starts in the background; background servers are stopped afterwards.
+fn readme_command_blocks_work() -> Result<(), Failed> {
+    let readme = package_file("README.md")?;
+    let lines: Vec<&str> = readme.lines().collect();
+    let work = temp_dir("readme-blocks");
+    let shims = work.join("bin");
+    std::fs::create_dir_all(&shims).map_err(|e| e.to_string())?;
+    let shim = |name: &str, text: &str| -> Result<(), String> {
+        let path = shims.join(name);
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        Command::new("chmod")
+            .arg("+x")
+            .arg(&path)
+            .status()
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    };
+    shim(
+        "scim-conformance",
+        &format!("#!/bin/sh\nexec '{}' \"$@\"\n", bin::BIN),
+    )?;
+    shim(
+        "cargo",
+        "#!/bin/sh\n[ \"$1\" = run ] || { echo \"readme-test: only cargo run runs here\" >&2; exit 97; }\nshift\nwhile [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\n[ $# -gt 0 ] && shift\nexec scim-conformance \"$@\"\n",
+    )?;
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    std::os::unix::fs::symlink(&snapshots, work.join("snapshots")).map_err(|e| e.to_string())?;
+    let path = format!(
+        "{}:{}",
+        shims.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut problems = Vec::new();
+    let mut ran = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] != "```sh" && lines[i] != "```bash" {
+            i += 1;
+            continue;
+        }
+        let at = i + 1;
+        let end = (at..lines.len())
+            .find(|&j| lines[j].starts_with("```"))
+            .unwrap_or(lines.len());
+        let block = &lines[at..end];
+        i = end + 1;
+        let marker = lines[..at - 1]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .and_then(|l| l.strip_prefix("<!-- readme-test: "))
+            .and_then(|l| l.strip_suffix(" -->"));
+        let exit = match marker {
+            Some(m) if m.starts_with("skip: ") => continue,
+            Some("run") => 0,
+            Some(m) => match m.strip_prefix("run, exit ").map(str::parse::<i32>) {
+                Some(Ok(code)) => code,
+                _ => {
+                    problems.push(format!("README.md:{at}: unknown marker {m:?}"));
+                    continue;
+                }
+            },
+            None => {
+                problems.push(format!(
+                    "README.md:{at}: a command block without `<!-- readme-test: run -->` or `<!-- readme-test: skip: why -->` before it"
+                ));
+                continue;
+            }
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let mut script = String::from("set -eu\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n");
+        for line in block {
+            let line = line.replace("8080", &port.to_string());
+            script.push_str(&line);
+            script.push('\n');
+            if line.trim_end().ends_with('&') {
+                script.push_str(&format!(
+                    "for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null && break; sleep 0.1; done\n"
+                ));
+            }
+        }
+        let child = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(&work)
+            .env("PATH", &path)
+            .env_remove("SCIM_TOKEN")
+            .env_remove("SCIM_TARGET_URL")
+            .env("NO_PROXY", "127.0.0.1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let out = bin::wait(child, Duration::from_secs(240), &format!("README.md:{at}"))?;
+        ran += 1;
+        if out.code != Some(exit) {
+            problems.push(format!(
+                "README.md:{at}: exit {:?}, documented {exit}\n{}\n--- stderr (end)\n{}",
+                out.code,
+                block.join("\n"),
+                out.stderr
+                    .lines()
+                    .rev()
+                    .take(15)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    if ran == 0 {
+        problems.push("no README block is marked to run".into());
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n\n").into())
+    }
+}
+
 /// The chromium binary, if any.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -1004,6 +1136,7 @@ fn main() -> std::process::ExitCode {
             ci_recipes_use_real_flags,
         ),
         Trial::test("reports::har-holds-every-request", har_holds_every_request),
+        Trial::test("readme::command-blocks-work", readme_command_blocks_work),
         Trial::test(
             "packaging::action-inputs-are-check-flags",
             action_inputs_are_check_flags,
