@@ -29,6 +29,7 @@ enum Command {
     /// Takes the same flags as `cargo test -- ...`.
     Check(Box<TestCli>),
     /// Run the in-memory reference SCIM server until Ctrl-C.
+    #[command(after_help = scim_conformance::cli::SERVE_AFTER_HELP)]
     Serve(ServeArgs),
     /// Find and delete leftovers of earlier, aborted runs (names starting with `scimconf-`);
     /// lists them first, never touches anything else.
@@ -39,6 +40,7 @@ enum Command {
     Cleanup(CleanupArgs),
     /// Render a vendor's recorded snapshot baseline as a document: per trial, what Entra sent
     /// and what the endpoint answered.
+    #[command(after_help = scim_conformance::cli::REPORT_AFTER_HELP)]
     Report(ReportArgs),
     /// Review the snapshots a `check` found changed (the `.snap.new` files beside the
     /// baselines): each trial by name, its diff from the exchange that changed; accept or

@@ -323,6 +323,12 @@ pub struct ReviewArgs {
     pub filter: Option<String>,
 }
 
+/// What `serve --help` says after the flags.
+pub const SERVE_AFTER_HELP: &str = "Exit codes: 0 stopped by Ctrl-C (or --list-faults printed); 1 the port cannot be listened on; 2 usage error (an unknown fault, vendor or fixtures folder).";
+
+/// What `report --help` says after the flags.
+pub const REPORT_AFTER_HELP: &str = "Exit codes: 0 written; 1 a file could not be written; 2 usage error (no snapshots in the folder, an unknown --vendor, an unreadable file).";
+
 /// What `review --help` says after the flags.
 pub const REVIEW_AFTER_HELP: &str = "Without --accept or --reject it asks for each pending snapshot when stdin is a terminal ([a]ccept, [r]eject, [s]kip, [q]uit), and otherwise only lists them.\n\nExit codes: 0 nothing left pending (none, or every one accepted or rejected); 1 pending snapshots remain (listed or skipped), or a file could not be moved; 2 usage error (no such folder, a pending file that is not a snapshot).";
 
