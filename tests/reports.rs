@@ -400,19 +400,11 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-fn html_in_chromium() -> Result<Completion, Failed> {
-    let Some(browser) = chromium() else {
-        if std::env::var_os("SCIM_REQUIRE_BROWSER").is_some() {
-            return Err("SCIM_REQUIRE_BROWSER is set but no chromium binary is on PATH (apt-get install -y chromium)".into());
-        }
-        eprintln!("reports::html-in-chromium: skipped: no chromium on PATH (install Debian's chromium, or set SCIM_REQUIRE_BROWSER=1 to make this a failure)");
-        return Ok(Completion::ignored_with("skipped: no chromium on PATH"));
-    };
-    let r = faulty_run()?;
-    let page = r.path("html/report.html");
+/// The DOM headless Chromium builds from the page at `page` (a file, loaded with no network).
+fn dump_dom(browser: &Path, page: &Path) -> Result<String, String> {
     let profile = temp_dir("chromium-profile");
     let url = format!("file://{}", page.display());
-    let child = Command::new(&browser)
+    let child = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -432,8 +424,20 @@ fn html_in_chromium() -> Result<Completion, Failed> {
         .map_err(|e| format!("cannot start {}: {e}", browser.display()))?;
     let out = bin::wait(child, Duration::from_secs(90), "chromium --dump-dom");
     let _ = std::fs::remove_dir_all(&profile);
-    let out = out?;
-    let dom = &out.stdout;
+    Ok(out?.stdout)
+}
+
+fn html_in_chromium() -> Result<Completion, Failed> {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("SCIM_REQUIRE_BROWSER").is_some() {
+            return Err("SCIM_REQUIRE_BROWSER is set but no chromium binary is on PATH (apt-get install -y chromium)".into());
+        }
+        eprintln!("reports::html-in-chromium: skipped: no chromium on PATH (install Debian's chromium, or set SCIM_REQUIRE_BROWSER=1 to make this a failure)");
+        return Ok(Completion::ignored_with("skipped: no chromium on PATH"));
+    };
+    let r = faulty_run()?;
+    let dom = &dump_dom(&browser, &r.path("html/report.html"))?;
+    let out = &r.out;
     out.expect(
         dom.contains("Compatibility with Entra provisioning")
             && dom.contains("<th scope=\"row\">Disable and enable</th>"),
@@ -449,6 +453,136 @@ fn html_in_chromium() -> Result<Completion, Failed> {
         "the failing request's body is in the page",
     )?;
     out.expect(!dom.contains(CANARY_PART), "no token in the page")?;
+    Ok(Completion::Completed)
+}
+
+/// `simulate --report` writes its reports from the typed result: the JSON valid against its
+/// committed schema, JUnit with one case per verdict component (the failed ones failing),
+/// Markdown, and an HTML page a browser loads; no token in any of them. A HAR is refused.
+fn simulation_reports() -> Result<Completion, Failed> {
+    let server = serve(CANARY, &["--error-share", "0.2", "--seed", "7"])?;
+    let dir = temp_dir("simulation-reports");
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    let (json_path, junit_path, md_path, html_path) =
+        (p("sim.json"), p("ci/sim.xml"), p("sim.md"), p("sim.html"));
+    let out = run(
+        &[
+            "simulate",
+            "--target-url",
+            &server.url,
+            "--users",
+            "30",
+            "--groups",
+            "3",
+            "--members-per-group",
+            "3",
+            "--rate",
+            "max",
+            "--report",
+            &format!("json={json_path}"),
+            "--report",
+            &format!("junit={junit_path}"),
+            "--report",
+            &format!("markdown={md_path}"),
+            "--report",
+            &format!("html={html_path}"),
+        ],
+        &[("SCIM_TOKEN", CANARY)],
+        Duration::from_secs(180),
+    )?;
+    out.expect(
+        out.code == Some(101) && out.stderr.contains("wrote json report"),
+        "a 20% share of 500s does not meet the verdict, and the reports are written",
+    )?;
+    let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+    let json: Value = serde_json::from_str(&read(&json_path)?).map_err(|e| e.to_string())?;
+    let schema: Value = serde_json::from_str(scim_conformance::report::simulation::SCHEMA)
+        .map_err(|e| e.to_string())?;
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("simulation.schema.json", schema)
+        .map_err(|e| e.to_string())?;
+    let id = compiler
+        .compile("simulation.schema.json", &mut schemas)
+        .map_err(|e| format!("{e:#}"))?;
+    schemas
+        .validate(&json, id)
+        .map_err(|e| format!("the simulation report does not match its schema: {e:#}"))?;
+    out.expect(
+        json["verdict"]["status"] == "not_met"
+            && json["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "the JSON holds the verdict and the failed requests",
+    )?;
+    let xml = read(&junit_path)?;
+    let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+        .map_err(|e| format!("junit-parser cannot read it: {e}"))?;
+    let cases: Vec<&junit_parser::TestCase> =
+        suites.suites.iter().flat_map(|s| s.cases.iter()).collect();
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    out.expect(
+        names
+            == [
+                "simulate::throughput",
+                "simulate::errors",
+                "simulate::end-state",
+                "simulate::forecast",
+                "simulate::cleanup",
+            ]
+            && cases
+                .iter()
+                .find(|c| c.name == "simulate::errors")
+                .is_some_and(|c| c.status.is_failure())
+            && cases
+                .iter()
+                .find(|c| c.name == "simulate::cleanup")
+                .is_some_and(|c| c.status.is_success()),
+        &format!("one JUnit case per verdict component, the errors failing: {names:?}"),
+    )?;
+    let md = read(&md_path)?;
+    out.expect(
+        md.starts_with("## SCIM simulation: DOES NOT MEET"),
+        &format!("the Markdown summary:\n{md}"),
+    )?;
+    for path in [&json_path, &junit_path, &md_path, &html_path] {
+        out.expect(
+            !read(path)?.contains(CANARY_PART),
+            &format!("no token in {path}"),
+        )?;
+    }
+    let har = run(
+        &[
+            "simulate",
+            "--users",
+            "20",
+            "--report",
+            &format!("har={}", p("x.har")),
+        ],
+        &[],
+        Duration::from_secs(60),
+    )?;
+    har.expect(
+        har.code == Some(2) && har.stderr.contains("HAR"),
+        "a HAR is refused before the run (exit 2)",
+    )?;
+    let Some(browser) = chromium() else {
+        let _ = std::fs::remove_dir_all(&dir);
+        if std::env::var_os("SCIM_REQUIRE_BROWSER").is_some() {
+            return Err("SCIM_REQUIRE_BROWSER is set but no chromium binary is on PATH".into());
+        }
+        return Ok(Completion::ignored_with(
+            "the HTML not loaded: no chromium on PATH",
+        ));
+    };
+    let dom = dump_dom(&browser, Path::new(&html_path))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    out.expect(
+        dom.contains("Verdict components")
+            && dom.contains("Quarantine forecast")
+            && dom.contains("DOES NOT MEET")
+            && dom.contains("data:image/svg+xml;base64,"),
+        "the browser shows the verdict, its components, the forecast and the chart",
+    )?;
     Ok(Completion::Completed)
 }
 
@@ -1136,6 +1270,7 @@ fn main() -> std::process::ExitCode {
             ci_recipes_use_real_flags,
         ),
         Trial::test("reports::har-holds-every-request", har_holds_every_request),
+        Trial::ignorable_test("reports::simulation-reports", simulation_reports),
         Trial::test("readme::command-blocks-work", readme_command_blocks_work),
         Trial::test(
             "packaging::action-inputs-are-check-flags",

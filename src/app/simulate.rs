@@ -20,6 +20,7 @@ use crate::core::naming::RunId;
 use crate::core::secret::{Redactor, Secret};
 use crate::http::{ScimClient, Target};
 use crate::profile::{self, VendorProfile};
+use crate::report::{simulation, ReportFormat};
 use crate::server::{self, RunningServer, ServerConfig};
 use crate::simulate::metrics::Recorder;
 use crate::simulate::report::{StopReason, VerdictStatus};
@@ -159,6 +160,11 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     let t = &args.transport;
     let embedded = t.target_url.is_none();
     let settings = settings(&args, embedded)?;
+    if args.report.iter().any(|r| r.format == ReportFormat::Har) {
+        return Err(AppError::Usage(
+            "simulate writes no HAR (a run sends hundreds of thousands of requests): use --report json, html, junit or markdown, which name the requests behind every discrepancy".into(),
+        ));
+    }
     if t.token_url.is_some() && embedded {
         return Err(AppError::Usage(
             "--token-url needs --target-url (the embedded server takes its own token)".into(),
@@ -266,6 +272,13 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     }
     let report = report.map_err(|e| AppError::Usage(e.to_string()))?;
     eprintln!("\n{}", summary::summary(&report));
+    let (written, failed) = simulation::write_all(&report, &args.report);
+    for line in written {
+        eprintln!("{line}");
+    }
+    for e in &failed {
+        eprintln!("error: {e}");
+    }
     if let Some(path) = &args.svg {
         std::fs::write(path, chart::timeline_svg(&report.timeline)).map_err(|source| {
             AppError::System {
@@ -275,5 +288,10 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
         })?;
         eprintln!("chart written to {}", path.display());
     }
-    Ok(ExitCode::from(exit_code(&report)))
+    let code = exit_code(&report);
+    Ok(ExitCode::from(if code == 0 && !failed.is_empty() {
+        1
+    } else {
+        code
+    }))
 }

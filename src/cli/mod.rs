@@ -526,6 +526,11 @@ pub struct SimulateArgs {
     /// Write the throughput and latency chart over time (a self-contained SVG) to this file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Write a report of the simulation when it ends; repeatable. FORMAT is json (versioned,
+    /// with its schema), junit (one case per verdict component), html or markdown; folders are
+    /// created.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub report: Vec<ReportRequest>,
 }
 
 fn parse_pace(s: &str) -> Result<crate::simulate::Pace, String> {

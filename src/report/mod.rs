@@ -4,7 +4,8 @@
 //! event of libtest's JSON stream. The report files of `--report FORMAT=PATH` ([`format`]) are
 //! [`junit`], [`json`], [`html`], [`markdown`] and [`har`], written by [`write`]; [`view`]
 //! holds what they derive alike (verdict, capability matrix). [`baseline`] renders a vendor's
-//! snapshot baseline as a document (`scim-conformance report`).
+//! snapshot baseline as a document (`scim-conformance report`), [`simulation`] the reports of
+//! `scim-conformance simulate`.
 
 pub mod baseline;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod simulation;
 pub mod text;
 pub mod view;
 pub mod write;

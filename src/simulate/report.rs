@@ -245,6 +245,26 @@ pub enum VerdictStatus {
     NotAssessed,
 }
 
+impl VerdictStatus {
+    /// How the verdict reads: `MEETS`, `DOES NOT MEET` or `cannot judge`.
+    pub fn head(self) -> &'static str {
+        match self {
+            VerdictStatus::Met => "MEETS",
+            VerdictStatus::NotMet => "DOES NOT MEET",
+            VerdictStatus::NotAssessed => "cannot judge",
+        }
+    }
+
+    /// `met`, `not_met` or `not_assessed`, as the reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            VerdictStatus::Met => "met",
+            VerdictStatus::NotMet => "not_met",
+            VerdictStatus::NotAssessed => "not_assessed",
+        }
+    }
+}
+
 /// The verdict against Microsoft's "at least 25 requests per second per tenant".
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
@@ -446,6 +466,65 @@ pub enum DiscrepancyKind {
         /// The member's id.
         id: String,
     },
+}
+
+impl DiscrepancyKind {
+    /// The kind in one word, as the reports name it (`duplicate_user`, `wrong_value`...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DiscrepancyKind::DuplicateUser { .. } => "duplicate_user",
+            DiscrepancyKind::DuplicateGroup { .. } => "duplicate_group",
+            DiscrepancyKind::MissingUser { .. } => "missing_user",
+            DiscrepancyKind::MissingGroup { .. } => "missing_group",
+            DiscrepancyKind::CreatedDespiteError { .. } => "created_despite_error",
+            DiscrepancyKind::WrongValue { .. } => "wrong_value",
+            DiscrepancyKind::StillActive => "still_active",
+            DiscrepancyKind::Inactive => "inactive",
+            DiscrepancyKind::StillPresent => "still_present",
+            DiscrepancyKind::MemberMissing { .. } => "member_missing",
+            DiscrepancyKind::UnexpectedMember { .. } => "unexpected_member",
+        }
+    }
+
+    /// What is wrong, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            DiscrepancyKind::DuplicateUser { ids } => {
+                format!("{} users match it (ids {})", ids.len(), ids.join(", "))
+            }
+            DiscrepancyKind::DuplicateGroup { ids } => {
+                format!("{} groups match it (ids {})", ids.len(), ids.join(", "))
+            }
+            DiscrepancyKind::MissingUser { id } => {
+                format!("user {id} is gone although its create was acknowledged")
+            }
+            DiscrepancyKind::MissingGroup { id } => {
+                format!("group {id} is gone although its create was acknowledged")
+            }
+            DiscrepancyKind::CreatedDespiteError { id } => {
+                format!("{id} exists although every create for it was answered with an error")
+            }
+            DiscrepancyKind::WrongValue {
+                attribute,
+                expected,
+                actual,
+            } => format!(
+                "{attribute} is {} instead of {expected:?} (the last value sent)",
+                actual
+                    .as_ref()
+                    .map_or("absent".to_string(), |a| format!("{a:?}"))
+            ),
+            DiscrepancyKind::StillActive => "still active after its deprovisioning".into(),
+            DiscrepancyKind::Inactive => "inactive although never deprovisioned".into(),
+            DiscrepancyKind::StillPresent => "still present after its deprovisioning DELETE".into(),
+            DiscrepancyKind::MemberMissing { id } => {
+                format!("member {id} is missing (its add was acknowledged)")
+            }
+            DiscrepancyKind::UnexpectedMember { id } => {
+                format!("member {id} is present but was never added, or was removed")
+            }
+        }
+    }
 }
 
 /// One request as shown beside a discrepancy.

@@ -4,9 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::report::{
-    Discrepancy, DiscrepancyKind, Plan, SimReport, StopReason, Throughput, VerdictStatus,
-};
+use super::report::{Discrepancy, Plan, SimReport, StopReason, Throughput};
 use super::settings::Settings;
 use crate::core::text::human;
 
@@ -63,42 +61,7 @@ fn rate_line(label: &str, t: &Throughput) -> String {
 }
 
 fn discrepancy(d: &Discrepancy) -> String {
-    let what = match &d.kind {
-        DiscrepancyKind::DuplicateUser { ids } => {
-            format!("{} users match it (ids {})", ids.len(), ids.join(", "))
-        }
-        DiscrepancyKind::DuplicateGroup { ids } => {
-            format!("{} groups match it (ids {})", ids.len(), ids.join(", "))
-        }
-        DiscrepancyKind::MissingUser { id } => {
-            format!("user {id} is gone although its create was acknowledged")
-        }
-        DiscrepancyKind::MissingGroup { id } => {
-            format!("group {id} is gone although its create was acknowledged")
-        }
-        DiscrepancyKind::CreatedDespiteError { id } => {
-            format!("{id} exists although every create for it was answered with an error")
-        }
-        DiscrepancyKind::WrongValue {
-            attribute,
-            expected,
-            actual,
-        } => format!(
-            "{attribute} is {} instead of {expected:?} (the last value sent)",
-            actual
-                .as_ref()
-                .map_or("absent".to_string(), |a| format!("{a:?}"))
-        ),
-        DiscrepancyKind::StillActive => "still active after its deprovisioning".into(),
-        DiscrepancyKind::Inactive => "inactive although never deprovisioned".into(),
-        DiscrepancyKind::StillPresent => "still present after its deprovisioning DELETE".into(),
-        DiscrepancyKind::MemberMissing { id } => {
-            format!("member {id} is missing (its add was acknowledged)")
-        }
-        DiscrepancyKind::UnexpectedMember { id } => {
-            format!("member {id} is present but was never added, or was removed")
-        }
-    };
+    let what = d.kind.describe();
     let mut s = format!("  job {} {}: {what}", d.job, d.object);
     for r in &d.requests {
         let _ = write!(
@@ -239,11 +202,7 @@ pub fn summary(r: &SimReport) -> String {
         let _ = writeln!(s, "  at the rate this endpoint sustained: {}", human(d));
     }
     let v = &r.verdict;
-    let head = match v.status {
-        VerdictStatus::Met => "MEETS",
-        VerdictStatus::NotMet => "DOES NOT MEET",
-        VerdictStatus::NotAssessed => "cannot judge",
-    };
+    let head = v.status.head();
     let _ = writeln!(
         s,
         "\nverdict: {head} Microsoft's {} requests/second per tenant: {}",
@@ -279,7 +238,11 @@ pub fn summary(r: &SimReport) -> String {
                 let _ = writeln!(s, "{}", discrepancy(d));
             }
             if ver.discrepancies.len() > SHOWN {
-                let _ = writeln!(s, "  ... and {} more", ver.discrepancies.len() - SHOWN);
+                let _ = writeln!(
+                    s,
+                    "  ... and {} more (every one, with its requests, in --report json or html)",
+                    ver.discrepancies.len() - SHOWN
+                );
             }
         }
     }
