@@ -253,6 +253,86 @@ fn filter_lag_shows_as_read_after_write_lag() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Creates that land but are answered 500 are retried in the incremental cycle, whose match
+/// query a 300 ms filter lag can blind. With cycles 2 s apart (`cycle_interval`) the retries
+/// find what landed: no duplicate, the pause is not counted as throughput, and the report says
+/// the timing was compressed against Entra's 40 minutes. With cycles 1 ms apart what the lag
+/// manufactures (second creates: duplicates, or 409s that leave an object "created despite
+/// errors") is named a lag artefact, not a loss.
+fn cycle_interval_and_lag_artefacts() -> Result<(), Failed> {
+    use scim_conformance::simulate::report::DiscrepancyKind;
+    let server = || {
+        config(|c| {
+            c.filter_lag = Duration::from_millis(300);
+            c.error_share = 0.3;
+            c.error_after_commit = true;
+            c.seed = 3;
+        })
+    };
+    let apart = |d: Duration| Settings {
+        cycle_interval: Some(d),
+        lag_probes: 3,
+        ..small()
+    };
+    let (report, dump) = simulate(server(), apart(Duration::from_secs(2)))?;
+    clean(&report, &dump)?;
+    let duplicates = |r: &SimReport| {
+        r.verification
+            .discrepancies
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.kind,
+                    DiscrepancyKind::DuplicateUser { .. } | DiscrepancyKind::DuplicateGroup { .. }
+                )
+            })
+            .count()
+    };
+    if duplicates(&report) > 0
+        || report.timing.gap < Duration::from_secs(2)
+        || report.throughput.seconds >= report.timing.gap.as_secs_f64()
+        || !report
+            .timing
+            .describe()
+            .contains("compressed (--cycle-interval 2.00 s)")
+    {
+        return Err(fail(
+            "cycles 2 s apart: no duplicate, the pause not in the throughput, the timing named",
+            &report,
+        ));
+    }
+    let (report, dump) = simulate(server(), apart(Duration::from_millis(1)))?;
+    clean(&report, &dump)?;
+    // The retry's match query misses the create that landed: a second create (a duplicate,
+    // or a 409 that leaves the object created despite errors).
+    let n = report
+        .verification
+        .discrepancies
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.kind,
+                DiscrepancyKind::DuplicateUser { .. }
+                    | DiscrepancyKind::DuplicateGroup { .. }
+                    | DiscrepancyKind::CreatedDespiteError { .. }
+            )
+        })
+        .count();
+    if n == 0
+        || !report.verification.notes.iter().any(|note| {
+            note.starts_with(&format!(
+                "{n} duplicate(s) or object(s) created despite errors may be lag artefacts"
+            ))
+        })
+    {
+        return Err(fail(
+            "cycles 1 ms apart: the lag's duplicates are named lag artefacts",
+            &report,
+        ));
+    }
+    Ok(())
+}
+
 fn error_share_shows_as_5xx_errors() -> Result<(), Failed> {
     let (report, dump) = simulate(
         config(|c| {
@@ -704,6 +784,10 @@ fn main() -> std::process::ExitCode {
         ),
         Trial::test("load::filter-lag", filter_lag_shows_as_read_after_write_lag),
         Trial::test("load::error-share", error_share_shows_as_5xx_errors),
+        Trial::test(
+            "simulate::cycle-interval-and-lag-artefacts",
+            cycle_interval_and_lag_artefacts,
+        ),
         Trial::test("load::delay", delay_shows_in_latency),
         Trial::test(
             "load::lost-member-updates",

@@ -52,6 +52,7 @@ pub fn settings(args: &SimulateArgs, embedded: bool) -> Result<Settings, AppErro
         seed: args.seed,
         max_pause: Duration::from_secs(args.transport.retry_budget),
         forecast_users: args.forecast_users,
+        cycle_interval: args.cycle_interval,
         ..Settings::default()
     };
     s.check().map_err(AppError::Usage)?;

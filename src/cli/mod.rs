@@ -523,6 +523,11 @@ pub struct SimulateArgs {
     /// Seed for the tenants' shape (memberships).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// The pause between the initial and the incremental cycle, which also retries what
+    /// failed (Entra's: about 40m; 90, 90s, 15m, 2h) [default: compressed: only the longest
+    /// read-after-write lag measured is waited out before retried creates; the report says so].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub cycle_interval: Option<std::time::Duration>,
     /// Write the throughput and latency chart over time (a self-contained SVG) to this file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,

@@ -176,6 +176,13 @@ pub fn json(r: &SimReport) -> Value {
             "deleted": r.cleanup.deleted,
             "left_behind": r.cleanup.left_behind.iter().map(|(path, job, why)| json!({"path": path, "job": job, "why": why})).collect::<Vec<_>>(),
         },
+        "timing": {
+            "gap_ms": ms(r.timing.gap),
+            "cycle_interval_ms": r.timing.interval.map(ms),
+            "entra_interval_ms": ms(crate::simulate::settings::ENTRA_CYCLE_INTERVAL),
+            "compressed": r.timing.compressed(),
+            "summary": r.timing.describe(),
+        },
         "timeline": r.timeline.iter().map(|p| json!({
             "at_ms": ms(p.at),
             "width_ms": ms(p.width),

@@ -204,6 +204,14 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         sweep(&jobs).await;
     }
 
+    let timing = super::report::Timing {
+        gap: jobs.iter().map(|j| j.gap()).max().unwrap_or_default(),
+        interval: settings.cycle_interval,
+    };
+    let lag = rec.lag_stats(settings.lag_bound);
+    if let Some(note) = timing.lag_artefacts(&lag, &verification.discrepancies) {
+        verification.notes.push(note);
+    }
     let prefixes: Vec<String> = jobs.iter().map(|j| format!("{}-", j.tag)).collect();
     let (throughput, job_rates) = rec.throughput(&prefixes);
     let throttling = rec.throttling();
@@ -252,12 +260,13 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         kinds,
         errors,
         throttling,
-        lag: rec.lag_stats(settings.lag_bound),
+        lag,
         projection,
         verdict,
         forecast,
         verification,
         cleanup: ledger.summary(),
         timeline: rec.timeline(),
+        timing,
     })
 }

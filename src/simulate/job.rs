@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -66,6 +66,8 @@ pub struct Job {
     bodies: Mutex<HashMap<(bool, usize), Value>>,
     probes: Mutex<Vec<JoinHandle<()>>>,
     problems: Mutex<Vec<String>>,
+    /// How long the job paused between its cycles.
+    gap: Mutex<Duration>,
 }
 
 /// The ids of a list answer's resources.
@@ -107,6 +109,7 @@ impl Job {
             bodies: Mutex::default(),
             probes: Mutex::default(),
             problems: Mutex::default(),
+            gap: Mutex::default(),
         }
     }
 
@@ -193,17 +196,28 @@ impl Job {
         let (creates, rest): (Vec<Task>, Vec<Task>) = escrowed
             .into_iter()
             .partition(|t| matches!(t, Task::User(_) | Task::Group(_)));
-        // Entra retries a failed create in its next cycle, 40 minutes later, when a lagging
-        // filter has long caught up; the compressed run waits out the longest lag measured so
-        // far (bounded), so that its retry's match query does not miss a create that did land
-        // and manufacture a duplicate the real timing would not.
-        if !creates.is_empty() {
-            if let Some(lag) = rec.max_lag() {
-                let wait = (lag + lag / 2).min(self.settings.lag_bound);
-                self.stage("waiting out the read-after-write lag before the retries");
-                tokio::time::sleep(wait).await;
+        // Entra's next cycle, which retries what failed, comes about 40 minutes later, when a
+        // lagging filter has long caught up. --cycle-interval waits that long (or as long as
+        // asked); the compressed default waits out the longest lag measured so far (bounded)
+        // before retried creates, so that their match query does not miss a create that did
+        // land and manufacture a duplicate the real timing would not.
+        let paused = rec.elapsed();
+        match self.settings.cycle_interval {
+            Some(d) => {
+                self.stage("waiting for the next cycle (--cycle-interval)");
+                self.sender.stop.sleep(d, false).await;
             }
+            None if !creates.is_empty() => {
+                if let Some(lag) = rec.max_lag() {
+                    let wait = (lag + lag / 2).min(self.settings.lag_bound);
+                    self.stage("waiting out the read-after-write lag before the retries");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            None => {}
         }
+        let gap = rec.elapsed() - paused;
+        *self.gap.lock().unwrap_or_else(|p| p.into_inner()) = gap;
         self.run(creates).await;
         let changes = (0..t.users)
             .filter(|i| t.updated(*i) || t.disabled(*i))
@@ -217,7 +231,12 @@ impl Job {
         });
         self.run(rest.into_iter().chain(changes).chain(memberships))
             .await;
-        rec.cycles(self.index, start, rec.elapsed(), initial);
+        rec.cycles(self.index, start, rec.elapsed(), initial, gap);
+    }
+
+    /// How long the job paused between its initial and its incremental cycle.
+    pub fn gap(&self) -> Duration {
+        *self.gap.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn stage(&self, text: &str) {

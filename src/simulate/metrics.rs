@@ -77,6 +77,8 @@ struct JobCounts {
     latency: Duration,
     window: Option<(Duration, Duration)>,
     initial: Duration,
+    /// The pause between the job's cycles (not part of its throughput).
+    paused: Duration,
 }
 
 #[derive(Debug)]
@@ -252,13 +254,21 @@ impl Recorder {
         });
     }
 
-    /// Marks the start and end of `job`'s cycles (from the run's start) and how long its
-    /// initial cycle took.
-    pub fn cycles(&self, job: usize, from: Duration, to: Duration, initial: Duration) {
+    /// Marks the start and end of `job`'s cycles (from the run's start), how long its initial
+    /// cycle took, and how long it paused between its cycles: the pause is not throughput.
+    pub fn cycles(
+        &self,
+        job: usize,
+        from: Duration,
+        to: Duration,
+        initial: Duration,
+        paused: Duration,
+    ) {
         self.with(|inner| {
             if let Some(j) = inner.jobs.get_mut(job) {
                 j.window = Some((from, to));
                 j.initial = initial;
+                j.paused = paused;
             }
         });
     }
@@ -378,7 +388,9 @@ impl Recorder {
                 .iter()
                 .enumerate()
                 .map(|(i, j)| {
-                    let secs = j.window.map_or(0.0, |(a, b)| (b - a).as_secs_f64());
+                    let secs = j
+                        .window
+                        .map_or(0.0, |(a, b)| (b - a).saturating_sub(j.paused).as_secs_f64());
                     JobThroughput {
                         job: i,
                         prefix: prefixes.get(i).cloned().unwrap_or_default(),
@@ -399,8 +411,15 @@ impl Recorder {
                 .iter()
                 .filter_map(|j| j.window.map(|w| w.1))
                 .max();
+            // Every job paused at least this long between its cycles.
+            let paused = inner
+                .jobs
+                .iter()
+                .map(|j| j.paused)
+                .min()
+                .unwrap_or_default();
             let secs = match (from, to) {
-                (Some(a), Some(b)) => (b - a).as_secs_f64(),
+                (Some(a), Some(b)) => (b - a).saturating_sub(paused).as_secs_f64(),
                 _ => 0.0,
             };
             let sum = |f: fn(&JobCounts) -> u64| inner.jobs.iter().map(f).sum::<u64>();
@@ -459,12 +478,14 @@ mod tests {
             Duration::ZERO,
             Duration::from_secs(2),
             Duration::from_secs(1),
+            Duration::ZERO,
         );
         r.cycles(
             1,
             Duration::ZERO,
             Duration::from_secs(1),
             Duration::from_secs(1),
+            Duration::ZERO,
         );
         let kinds = r.kinds();
         let create = kinds

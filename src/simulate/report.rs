@@ -67,6 +67,76 @@ pub struct SimReport {
     pub cleanup: CleanupSummary,
     /// Throughput and latency over time (every stage).
     pub timeline: Vec<TimelinePoint>,
+    /// How the run's time between the cycles compares with Entra's.
+    pub timing: Timing,
+}
+
+/// The pause between the initial and the incremental cycle (which carries the retries of
+/// failed objects), against Entra's [`ENTRA_CYCLE_INTERVAL`](super::settings::ENTRA_CYCLE_INTERVAL).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// The longest pause a job made between its cycles.
+    pub gap: Duration,
+    /// `--cycle-interval`, if given; `None`: compressed.
+    pub interval: Option<Duration>,
+}
+
+impl Timing {
+    /// Whether the run's cycles came closer together than Entra's.
+    pub fn compressed(&self) -> bool {
+        self.gap < super::settings::ENTRA_CYCLE_INTERVAL
+    }
+
+    /// A note when duplicates, or objects found although every create was answered with an
+    /// error, may be the endpoint's read-after-write lag's artefact rather than its loss: the
+    /// run's cycles came closer together than that lag, so the retry's match query missed a
+    /// create that had landed (and sent it again), while Entra's cycles are 40 minutes apart and
+    /// its retry would have found and linked it.
+    pub fn lag_artefacts(&self, lag: &LagStats, found: &[Discrepancy]) -> Option<String> {
+        let duplicates = found
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.kind,
+                    DiscrepancyKind::DuplicateUser { .. }
+                        | DiscrepancyKind::DuplicateGroup { .. }
+                        | DiscrepancyKind::CreatedDespiteError { .. }
+                )
+            })
+            .count();
+        let longer = lag.not_found > 0 || lag.max.is_some_and(|m| m > self.gap);
+        (duplicates > 0 && longer && self.compressed()).then(|| {
+            format!(
+                "{duplicates} duplicate(s) or object(s) created despite errors may be lag artefacts, not losses: the endpoint's read-after-write lag ({}) is longer than the {} this run paused between its cycles, and Entra's cycles are about 40 minutes apart; re-run with --cycle-interval 40m to see Entra's timing",
+                lag.max.map_or_else(
+                    || format!("over {}", crate::core::text::human(lag.bound)),
+                    |m| format!("up to {}", crate::core::text::human(m))
+                ),
+                crate::core::text::human(self.gap)
+            )
+        })
+    }
+
+    /// One line: what the run did and what Entra does.
+    pub fn describe(&self) -> String {
+        let entra = "Entra's next cycle, which also retries what failed, comes about 40 minutes later (ED-SCIM, ED-LOGS)";
+        match self.interval {
+            Some(d) if !self.compressed() => format!(
+                "timing: --cycle-interval {}: the incremental cycle began {} after the initial one, as Entra's does",
+                crate::core::text::human(d),
+                crate::core::text::human(self.gap)
+            ),
+            Some(d) => format!(
+                "timing: compressed (--cycle-interval {}): the incremental cycle began {} after the initial one; {entra}",
+                crate::core::text::human(d),
+                crate::core::text::human(self.gap)
+            ),
+            None => format!(
+                "timing: compressed: the incremental cycle began {} after the initial one; {entra} (--cycle-interval 40m replays that)",
+                crate::core::text::human(self.gap)
+            ),
+        }
+    }
 }
 
 /// What the run set out to do, per job.
@@ -569,6 +639,63 @@ impl TimelinePoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicates_within_the_lag_are_named_lag_artefacts() {
+        let dup = Discrepancy {
+            job: 0,
+            object: "user 3".into(),
+            kind: DiscrepancyKind::DuplicateUser {
+                ids: vec!["a".into(), "b".into()],
+            },
+            requests: vec![],
+        };
+        let lag = LagStats {
+            probes: 3,
+            found: 3,
+            max: Some(Duration::from_millis(300)),
+            ..LagStats::default()
+        };
+        let quick = Timing {
+            gap: Duration::from_millis(10),
+            interval: None,
+        };
+        let note = quick
+            .lag_artefacts(&lag, std::slice::from_ref(&dup))
+            .unwrap();
+        assert!(
+            note.starts_with(
+                "1 duplicate(s) or object(s) created despite errors may be lag artefacts"
+            ),
+            "{note}"
+        );
+        // No duplicate, a gap longer than the lag, or Entra's own interval: no note.
+        assert!(quick.lag_artefacts(&lag, &[]).is_none());
+        let patient = Timing {
+            gap: Duration::from_secs(1),
+            interval: Some(Duration::from_secs(1)),
+        };
+        assert!(patient
+            .lag_artefacts(&lag, std::slice::from_ref(&dup))
+            .is_none());
+        let entra = Timing {
+            gap: crate::simulate::settings::ENTRA_CYCLE_INTERVAL,
+            interval: Some(crate::simulate::settings::ENTRA_CYCLE_INTERVAL),
+        };
+        assert!(!entra.compressed());
+        assert!(entra.describe().contains("as Entra's does"));
+        // A lag longer than the probes' bound is longer than any short gap.
+        let unbounded = LagStats {
+            probes: 3,
+            not_found: 1,
+            bound: Duration::from_secs(30),
+            ..LagStats::default()
+        };
+        assert!(patient
+            .lag_artefacts(&unbounded, std::slice::from_ref(&dup))
+            .unwrap()
+            .contains("over 30"));
+    }
 
     fn job(served_rps: f64, requests: u64, served: u64, in_flight: f64) -> JobThroughput {
         JobThroughput {

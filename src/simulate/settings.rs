@@ -144,7 +144,16 @@ pub struct Settings {
     pub max_pause: Duration,
     /// The tenant size (users) the quarantine forecast is for; `None`: the simulated size.
     pub forecast_users: Option<u64>,
+    /// The pause between the initial and the incremental cycle, which also carries the
+    /// retries of failed objects (Entra's: about [`ENTRA_CYCLE_INTERVAL`]); `None`: compressed,
+    /// waiting out only the longest read-after-write lag measured before retried creates.
+    pub cycle_interval: Option<Duration>,
 }
+
+/// How long after a cycle Entra's next one comes: "approximately every 40 minutes as long as
+/// the service is running" (ED-SCIM); failed objects are "retried in the next sync cycle"
+/// (ED-HOW), 5xx and timeouts "automatically retried in 40 minutes" (ED-LOGS).
+pub const ENTRA_CYCLE_INTERVAL: Duration = Duration::from_secs(40 * 60);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -167,6 +176,7 @@ impl Default for Settings {
             throttle_tries: 10,
             max_pause: Duration::from_secs(60),
             forecast_users: None,
+            cycle_interval: None,
         }
     }
 }
@@ -183,6 +193,13 @@ impl Settings {
         };
         if !(1..=MAX_USERS).contains(&self.users) {
             return Err(format!("--users must be 1 to {MAX_USERS}"));
+        }
+        if let Some(d) = self.cycle_interval.filter(|d| *d >= self.max_duration) {
+            return Err(format!(
+                "--cycle-interval {}s needs a longer --max-duration (now {}s): the run would stop before its incremental cycle",
+                d.as_secs(),
+                self.max_duration.as_secs()
+            ));
         }
         if self.groups > MAX_GROUPS {
             return Err(format!("--groups must be at most {MAX_GROUPS}"));

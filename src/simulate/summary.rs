@@ -110,6 +110,7 @@ pub fn summary(r: &SimReport) -> String {
         human(r.throughput.initial),
         r.throughput.peak_rps
     );
+    let _ = writeln!(s, "  {}", r.timing.describe());
     if r.jobs.len() > 1 {
         for j in &r.jobs {
             let _ = writeln!(s, "{}", rate_line(&format!("job {}", j.job), &j.throughput));
