@@ -61,6 +61,25 @@ done
 kill "$SERVE_PID"; SERVE_PID=
 echo "  initial cycle $(median <"$TMP/sep") s, peak RSS of the harness $(( $(median <"$TMP/seprss") / 1024 )) MB (medians)"
 
+echo "== cleanup of a kept run: 10,000 users / 1,000 groups (11k objects), then 100,000 / 10,000 (110k)"
+# `simulate --keep` leaves the tenant on a separate `serve`; `cleanup --run-id` then finds it
+# (paged listings) and deletes and reads back every object. Linear cleanup grows about 10x.
+PORT=$(( 20000 + RANDOM % 20000 ))
+"$BIN" serve --port "$PORT" --token bench-token-123456 >"$TMP/serve" 2>&1 &
+SERVE_PID=$!
+sleep 1
+: >"$TMP/cleanup"
+for size in "10000 1000" "100000 10000"; do
+  set -- $size
+  SCIM_TOKEN=bench-token-123456 "$BIN" simulate --target-url "http://127.0.0.1:$PORT/scim" --users "$1" \
+    --groups "$2" --members-per-group 10 --rate max --concurrency 32 --keep --run-id "keep$1" >/dev/null 2>&1 || true
+  t="$(SCIM_TOKEN=bench-token-123456 timed "$BIN" cleanup --target-url "http://127.0.0.1:$PORT/scim" --run-id "keep$1")"
+  echo "  $(( $1 + $2 )) objects: cleanup $(echo "$t" | cut -d' ' -f1) s, peak RSS $(( $(echo "$t" | cut -d' ' -f2) / 1024 )) MB; $(grep -E '^deleted' "$TMP/out" | tail -1)"
+  echo "$t" | cut -d' ' -f1 >>"$TMP/cleanup"
+done
+kill "$SERVE_PID"; SERVE_PID=
+echo "  growth 11k -> 110k: $(python3 -c 'import sys; a,b=[float(x) for x in open(sys.argv[1]).read().split()]; print("%.1fx" % (b/a))' "$TMP/cleanup") (linear: about 10x)"
+
 echo "== harness overhead (cargo bench --bench simulate)"
 cargo bench --quiet --bench simulate -- --runs "$RUNS" 2>/dev/null
 

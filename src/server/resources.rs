@@ -274,7 +274,21 @@ impl Ctx<'_> {
         let now = Instant::now();
         // Read-after-write lag: a resource younger than `filter_lag` is not yet visible to filters.
         let settled = |e: &Entry| !filtering || now.duration_since(e.created_at) >= lag;
-        let (total, page) = {
+        let plain = lag.is_zero()
+            && !hide_disabled
+            && !self.has(Fault::FilterMissesChanges)
+            && !self.has(Fault::FilterIndexStale)
+            && !self.has(Fault::FilterEmpty404)
+            && !opts.eq_as_contains;
+        let (total, page) = if let (Some(f), true) = (&parsed, plain) {
+            // Nothing but the filter decides: the store pages its (kept) matches itself.
+            let store = self.state.store();
+            let (total, page) = store.query_page(self.kind, f, &opts, start_index - 1, count);
+            (
+                total,
+                page.iter().map(|e| self.render(&e.resource)).collect(),
+            )
+        } else {
             let store = self.state.store();
             let kind = self.kind;
             let scan = self.has(Fault::FilterMissesChanges) || opts.eq_as_contains;

@@ -117,6 +117,24 @@ pub struct Store {
     /// Resources as created, for a filter index that never sees changes
     /// (`filter-misses-changes` only).
     originals: HashMap<(ResourceKind, String), Value>,
+    /// Counts every change to the resources: a cached query is valid while it stands still.
+    generation: u64,
+    /// The last filtered query's matches, reused while nothing changed.
+    last: std::sync::Mutex<Option<LastQuery>>,
+}
+
+/// A filtered query's answer, kept while the store is unchanged: paging through one filter's
+/// answer (a cleanup listing 110,000 leftovers page by page) then costs a page per request,
+/// not a scan of the table per page.
+#[derive(Debug)]
+struct LastQuery {
+    kind: ResourceKind,
+    filter: Filter,
+    opts: MatchOptions,
+    generation: u64,
+    /// The matches' creation sequence numbers, in creation order.
+    seqs: std::sync::Arc<Vec<u64>>,
+    examined: usize,
 }
 
 impl Default for Store {
@@ -186,6 +204,8 @@ impl Store {
             retired: HashSet::new(),
             stale: Vec::new(),
             originals: HashMap::new(),
+            generation: 0,
+            last: std::sync::Mutex::new(None),
         }
     }
 
@@ -222,6 +242,7 @@ impl Store {
     }
 
     fn table_mut(&mut self, kind: ResourceKind) -> &mut Table {
+        self.generation += 1;
         match kind {
             ResourceKind::User => &mut self.users,
             ResourceKind::Group => &mut self.groups,
@@ -264,21 +285,80 @@ impl Store {
                 examined: 0,
             };
         };
-        let matches_f = |e: &&Entry| filter::matches(&e.resource, f, opts);
-        match table.index.candidates(f, &table.seq_of) {
-            Some(seqs) => QueryResult {
-                examined: seqs.len(),
-                matches: seqs
-                    .iter()
-                    .filter_map(|s| table.by_seq.get(s))
-                    .filter(matches_f)
-                    .collect(),
-            },
-            None => QueryResult {
-                examined: table.by_seq.len(),
-                matches: table.by_seq.values().filter(matches_f).collect(),
-            },
+        let (seqs, examined) = self.matching(kind, f, opts);
+        QueryResult {
+            examined,
+            matches: seqs.iter().filter_map(|s| table.by_seq.get(s)).collect(),
         }
+    }
+
+    /// One page of a filtered query (`skip` matches left out, at most `take` returned) and how
+    /// many match in all: a page costs its own size once the query's matches are known.
+    pub fn query_page(
+        &self,
+        kind: ResourceKind,
+        filter: &Filter,
+        opts: &MatchOptions,
+        skip: usize,
+        take: usize,
+    ) -> (usize, Vec<&Entry>) {
+        let table = self.table(kind);
+        let (seqs, _) = self.matching(kind, filter, opts);
+        let page = seqs
+            .iter()
+            .skip(skip)
+            .take(take)
+            .filter_map(|s| table.by_seq.get(s))
+            .collect();
+        (seqs.len(), page)
+    }
+
+    /// The creation sequence numbers of the resources of `kind` matching `f`, in creation
+    /// order, and how many were examined: from the last query when it asked the same of an
+    /// unchanged store.
+    fn matching(
+        &self,
+        kind: ResourceKind,
+        f: &Filter,
+        opts: &MatchOptions,
+    ) -> (std::sync::Arc<Vec<u64>>, usize) {
+        let table = self.table(kind);
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(q) = last.as_ref().filter(|q| {
+            q.kind == kind && q.generation == self.generation && q.opts == *opts && q.filter == *f
+        }) {
+            return (q.seqs.clone(), q.examined);
+        }
+        let matches_f = |e: &Entry| filter::matches(&e.resource, f, opts);
+        let (seqs, examined): (Vec<u64>, usize) = match table.index.candidates(f, &table.seq_of) {
+            Some(candidates) => (
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|s| table.by_seq.get(s).is_some_and(matches_f))
+                    .collect(),
+                candidates.len(),
+            ),
+            None => (
+                table
+                    .by_seq
+                    .iter()
+                    .filter(|(_, e)| matches_f(e))
+                    .map(|(s, _)| *s)
+                    .collect(),
+                table.by_seq.len(),
+            ),
+        };
+        let seqs = std::sync::Arc::new(seqs);
+        *last = Some(LastQuery {
+            kind,
+            filter: f.clone(),
+            opts: *opts,
+            generation: self.generation,
+            seqs: seqs.clone(),
+            examined,
+        });
+        (seqs, examined)
     }
 
     /// Fails with 409 uniqueness if another resource (not `exclude_id`) has the same unique value.
@@ -435,6 +515,7 @@ impl Store {
         id: &str,
         edit: impl FnOnce(&mut Vec<Value>),
     ) -> Result<(), ScimError> {
+        self.generation += 1;
         let table = &mut self.groups;
         let seq = *table
             .seq_of

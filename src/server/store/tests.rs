@@ -298,3 +298,66 @@ fn odd_values_stay_findable_and_order_is_creation_order() {
     );
     assert_eq!(exact.matches.len(), 1);
 }
+
+#[test]
+fn a_repeated_query_is_answered_from_the_last_one_until_the_store_changes() {
+    let mut s = Store::new();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let u = s
+            .create(
+                ResourceKind::User,
+                obj(json!({"userName": format!("scimconf-r-{i}@x.io"), "displayName": format!("U{i}")})),
+                "",
+                true,
+            )
+            .unwrap_or_default();
+        ids.push(u["id"].as_str().unwrap_or_default().to_string());
+    }
+    let sw = "userName sw \"scimconf-r-\"";
+    assert_eq!(probe(&s, ResourceKind::User, sw), (5, 5));
+    // The same query again: the same answer (from the kept one), also with another filter in
+    // between only when that filter is asked again.
+    assert_eq!(probe(&s, ResourceKind::User, sw), (5, 5));
+    assert_eq!(probe(&s, ResourceKind::Group, sw).0, 0);
+    // Every kind of change is seen: a create, a replace, a delete, a member edit.
+    s.create(
+        ResourceKind::User,
+        obj(json!({"userName": "scimconf-r-9@x.io"})),
+        "",
+        true,
+    )
+    .unwrap_or_default();
+    assert_eq!(probe(&s, ResourceKind::User, sw).0, 6);
+    s.replace(
+        ResourceKind::User,
+        &ids[0],
+        obj(json!({"userName": "other@x.io"})),
+        true,
+    )
+    .unwrap_or_default();
+    assert_eq!(probe(&s, ResourceKind::User, sw).0, 5);
+    assert!(s.delete(ResourceKind::User, &ids[1]));
+    assert_eq!(probe(&s, ResourceKind::User, sw).0, 4);
+    let gid = s.seed(ResourceKind::Group, json!({"displayName": "G"}), "");
+    let members = "members[value eq \"m1\"]";
+    assert_eq!(probe(&s, ResourceKind::Group, members).0, 0);
+    s.edit_members(&gid, |m| m.push(json!({"value": "m1"})))
+        .unwrap_or_default();
+    assert_eq!(probe(&s, ResourceKind::Group, members).0, 1);
+    // Other match options are another query.
+    let exact = MatchOptions {
+        case_exact_everything: true,
+        ..MatchOptions::default()
+    };
+    let upper = s.query(
+        ResourceKind::User,
+        Some(&parsed("userName sw \"SCIMCONF-R-\"")),
+        &exact,
+    );
+    assert_eq!(upper.matches.len(), 0);
+    assert_eq!(
+        probe(&s, ResourceKind::User, "userName sw \"SCIMCONF-R-\"").0,
+        4
+    );
+}
