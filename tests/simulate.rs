@@ -333,6 +333,46 @@ fn cycle_interval_and_lag_artefacts() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Every user the incremental cycle changes is matched first, as Entra queries the target for
+/// a changed user before it updates it (ED-HOW, "Incremental cycles"): on a clean server the
+/// match queries are one per user for the initial cycle plus one per changed user.
+fn incremental_changes_match_first() -> Result<(), Failed> {
+    let settings = small();
+    let profile = common::profiles()?
+        .into_iter()
+        .find(|p| p.id() == "entra-default")
+        .ok_or("no entra-default profile")?;
+    let tenant = scim_conformance::simulate::tenant::Tenant::new(
+        Arc::new(profile),
+        Dialect::Legacy,
+        &settings,
+    )
+    .map_err(|e| e.to_string())?;
+    let changed = (0..tenant.users)
+        .filter(|i| tenant.updated(*i) || tenant.disabled(*i))
+        .count() as u64;
+    let (report, dump) = simulate(config(|_| {}), settings.clone())?;
+    clean(&report, &dump)?;
+    let count = |kind: RequestKind| {
+        report
+            .kinds
+            .iter()
+            .find(|k| k.kind == kind)
+            .map_or(0, |k| k.count)
+    };
+    if changed == 0 || count(RequestKind::UserMatch) != settings.users as u64 + changed {
+        return Err(fail(
+            &format!(
+                "{} user-match queries, expected {} (initial) + {changed} (changed users)",
+                count(RequestKind::UserMatch),
+                settings.users
+            ),
+            &report,
+        ));
+    }
+    Ok(())
+}
+
 fn error_share_shows_as_5xx_errors() -> Result<(), Failed> {
     let (report, dump) = simulate(
         config(|c| {
@@ -784,6 +824,10 @@ fn main() -> std::process::ExitCode {
         ),
         Trial::test("load::filter-lag", filter_lag_shows_as_read_after_write_lag),
         Trial::test("load::error-share", error_share_shows_as_5xx_errors),
+        Trial::test(
+            "simulate::incremental-changes-match-first",
+            incremental_changes_match_first,
+        ),
         Trial::test(
             "simulate::cycle-interval-and-lag-artefacts",
             cycle_interval_and_lag_artefacts,

@@ -63,7 +63,11 @@ pub fn plan(tenant: &Tenant, settings: &Settings) -> Plan {
         .filter_map(|g| tenant.membership_change(g))
         .map(|(r, a)| u64::from(r.is_some()) + u64::from(a.is_some()))
         .sum();
-    let incremental = updated + disabled + memberships;
+    // Each changed user is matched first (one query), then updated and/or disabled.
+    let matched = (0..tenant.users)
+        .filter(|i| tenant.updated(*i) || tenant.disabled(*i))
+        .count() as u64;
+    let incremental = matched + updated + disabled + memberships;
     Plan {
         jobs: settings.jobs,
         objects: tenant.objects(),

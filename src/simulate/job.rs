@@ -617,6 +617,35 @@ impl Job {
             return;
         };
         let t = &self.tenant;
+        // In an incremental cycle, too, Entra queries the target for the changed user by its
+        // matching attribute before it updates it (ED-HOW, "Incremental cycles": "the service
+        // queries the target system for a matching user using the specified matching
+        // attributes"); a query that fails escrows the change for the next cycle.
+        let Some(match_value) = self.with_model(|m| m.users.get(i).map(|u| u.match_value.clone()))
+        else {
+            return;
+        };
+        let query = [(
+            "filter".to_string(),
+            bodies::filter_eq(&t.user_match, &match_value),
+        )];
+        let matched = self
+            .sender
+            .send(RequestKind::UserMatch, "Users", &query, None)
+            .await;
+        self.note(
+            Some(i),
+            None,
+            self.sent(RequestKind::UserMatch, &matched, About::Object),
+        );
+        match &matched {
+            Err(SendError::Stopped) => return,
+            Ok(a) if a.ok() => {}
+            _ => {
+                self.escrow(Task::Changes(i));
+                return;
+            }
+        }
         if t.updated(i) {
             let changes: Vec<(String, String)> = t
                 .changed_attributes
