@@ -470,12 +470,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// How long to wait before retrying: `Retry-After` seconds or HTTP date, else a bounded backoff
 /// (1 s, 2 s, 4 s...).
-fn retry_after(response: &Response, attempt: u32) -> Duration {
-    let backoff = Duration::from_secs(1u64 << attempt.min(5));
+/// How long a 429/503 asks to wait before try `attempt + 1` (`attempt`: the waits already
+/// taken): `Retry-After` in seconds (at most a day: a target controls it) or as an HTTP date,
+/// else a back-off of 1 s, 2 s, 4 s... up to 64 s. Shared by the client's own retries and the
+/// simulation's job pauses; each caller bounds the wait by its budget.
+pub fn retry_after(response: &Response, attempt: u32) -> Duration {
+    let backoff = Duration::from_secs(1u64 << attempt.min(6));
     match response.header("retry-after").map(str::trim) {
         Some(v) => {
             if let Ok(secs) = v.parse::<u64>() {
-                Duration::from_secs(secs)
+                Duration::from_secs(secs.min(86_400))
             } else if let Ok(when) = httpdate::parse_http_date(v) {
                 when.duration_since(SystemTime::now())
                     .unwrap_or(Duration::ZERO)
@@ -532,6 +536,12 @@ mod tests {
             "{d:?}"
         );
         let r = Response::for_test(429, &[], "");
+        assert_eq!(retry_after(&r, 2), Duration::from_secs(4));
+        assert_eq!(retry_after(&r, 0), Duration::from_secs(1));
+        assert_eq!(retry_after(&r, 98), Duration::from_secs(64));
+        let r = Response::for_test(429, &[("Retry-After", "99999999999999")], "");
+        assert_eq!(retry_after(&r, 0), Duration::from_secs(86_400));
+        let r = Response::for_test(429, &[("Retry-After", "soon")], "");
         assert_eq!(retry_after(&r, 2), Duration::from_secs(4));
     }
 

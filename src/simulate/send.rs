@@ -3,7 +3,7 @@
 //! again), bounded in tries and pause length.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -13,6 +13,7 @@ use super::metrics::{Recorder, TryResult};
 use super::pace::Pacer;
 use super::stop::Stop;
 use crate::core::secret::Redactor;
+use crate::http::client::retry_after;
 use crate::http::{Request, Response, ScimClient, Target, TransportError};
 
 /// The content type Entra sends on bodies (entra-protocol.md §7.4).
@@ -194,7 +195,8 @@ impl Sender {
                     if status == 429 {
                         tries += 1;
                         if tries < self.throttle_tries {
-                            let wait = retry_after(&response, tries).min(self.max_pause);
+                            let wait =
+                                retry_after(&response, tries.saturating_sub(1)).min(self.max_pause);
                             let extended = self.pacer.pause(wait);
                             if !extended.is_zero() {
                                 self.recorder.paused(extended);
@@ -227,41 +229,9 @@ pub fn classify(e: &TransportError) -> ErrorClass {
     }
 }
 
-/// How long a 429 asks to wait: `Retry-After` in seconds or as an HTTP date, else 1 s, 2 s,
-/// 4 s... by try (capped by the caller).
-pub fn retry_after(response: &Response, tries: u32) -> Duration {
-    let backoff = Duration::from_secs(1u64 << tries.saturating_sub(1).min(6));
-    match response.header("retry-after").map(str::trim) {
-        Some(v) => {
-            if let Ok(secs) = v.parse::<u64>() {
-                Duration::from_secs(secs.min(86_400))
-            } else if let Ok(when) = httpdate::parse_http_date(v) {
-                when.duration_since(SystemTime::now())
-                    .unwrap_or(Duration::ZERO)
-            } else {
-                backoff
-            }
-        }
-        None => backoff,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_dates_and_falls_back() {
-        let r = Response::for_test(429, &[("Retry-After", "3")], "");
-        assert_eq!(retry_after(&r, 1), Duration::from_secs(3));
-        let r = Response::for_test(429, &[("Retry-After", "99999999999999")], "");
-        assert_eq!(retry_after(&r, 1), Duration::from_secs(86_400));
-        let r = Response::for_test(429, &[("Retry-After", "soon")], "");
-        assert_eq!(retry_after(&r, 3), Duration::from_secs(4));
-        let r = Response::for_test(429, &[], "");
-        assert_eq!(retry_after(&r, 1), Duration::from_secs(1));
-        assert_eq!(retry_after(&r, 99), Duration::from_secs(64));
-    }
 
     #[test]
     fn transport_failures_have_classes() {
