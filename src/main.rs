@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use scim_conformance::app;
 use scim_conformance::cli::{
-    CleanupArgs, ReportArgs, ReviewArgs, ServeArgs, SimulateArgs, TestCli,
+    CleanupArgs, ProfileArgs, ReportArgs, ReviewArgs, ServeArgs, SimulateArgs, TestCli,
 };
 
 #[derive(Parser, Debug)]
@@ -47,6 +47,11 @@ enum Command {
     /// reject each, no cargo-insta needed.
     #[command(after_help = scim_conformance::cli::REVIEW_AFTER_HELP)]
     Review(ReviewArgs),
+    /// Vendor profiles: `profile show --vendor NAME` prints the mapping the harness replays.
+    #[command(
+        after_help = "Exit codes: 0 shown; 2 usage error (an unknown vendor, a profile that does not load)."
+    )]
+    Profile(ProfileArgs),
     /// Replay Entra's provisioning cycles for synthetic tenants under load, measure the endpoint
     /// (throughput, latency, errors, 429s, read-after-write lag), verify nothing was lost, and
     /// clean up. Without --target-url it runs against the embedded reference server.
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Cleanup(args) => app::cleanup::main(args),
         Command::Report(args) => app::report::main(args),
         Command::Review(args) => app::review::main(args),
+        Command::Profile(args) => app::profile::main(args),
         Command::Simulate(args) => app::simulate::main(*args),
     })
 }

@@ -1,7 +1,7 @@
 //! Composition roots: each command builds its pieces from the flags and runs them. [`check`] is
 //! the conformance run (shared by `scim-conformance check` and `cargo test`), [`serve`] the
 //! standalone reference server, [`cleanup`] the leftover sweeper, [`report`] renders a recorded
-//! baseline, [`review`] accepts or rejects changed snapshots, [`simulate`] the provisioning-cycle simulation. [`emulation`] turns a vendor profile
+//! baseline, [`review`] accepts or rejects changed snapshots, [`profile`] shows a vendor profile's mapping, [`simulate`] the provisioning-cycle simulation. [`emulation`] turns a vendor profile
 //! into a reference-server configuration, [`signals`] handles Ctrl-C, [`progress`] shows how far
 //! a long run is on a terminal.
 //!
@@ -11,6 +11,7 @@
 pub mod check;
 pub mod cleanup;
 pub mod emulation;
+pub mod profile;
 pub mod progress;
 pub mod report;
 pub mod review;

@@ -305,6 +305,29 @@ impl HarnessArgs {
     }
 }
 
+/// `scim-conformance profile`: vendor profiles.
+#[derive(clap::Args, Debug)]
+pub struct ProfileArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ProfileCommand,
+}
+
+/// The `profile` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Print a vendor profile's effective mapping as tables (target attribute, source
+    /// expression, matching priority, required, flow), then its roles, for review.
+    Show {
+        /// The vendor profile (fixtures/vendors/<name>.toml).
+        #[arg(long, value_name = "NAME")]
+        vendor: String,
+        /// Directory of fixtures over the built-in ones (vendors/) [default: built in].
+        #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+    },
+}
+
 /// Flags of `scim-conformance review`.
 #[derive(clap::Args, Debug)]
 pub struct ReviewArgs {
