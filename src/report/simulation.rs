@@ -444,13 +444,13 @@ pub fn write_all(r: &SimReport, requests: &[ReportRequest]) -> (Vec<String>, Vec
             ReportFormat::Html => Ok(html(r)),
             ReportFormat::Har => Err("simulate writes no HAR (a run sends hundreds of thousands of requests); the JSON and HTML reports name the requests behind every discrepancy".to_string()),
         };
-        match text.map(|t| (write_file(&q.path, &t), t)) {
-            Ok((Ok(()), _)) => written.push(format!(
+        match text.map(|t| write_file(&q.path, &t)) {
+            Ok(Ok(())) => written.push(format!(
                 "wrote {} report: {}",
                 q.format,
                 crate::core::files::display_path(&q.path)
             )),
-            Ok((Err(source), _)) => failed.push(ReportError::Io {
+            Ok(Err(source)) => failed.push(ReportError::Io {
                 format: q.format,
                 path: q.path.clone(),
                 source,
