@@ -47,9 +47,10 @@ enum Command {
     /// reject each, no cargo-insta needed.
     #[command(after_help = scim_conformance::cli::REVIEW_AFTER_HELP)]
     Review(ReviewArgs),
-    /// Vendor profiles: `profile show --vendor NAME` prints the mapping the harness replays.
+    /// Vendor profiles: `profile import SCHEMA.json --name NAME` writes one from the provisioning
+    /// schema Entra exports; `profile show --vendor NAME` prints the mapping the harness replays.
     #[command(
-        after_help = "Exit codes: 0 shown; 2 usage error (an unknown vendor, a profile that does not load)."
+        after_help = "Exit codes: 0 shown or imported; 1 the profile could not be written; 2 usage error (an unknown vendor, a schema that is malformed, has no SCIM user mapping or uses an unsupported function, a profile that does not load)."
     )]
     Profile(ProfileArgs),
     /// Replay Entra's provisioning cycles for synthetic tenants under load, measure the endpoint

@@ -651,6 +651,65 @@ fn review_a_changed_snapshot() -> Result<(), Failed> {
     )
 }
 
+/// A customer's exported provisioning schema becomes a profile (`profile import`) that `check`
+/// runs end to end against the reference server; an unsupported function is exit 2 naming it.
+fn imported_schema_runs_end_to_end() -> Result<(), Failed> {
+    let dir = temp_dir("import");
+    let schema = common::package_dir().join("fixtures/selftest/schemas/zenya.json");
+    let schema_arg = schema.to_string_lossy().to_string();
+    let out = dir.join("vendors/acme.toml").to_string_lossy().to_string();
+    let imported = run(
+        &[
+            "profile",
+            "import",
+            &schema_arg,
+            "--name",
+            "acme",
+            "--out",
+            &out,
+        ],
+        &[],
+        Duration::from_secs(60),
+    )?;
+    expect(imported.code == Some(0), "the schema imports", &imported)?;
+    let d = dir.to_string_lossy().to_string();
+    let checked = run(
+        &["check", "--fixtures", &d, "--vendor", "acme"],
+        &[("CI", "true")],
+        Duration::from_secs(120),
+    )?;
+    expect(
+        checked.code == Some(0) && checked.stdout.contains("acme::users::create "),
+        "check runs the imported mapping against the reference server",
+        &checked,
+    )?;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    if let Some(m) = v["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+        .as_array_mut()
+        .and_then(|a| {
+            a.iter_mut()
+                .find(|a| a["targetAttributeName"] == "userName")
+        })
+    {
+        m["source"] = serde_json::json!({"expression": "ToLower([userPrincipalName])", "name": "ToLower", "type": "Function"});
+    }
+    let lower = dir.join("lower.json");
+    std::fs::write(&lower, v.to_string()).map_err(|e| e.to_string())?;
+    let refused = run(
+        &["profile", "import", &lower.to_string_lossy(), "--name", "x"],
+        &[],
+        Duration::from_secs(60),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    expect(
+        refused.code == Some(2) && refused.stderr.contains("`ToLower` is not supported"),
+        "an unsupported function is a usage error naming it",
+        &refused,
+    )
+}
+
 /// The verdict closes stdout as well as stderr, so `> log` keeps it.
 fn verdict_on_stdout() -> Result<(), Failed> {
     let out = run(
@@ -1484,6 +1543,10 @@ fn main() -> std::process::ExitCode {
             report_of_an_embedded_baseline,
         ),
         Trial::test("cli::verdict-on-stdout", verdict_on_stdout),
+        Trial::test(
+            "cli::imported-schema-runs-end-to-end",
+            imported_schema_runs_end_to_end,
+        ),
         Trial::test("cli::review-a-changed-snapshot", review_a_changed_snapshot),
         Trial::test(
             "cli::dead-target-blocks-the-rest",

@@ -1,5 +1,6 @@
-//! `scim-conformance profile show --vendor NAME`: a vendor profile's effective mapping as a
-//! table a person reviews — per object type, each target attribute, its source expression,
+//! `scim-conformance profile import SCHEMA.json --name NAME` writes a vendor profile from the
+//! provisioning schema Entra exports ([`crate::profile::import`]); `profile show --vendor NAME`
+//! prints a vendor profile's effective mapping as a table a person reviews — per object type, each target attribute, its source expression,
 //! whether (and at which priority) it matches, whether it is required, and when it flows —
 //! then the roles and the options, as the harness will replay them.
 
@@ -8,7 +9,10 @@ use std::process::ExitCode;
 
 use super::AppError;
 use crate::cli::{ProfileArgs, ProfileCommand};
-use crate::core::files::Tree;
+use std::sync::Arc;
+
+use crate::core::files::{display_path, Tree};
+use crate::profile::import::{import, ImportOptions};
 use crate::profile::{self, VendorProfile};
 
 /// Runs the `profile` command.
@@ -24,6 +28,49 @@ pub fn main(args: ProfileArgs) -> Result<ExitCode, AppError> {
                 ))
             })?;
             print!("{}", show(p));
+            Ok(ExitCode::SUCCESS)
+        }
+        ProfileCommand::Import {
+            schema,
+            name,
+            tenant_url,
+            dialect,
+            out,
+        } => {
+            let shown = display_path(&schema);
+            let text = std::fs::read_to_string(&schema)
+                .map_err(|e| AppError::Usage(format!("{shown}: cannot read: {e}")))?;
+            let opts = ImportOptions {
+                name: name.clone(),
+                tenant_url,
+                dialect,
+                source_file: shown.clone(),
+            };
+            let imported =
+                import(&text, &opts).map_err(|e| AppError::Usage(format!("{shown}: {e}")))?;
+            // The result must load as a profile, as `check` will load it.
+            let source = Arc::new(profile::load::load_source(&Tree::Embedded("fixtures"))?);
+            profile::load::parse_profile(
+                format!("{name}.toml (imported)"),
+                &name,
+                &imported.toml,
+                source,
+            )?;
+            for w in &imported.warnings {
+                eprintln!("warning: {w}");
+            }
+            match out {
+                Some(path) => {
+                    crate::report::write::write_file(&path, &imported.toml).map_err(|source| {
+                        AppError::System {
+                            what: "cannot write the profile",
+                            source,
+                        }
+                    })?;
+                    eprintln!("wrote {}", display_path(&path));
+                }
+                None => print!("{}", imported.toml),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

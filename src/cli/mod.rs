@@ -326,6 +326,31 @@ pub enum ProfileCommand {
         #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
         fixtures: Option<PathBuf>,
     },
+    /// Write a vendor profile from the provisioning schema Entra exports (admin center:
+    /// Provisioning > attribute mappings > show advanced options > review your schema >
+    /// download; or Graph's synchronization/jobs/{id}/schema). Put it in DIR/vendors/NAME.toml
+    /// and run it with `check --fixtures DIR --vendor NAME`.
+    Import {
+        /// The exported synchronizationSchema (JSON).
+        #[arg(value_name = "SCHEMA_JSON")]
+        schema: PathBuf,
+        /// The profile's name (its vendor id and file name).
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The tenant URL the vendor gives its customers (the export does not carry it).
+        #[arg(
+            long,
+            value_name = "URL",
+            default_value = "https://scim.example.invalid/scim/"
+        )]
+        tenant_url: String,
+        /// The dialect(s) the app's Entra provisioning sends: legacy, compliant or both.
+        #[arg(long, value_name = "DIALECT", default_value = "both")]
+        dialect: String,
+        /// Write the profile to FILE [default: stdout].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Flags of `scim-conformance review`.

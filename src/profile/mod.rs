@@ -8,6 +8,7 @@
 
 pub mod expr;
 pub mod generate;
+pub mod import;
 pub mod load;
 pub mod model;
 

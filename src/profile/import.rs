@@ -1,0 +1,398 @@
+//! `profile import`: a vendor profile (the TOML of `fixtures/vendors/`) written from the
+//! provisioning configuration Entra exports, Microsoft Graph's `synchronizationSchema`
+//! (entra-protocol.md §11): the enabled User and Group object mappings, each attribute
+//! mapping's target and source, the matching attributes (`matchingPriority`, lowest first),
+//! required attributes and the manager's type from the target directory's definitions, and the
+//! role function. Every line of the result says where its value came from.
+//!
+//! Only what the harness's expressions support is imported ([`Expr`](super::expr::Expr)):
+//! source attributes, `Join`, `Switch([IsSoftDeleted], ...)`, `Not([IsSoftDeleted])`, the role
+//! functions, `members` and `manager`. Any other function is an error naming the attribute and
+//! the function: nothing is silently skipped. What a profile cannot express yet (a flow type
+//! other than `Always`, a default value, a scoping filter) is a warning.
+
+use serde_json::Value;
+
+use crate::core::scim::ROLE_FUNCTIONS;
+
+/// What the import needs besides the schema (the export carries no vendor facts).
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// The profile's id (`--name`).
+    pub name: String,
+    /// The tenant URL the vendor gives its customers (`--tenant-url`).
+    pub tenant_url: String,
+    /// The dialect(s) the vendor's Entra app sends: `legacy`, `compliant` or `both`.
+    pub dialect: String,
+    /// The schema file as shown (for the comments).
+    pub source_file: String,
+}
+
+/// The profile's TOML, and warnings about what it cannot carry.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The TOML text.
+    pub toml: String,
+    /// One line each.
+    pub warnings: Vec<String>,
+}
+
+/// The expression functions an imported mapping may use.
+pub const SUPPORTED: &str = "a source attribute ([mail]), Join(\"sep\", [a], [b]), Switch([IsSoftDeleted], ...), Not([IsSoftDeleted]), SingleAppRoleAssignment, AppRoleAssignmentsComplex, AssertiveAppRoleAssignmentsComplex, members, manager";
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// TOML basic string.
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// One object mapping's lines (`[users]` or `[groups]`).
+fn section(
+    header: &str,
+    mapping: Option<&Value>,
+    target_defs: &[Value],
+    warnings: &mut Vec<String>,
+    roles: &mut Vec<String>,
+) -> Result<String, String> {
+    let Some(mapping) = mapping else {
+        return Ok(format!(
+            "\n[{header}]\nprovisioned = false                  # no enabled object mapping in the schema\n"
+        ));
+    };
+    let mapping_name = text(mapping, "name").unwrap_or("(unnamed)");
+    let attrs = mapping
+        .get("attributeMappings")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("object mapping `{mapping_name}`: no attributeMappings list"))?;
+    if !mapping.get("scope").is_none_or(Value::is_null) {
+        warnings.push(format!(
+            "object mapping `{mapping_name}` has a scoping filter: profiles do not model scope, every synthetic {header} is in scope"
+        ));
+    }
+    let mut matching: Vec<(u64, String)> = Vec::new();
+    let mut lines = Vec::new();
+    for a in attrs {
+        let target = text(a, "targetAttributeName").ok_or_else(|| {
+            format!("`{mapping_name}`: an attribute mapping without targetAttributeName")
+        })?;
+        let source = a.get("source").unwrap_or(&Value::Null);
+        let kind = text(source, "type").unwrap_or("Attribute");
+        let expression = match kind {
+            "Attribute" => text(source, "name")
+                .or_else(|| text(source, "expression"))
+                .map(|s| s.trim_start_matches('[').trim_end_matches(']').to_string())
+                .ok_or_else(|| format!("`{target}`: an Attribute source without a name"))?,
+            "Function" => text(source, "expression")
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    format!("`{target}`: a Function source without its expression text")
+                })?,
+            "Constant" => {
+                return Err(format!(
+                    "`{target}`: a Constant source is not supported (supported: {SUPPORTED})"
+                ))
+            }
+            other => return Err(format!("`{target}`: unknown source type `{other}`")),
+        };
+        let function = expression.split('(').next().unwrap_or_default().trim();
+        if kind == "Function" {
+            let known =
+                ["Join", "Switch", "Not"].contains(&function) || ROLE_FUNCTIONS.contains(&function);
+            let soft_delete =
+                function != "Switch" && function != "Not" || expression.contains("[IsSoftDeleted]");
+            if !known || !soft_delete {
+                return Err(format!(
+                    "attribute `{target}`: function `{function}` is not supported (supported: {SUPPORTED})"
+                ));
+            }
+        }
+        if ROLE_FUNCTIONS.contains(&function) {
+            roles.push(function.to_string());
+            continue;
+        }
+        let priority = a
+            .get("matchingPriority")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if priority > 0 {
+            matching.push((priority, target.to_string()));
+        }
+        match text(a, "flowType").unwrap_or("Always") {
+            "Always" => {}
+            other => warnings.push(format!(
+                "`{target}` flows `{other}`: profiles send every mapping on create and update"
+            )),
+        }
+        if !a.get("defaultValue").is_none_or(|d| d.is_null() || d == "") {
+            warnings.push(format!(
+                "`{target}` has a default value: profiles do not model defaults (the synthetic source always has a value)"
+            ));
+        }
+        lines.push(format!(
+            "  {{ target = {}, source = {} }},",
+            quoted(target),
+            quoted(&expression)
+        ));
+    }
+    matching.sort();
+    let matching: Vec<String> = matching.into_iter().map(|(_, t)| t).collect();
+    if matching.is_empty() {
+        return Err(format!(
+            "object mapping `{mapping_name}`: no attribute has a matchingPriority above 0 (Entra needs one to match)"
+        ));
+    }
+    let def = |name: &str| {
+        target_defs
+            .iter()
+            .find(|d| text(d, "name").is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    };
+    let mut required: Vec<String> = target_defs
+        .iter()
+        .filter(|d| d.get("required").and_then(Value::as_bool) == Some(true))
+        .filter_map(|d| text(d, "name").map(str::to_string))
+        .collect();
+    let required_from = if required.is_empty() {
+        required.push(matching[0].clone());
+        "no target attribute is required: the first matching attribute"
+    } else {
+        "the target directory's required attributes"
+    };
+    let list = |v: &[String]| v.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(", ");
+    let mut out =
+        format!("\n[{header}]                              # object mapping `{mapping_name}`\n");
+    if header == "groups" {
+        out.push_str("provisioned = true\n");
+    }
+    let manager = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+    if header == "users" && def(manager).and_then(|d| text(d, "type")) == Some("String") {
+        out.push_str("manager_type = \"string\"             # the target directory types manager as String\n");
+    }
+    out.push_str(&format!(
+        "matching = [{}]  # matchingPriority, lowest first\nrequired = [{}]  # {required_from}\nmapping = [\n{}\n]\n",
+        list(&matching),
+        list(&required),
+        lines.join("\n")
+    ));
+    Ok(out)
+}
+
+/// The profile TOML for `schema` (the JSON text of a `synchronizationSchema`).
+pub fn import(schema: &str, opts: &ImportOptions) -> Result<Imported, String> {
+    let v: Value = serde_json::from_str(schema)
+        .map_err(|e| format!("not a JSON synchronizationSchema: {e}"))?;
+    let rules = v
+        .get("synchronizationRules")
+        .and_then(Value::as_array)
+        .ok_or("no synchronizationRules: not an exported synchronizationSchema")?;
+    let mappings: Vec<&Value> = rules
+        .iter()
+        .flat_map(|r| {
+            r.get("objectMappings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter(|m| m.get("enabled").and_then(Value::as_bool) != Some(false))
+        .collect();
+    let of = |source: &str| {
+        mappings
+            .iter()
+            .copied()
+            .find(|m| text(m, "sourceObjectName") == Some(source))
+    };
+    let users = of("User").ok_or(
+        "no enabled object mapping for User: not a SCIM provisioning configuration (or its users are off)",
+    )?;
+    let defs_of = |mapping: Option<&Value>| -> Vec<Value> {
+        let Some(target) = mapping.and_then(|m| text(m, "targetObjectName")) else {
+            return Vec::new();
+        };
+        v.get("directories")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .flat_map(|d| {
+                d.get("objects")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+            })
+            .find(|o| text(o, "name") == Some(target))
+            .and_then(|o| o.get("attributes").and_then(Value::as_array).cloned())
+            .unwrap_or_default()
+    };
+    let mut warnings = Vec::new();
+    let mut roles = Vec::new();
+    let users_section = section(
+        "users",
+        Some(users),
+        &defs_of(Some(users)),
+        &mut warnings,
+        &mut roles,
+    )?;
+    let groups = of("Group");
+    let groups_section = section(
+        "groups",
+        groups,
+        &defs_of(groups),
+        &mut warnings,
+        &mut roles,
+    )?;
+    let roles_section = if roles.is_empty() {
+        "\n[roles]\nfunction = \"none\"                    # no role function in the mappings\nvalues = []\n".to_string()
+    } else {
+        roles.dedup();
+        format!(
+            "\n[roles]\nfunction = [{}]  # the role mappings' functions\nvalues = []\n",
+            roles
+                .iter()
+                .map(|r| quoted(r))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let toml = format!(
+        "# Imported by `scim-conformance profile import` from {} (schema id {}, version {}).\n# Review it (`scim-conformance profile show --vendor {}`) before relying on it.\n\n[vendor]\nid = {}\ntitle = {}\nseed = {}\ntenant_url = {}\ndialect = {}\nnotes = [{}]\n{users_section}{groups_section}{roles_section}",
+        opts.source_file,
+        text(&v, "id").unwrap_or("?"),
+        text(&v, "version").unwrap_or("?"),
+        opts.name,
+        quoted(&opts.name),
+        quoted(&opts.name),
+        quoted(&opts.source_file),
+        quoted(&opts.tenant_url),
+        quoted(&opts.dialect),
+        quoted(&format!("Imported from the Entra provisioning schema {}", opts.source_file)),
+    );
+    Ok(Imported { toml, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::files::Tree;
+    use crate::profile::load::{load_source, parse_profile};
+    use std::sync::Arc;
+
+    fn zenya_schema() -> String {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/selftest/schemas/zenya.json"),
+        )
+        .unwrap()
+    }
+
+    fn opts(name: &str) -> ImportOptions {
+        ImportOptions {
+            name: name.into(),
+            tenant_url: "https://zenya.example.com/scim/".into(),
+            dialect: "both".into(),
+            source_file: "zenya.json".into(),
+        }
+    }
+
+    /// The schema built from Zenya's guide imports to a profile with the hand-written one's
+    /// mappings, matching, required attributes, manager type and roles.
+    #[test]
+    fn zenyas_schema_imports_to_zenyas_mapping() {
+        let fixtures = Tree::Embedded("fixtures");
+        let source = Arc::new(load_source(&fixtures).unwrap());
+        let imported = import(&zenya_schema(), &opts("zenya")).unwrap();
+        assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+        let got = parse_profile("imported".into(), "zenya", &imported.toml, source.clone())
+            .unwrap_or_else(|e| panic!("{e}\n{}", imported.toml));
+        let all = crate::profile::load_all(&fixtures).unwrap();
+        let want = all.iter().find(|p| p.id() == "zenya").unwrap();
+        let pairs = |m: &crate::profile::model::ResourceMapping| -> Vec<(String, String)> {
+            m.mapping
+                .iter()
+                .map(|x| (x.target.clone(), x.source.clone()))
+                .collect()
+        };
+        assert_eq!(pairs(&got.users), pairs(&want.users));
+        assert_eq!(pairs(&got.groups), pairs(&want.groups));
+        assert_eq!(got.users.matching, want.users.matching);
+        assert_eq!(got.groups.matching, want.groups.matching);
+        assert_eq!(got.users.required, want.users.required);
+        assert_eq!(got.users.manager_type, want.users.manager_type);
+        assert_eq!(got.role_functions, want.role_functions);
+        assert_eq!(got.capabilities(), want.capabilities());
+    }
+
+    /// The zenya schema with `edit` applied.
+    fn edited(edit: impl FnOnce(&mut Value)) -> String {
+        let mut v: Value = serde_json::from_str(&zenya_schema()).unwrap();
+        edit(&mut v);
+        v.to_string()
+    }
+
+    fn user_mapping<'a>(v: &'a mut Value, target: &str) -> &'a mut Value {
+        v["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|a| a["targetAttributeName"] == target)
+            .unwrap()
+    }
+
+    #[test]
+    fn what_a_profile_cannot_carry_is_an_error_or_a_warning() {
+        // An unsupported function names the attribute, the function and the list.
+        let lower = edited(|v| {
+            user_mapping(v, "userName")["source"] = serde_json::json!({
+                "expression": "ToLower([userPrincipalName])", "name": "ToLower", "type": "Function"
+            });
+        });
+        let e = import(&lower, &opts("x")).unwrap_err();
+        assert!(
+            e.contains("`userName`") && e.contains("`ToLower`") && e.contains("supported:"),
+            "{e}"
+        );
+        // Malformed, and without a SCIM user mapping.
+        assert!(import("{", &opts("x")).unwrap_err().contains("not a JSON"));
+        assert!(import(r#"{"synchronizationRules": []}"#, &opts("x"))
+            .unwrap_err()
+            .contains("no enabled object mapping for User"));
+        // Groups switched off: not provisioned.
+        let off = edited(|v| {
+            v["synchronizationRules"][0]["objectMappings"][1]["enabled"] = Value::Bool(false);
+        });
+        let imported = import(&off, &opts("x")).unwrap();
+        assert!(
+            imported.toml.contains("[groups]\nprovisioned = false"),
+            "{}",
+            imported.toml
+        );
+        // An ObjectAddOnly mapping and a scoping filter are imported with a warning each.
+        let add_only = edited(|v| {
+            user_mapping(v, "title")["flowType"] = Value::from("ObjectAddOnly");
+            v["synchronizationRules"][0]["objectMappings"][0]["scope"] =
+                serde_json::json!({"categoryFilterGroups": []});
+        });
+        let imported = import(&add_only, &opts("x")).unwrap();
+        let w = &imported.warnings;
+        assert!(
+            w.iter()
+                .any(|w| w.contains("`title` flows `ObjectAddOnly`")),
+            "{w:?}"
+        );
+        assert!(w.iter().any(|w| w.contains("scoping filter")), "{w:?}");
+    }
+
+    proptest::proptest! {
+        /// Whatever the file holds, the import answers with a profile or an error, never a
+        /// panic.
+        #[test]
+        fn never_panics(text in ".{0,400}", cut in 0usize..4000) {
+            let _ = import(&text, &opts("x"));
+            let schema = zenya_schema();
+            let at = cut.min(schema.len());
+            if schema.is_char_boundary(at) {
+                let _ = import(&schema[..at], &opts("x"));
+            }
+        }
+    }
+}
