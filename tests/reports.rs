@@ -244,7 +244,9 @@ fn har_holds_every_request() -> Result<(), Failed> {
             && deletes >= created
             && own.iter().any(|e| e["request"]["method"] == "DELETE")
             && own.iter().any(|e| e["comment"].as_str().is_some_and(|c| c.contains("preflight")))
-            && starts.len() > entries.len() / 2,
+            // Each entry has its own start (milliseconds: fast loopback requests share some);
+            // before, every entry had the run's start.
+            && starts.len() > 10,
         &format!(
             "a HAR of all {total} requests (got {}), {deletes} DELETEs for {created} created, {} distinct start times",
             entries.len(),
