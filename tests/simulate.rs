@@ -167,6 +167,44 @@ fn kept_deletes_are_left_behind() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Creates that answer without an id are not "nothing created": the run finds what it created by
+/// its tag, counts it, deletes it and reads it back, so the cleanup reports exactly what the
+/// server still holds (nothing), and the run fails: Entra cannot address a user without an id.
+fn answers_without_ids_are_found_and_counted() -> Result<(), Failed> {
+    let settings = small();
+    let (report, dump) = simulate(
+        config(|c| {
+            c.faults.insert(Fault::CreateOmitsId);
+        }),
+        settings.clone(),
+    )?;
+    let expected = settings.users + settings.groups;
+    if report.cleanup.created != expected {
+        return Err(fail(
+            &format!(
+                "{expected} resources were created, but the cleanup counts {}",
+                report.cleanup.created
+            ),
+            &report,
+        ));
+    }
+    if report.cleanup.left_behind.len() != left_on_server(&dump) {
+        return Err(fail(
+            &format!(
+                "{} remain on the server, but the cleanup reports {} left behind",
+                left_on_server(&dump),
+                report.cleanup.left_behind.len()
+            ),
+            &report,
+        ));
+    }
+    clean(&report, &dump)?;
+    if scim_conformance::app::simulate::exit_code(&report) == 0 {
+        return Err(fail("creates without an id must fail the run", &report));
+    }
+    Ok(())
+}
+
 fn fail(why: &str, report: &SimReport) -> Failed {
     format!("{why}\n{}", summary::summary(report)).into()
 }
@@ -849,6 +887,10 @@ fn main() -> std::process::ExitCode {
         Trial::test(
             "safety::kept-deletes-are-left-behind",
             kept_deletes_are_left_behind,
+        ),
+        Trial::test(
+            "safety::answers-without-ids-are-found-and-counted",
+            answers_without_ids_are_found_and_counted,
         ),
         Trial::test(
             "simulate::forecast-follows-the-failures",

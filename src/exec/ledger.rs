@@ -1,6 +1,9 @@
 //! The ledger: every resource a run created, recorded the moment the target answers, so the
-//! harness can clean up after itself and refuse to touch anything it did not create.
+//! harness can clean up after itself and refuse to touch anything it did not create. Shared by
+//! `check` (one trial per owner) and `simulate` (one job per owner); indexed by path, so that a
+//! run of 100,000 resources is recorded, looked up and swept in linear time.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::outcome::CleanupSummary;
@@ -34,10 +37,35 @@ pub struct Item {
     pub state: State,
 }
 
-/// The run's ledger; shared by all trials.
+#[derive(Debug, Default)]
+struct Inner {
+    items: Vec<Item>,
+    /// path -> the items recorded under it, oldest first.
+    by_path: HashMap<String, Vec<usize>>,
+}
+
+impl Inner {
+    fn push(&mut self, item: Item) {
+        self.by_path
+            .entry(item.path.clone())
+            .or_default()
+            .push(self.items.len());
+        self.items.push(item);
+    }
+
+    fn at<'a>(&'a self, path: &str) -> impl DoubleEndedIterator<Item = &'a Item> + 'a {
+        self.by_path
+            .get(path)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.items.get(i))
+    }
+}
+
+/// The run's ledger; shared by all trials (or jobs).
 #[derive(Debug, Default)]
 pub struct Ledger {
-    items: Mutex<Vec<Item>>,
+    inner: Mutex<Inner>,
 }
 
 impl Ledger {
@@ -46,8 +74,8 @@ impl Ledger {
         Ledger::default()
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Vec<Item>) -> T) -> T {
-        let mut guard = self.items.lock().unwrap_or_else(|p| p.into_inner());
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
     }
 
@@ -59,8 +87,8 @@ impl Ledger {
     /// Records a resource the target just created for `trial`, with the name it was created
     /// under (shown when it is left behind).
     pub fn created_named(&self, path: &str, trial: &str, name: Option<String>) {
-        self.with(|items| {
-            items.push(Item {
+        self.with(|inner| {
+            inner.push(Item {
                 path: path.to_string(),
                 trial: trial.to_string(),
                 name,
@@ -69,21 +97,30 @@ impl Ledger {
         });
     }
 
+    /// Records a resource `owner` created unless the path is already recorded (a simulation's
+    /// job may learn of one resource twice: from its create's answer and from a lookup).
+    pub fn created_once(&self, path: &str, owner: &str) {
+        self.with(|inner| {
+            if !inner.by_path.contains_key(path) {
+                inner.push(Item {
+                    path: path.to_string(),
+                    trial: owner.to_string(),
+                    name: None,
+                    state: State::Live,
+                });
+            }
+        });
+    }
+
     /// The name a resource was created under, if known.
     pub fn name_of(&self, path: &str) -> Option<String> {
-        self.with(|items| {
-            items
-                .iter()
-                .rev()
-                .find(|i| i.path == path)
-                .and_then(|i| i.name.clone())
-        })
+        self.with(|inner| inner.at(path).rev().find_map(|i| i.name.clone()))
     }
 
     /// Records a creation the harness cannot delete itself (counted as left behind).
     pub fn unaddressable(&self, label: &str, trial: &str, reason: String) {
-        self.with(|items| {
-            items.push(Item {
+        self.with(|inner| {
+            inner.push(Item {
                 path: label.to_string(),
                 trial: trial.to_string(),
                 name: None,
@@ -94,7 +131,7 @@ impl Ledger {
 
     /// Whether everything recorded was deleted.
     pub fn all_deleted(&self) -> bool {
-        self.with(|items| items.iter().all(|i| i.state == State::Deleted))
+        self.with(|inner| inner.items.iter().all(|i| i.state == State::Deleted))
     }
 
     /// Marks a resource deleted and verified gone (a DELETE answered 404, or answered 2xx and
@@ -114,25 +151,28 @@ impl Ledger {
     }
 
     fn set_state(&self, path: &str, state: State) {
-        self.with(|items| {
-            for i in items.iter_mut().filter(|i| {
-                i.path == path
-                    && matches!(i.state, State::Live | State::Stuck(_) | State::Unverified)
-            }) {
-                i.state = state.clone();
+        self.with(|inner| {
+            let Inner { items, by_path } = inner;
+            for &at in by_path.get(path).into_iter().flatten() {
+                if let Some(i) = items.get_mut(at) {
+                    if matches!(i.state, State::Live | State::Stuck(_) | State::Unverified) {
+                        i.state = state.clone();
+                    }
+                }
             }
         });
     }
 
     /// Whether this run created the resource at `path` (live or not).
     pub fn owns(&self, path: &str) -> bool {
-        self.with(|items| items.iter().any(|i| i.path == path))
+        self.with(|inner| inner.by_path.contains_key(path))
     }
 
     /// Live resources of one trial (or of every trial with `None`), newest first.
     pub fn live(&self, trial: Option<&str>) -> Vec<String> {
-        self.with(|items| {
-            items
+        self.with(|inner| {
+            inner
+                .items
                 .iter()
                 .rev()
                 .filter(|i| {
@@ -147,8 +187,9 @@ impl Ledger {
     /// Resources of one trial (or of every trial with `None`) whose DELETE answered 2xx but that
     /// were not read back yet, newest first.
     pub fn unverified(&self, trial: Option<&str>) -> Vec<String> {
-        self.with(|items| {
-            items
+        self.with(|inner| {
+            inner
+                .items
                 .iter()
                 .rev()
                 .filter(|i| i.state == State::Unverified && trial.is_none_or(|t| i.trial == t))
@@ -159,7 +200,7 @@ impl Ledger {
 
     /// Everything recorded, in creation order.
     pub fn items(&self) -> Vec<Item> {
-        self.with(|items| items.clone())
+        self.with(|inner| inner.items.clone())
     }
 
     /// What was created, deleted and left behind (with why; the why starts with the name the
@@ -230,5 +271,21 @@ mod tests {
         l.deleted("Users/1");
         assert!(l.all_deleted());
         assert_eq!(l.name_of("Users/1").as_deref(), Some("scimconf-x-1-ada"));
+    }
+
+    #[test]
+    fn created_once_records_a_path_once() {
+        let l = Ledger::new();
+        l.created_once("Users/1", "job 0");
+        l.created_once("Users/1", "job 0");
+        l.created_once("Groups/1", "job 1");
+        assert_eq!(l.items().len(), 2);
+        l.stuck("Groups/1", "500".into());
+        let s = l.summary();
+        assert_eq!((s.created, s.deleted), (2, 0));
+        assert_eq!(
+            s.left_behind[1],
+            ("Groups/1".into(), "job 1".into(), "500".into())
+        );
     }
 }

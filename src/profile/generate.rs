@@ -40,6 +40,21 @@ pub fn patch_body(values: &[(String, Value)], form: PatchForm) -> Value {
     json!({"schemas": [crate::core::scim::PATCH_OP_SCHEMA], "Operations": ops})
 }
 
+/// Capitalises every op of a PATCH body (`replace` -> `Replace`), as Entra's legacy dialect
+/// writes them (entra-protocol.md §3.5).
+pub fn capitalise_ops(body: &mut Value) {
+    if let Some(Value::Array(ops)) = body.get_mut("Operations") {
+        for op in ops {
+            if let Some(Value::String(name)) = op.get_mut("op") {
+                let mut chars = name.chars();
+                if let Some(first) = chars.next() {
+                    *name = first.to_uppercase().chain(chars).collect();
+                }
+            }
+        }
+    }
+}
+
 /// A new value for an attribute in a generated update: plausible for the attribute (a
 /// language tag for `preferredLanguage`, an email for `userName`), harness-named where it
 /// identifies the user.
@@ -480,7 +495,7 @@ pub fn role_object(function: &str, value: &str) -> Value {
 }
 
 /// `attr eq "value"` with `"` and `\` escaped inside the value.
-fn filter_eq(attr: &str, value: &Value) -> String {
+pub fn filter_eq(attr: &str, value: &Value) -> String {
     let text = as_text(value).replace('\\', "\\\\").replace('"', "\\\"");
     format!("{attr} eq \"{text}\"")
 }

@@ -37,6 +37,29 @@ pub(super) struct Ctx<'a> {
     pub base: &'a str,
 }
 
+/// A listed resource: a stored entry (decoded when sent) or, for `filter-index-stale`, an
+/// earlier version the stale index still finds.
+enum Found<'a> {
+    Stored(&'a Entry),
+    Stale(&'a Value),
+}
+
+impl Found<'_> {
+    fn id(&self) -> Option<&str> {
+        match self {
+            Found::Stored(e) => Some(&e.id),
+            Found::Stale(v) => v.get("id").and_then(Value::as_str),
+        }
+    }
+
+    fn resource(&self) -> Value {
+        match self {
+            Found::Stored(e) => e.resource(),
+            Found::Stale(v) => (*v).clone(),
+        }
+    }
+}
+
 fn is_disabled(resource: &Value) -> bool {
     resource
         .as_object()
@@ -286,7 +309,7 @@ impl Ctx<'_> {
             let (total, page) = store.query_page(self.kind, f, &opts, start_index - 1, count);
             (
                 total,
-                page.iter().map(|e| self.render(&e.resource)).collect(),
+                page.iter().map(|e| self.render(&e.resource())).collect(),
             )
         } else {
             let store = self.state.store();
@@ -297,27 +320,30 @@ impl Ctx<'_> {
                 (Some(f), true) => store
                     .entries(kind)
                     .filter(|e| {
+                        let current = e.resource();
                         let indexed = if opts.eq_as_contains {
-                            &e.resource
+                            &current
                         } else {
-                            store.original(kind, &e.id).unwrap_or(&e.resource)
+                            store.original(kind, &e.id).unwrap_or(&current)
                         };
                         filter::matches(indexed, f, &opts)
                     })
                     .collect(),
                 _ => store.query(kind, parsed.as_ref(), &opts).matches,
             };
-            let mut matched: Vec<&Value> = candidates
+            // Decoded only where a fault looks inside, and for the page sent.
+            let mut matched: Vec<Found<'_>> = candidates
                 .into_iter()
                 .filter(|e| settled(e))
-                .filter(|e| !(hide_disabled && is_disabled(&e.resource)))
-                .map(|e| &e.resource)
+                .filter(|e| !(hide_disabled && is_disabled(&e.resource())))
+                .map(Found::Stored)
                 .collect();
             if let (Some(f), true) = (&parsed, self.has(Fault::FilterIndexStale)) {
                 for old in store.stale(self.kind) {
-                    let seen = matched.iter().any(|m| m.get("id") == old.get("id"));
+                    let old_id = old.get("id").and_then(Value::as_str);
+                    let seen = matched.iter().any(|m| m.id() == old_id);
                     if !seen && filter::matches(old, f, &opts) {
-                        matched.push(old);
+                        matched.push(Found::Stale(old));
                     }
                 }
             }
@@ -328,7 +354,7 @@ impl Ctx<'_> {
                 .iter()
                 .skip(start_index - 1)
                 .take(count)
-                .map(|r| self.render(r))
+                .map(|r| self.render(&r.resource()))
                 .collect();
             (matched.len(), page)
         };
@@ -421,7 +447,7 @@ impl Ctx<'_> {
             .state
             .store()
             .get(self.kind, id)
-            .map(|e| e.resource.clone())
+            .map(Entry::resource)
             .ok_or_else(|| self.unknown_id(id))?;
         if (self.kind == ResourceKind::User
             && self.has(Fault::DisabledHidden)
@@ -445,7 +471,7 @@ impl Ctx<'_> {
     pub(super) fn replace(&self, id: &str, body: Value) -> Result<Response, ScimError> {
         let replaced = {
             let mut store = self.state.store();
-            let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) else {
+            let Some(current) = store.get(self.kind, id).map(Entry::resource) else {
                 return Err(not_found(self.kind, id));
             };
             if self.has(Fault::FilterMissesChanges) {
@@ -583,7 +609,7 @@ impl Ctx<'_> {
         let committed = {
             let mut store = self.state.store();
             let (patched, was_disabled) = {
-                let Some(current) = store.get(self.kind, id) else {
+                let Some(current) = store.get(self.kind, id).map(Entry::resource) else {
                     if self.has(Fault::UnknownId200) {
                         return Ok(scim_response(StatusCode::OK, None, self.faults()));
                     }
@@ -602,26 +628,26 @@ impl Ctx<'_> {
                 }
                 let mut patched =
                     if self.kind == ResourceKind::Group && self.has(Fault::GroupPatchIgnored) {
-                        current.resource.clone()
+                        current.clone()
                     } else {
-                        patch::apply_patch(&current.resource, ops, &ctx)?
+                        patch::apply_patch(&current, ops, &ctx)?
                     };
                 if self.kind == ResourceKind::Group && self.has(Fault::GroupRenameIgnored) {
                     if let (Value::Object(p), Some(old)) =
-                        (&mut patched, current.resource.get("displayName"))
+                        (&mut patched, current.get("displayName"))
                     {
                         p.insert("displayName".into(), old.clone());
                     }
                 }
-                (patched, is_disabled(&current.resource))
+                (patched, is_disabled(&current))
             };
             if self.has(Fault::FilterIndexStale) {
-                if let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) {
+                if let Some(current) = store.get(self.kind, id).map(Entry::resource) {
                     store.remember_stale(self.kind, current);
                 }
             }
             if self.has(Fault::FilterMissesChanges) {
-                if let Some(current) = store.get(self.kind, id).map(|e| e.resource.clone()) {
+                if let Some(current) = store.get(self.kind, id).map(Entry::resource) {
                     store.remember_original(self.kind, id, current);
                 }
             }
@@ -673,13 +699,13 @@ impl Ctx<'_> {
         let existed = if self.has(Fault::DeleteKeepsResource) {
             store.get(self.kind, id).is_some()
         } else if self.has(Fault::FilterIndexStale) {
-            if let Some(old) = store.get(self.kind, id).map(|e| e.resource.clone()) {
+            if let Some(old) = store.get(self.kind, id).map(Entry::resource) {
                 store.remember_stale(self.kind, old);
             }
             store.delete(self.kind, id)
         } else if deactivate {
             // The vendor's guide: a user removed in Entra is set to inactive, not deleted.
-            match store.get(self.kind, id).map(|e| e.resource.clone()) {
+            match store.get(self.kind, id).map(Entry::resource) {
                 Some(mut user) => {
                     if let Value::Object(m) = &mut user {
                         m.insert("active".into(), Value::Bool(false));

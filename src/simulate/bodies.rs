@@ -1,105 +1,107 @@
 //! The request bodies and filters of Entra's cycles, in the run's dialect (entra-protocol.md §2.4,
-//! §3.5, §3.6, §4.3): the same shapes the conformance suites send (`fixtures/users`,
-//! `fixtures/groups`, `fixtures/enterprise`).
+//! §3.5, §3.6, §4.3). There is no second copy of the wire shapes: a manager link, a member add,
+//! a member removal and a disable render the fixtures the conformance suites send
+//! (`fixtures/enterprise/manager.*`, `fixtures/groups/add-batch.*`,
+//! `fixtures/groups/remove-member.*`, `fixtures/users/disable.*`), an attribute change is the
+//! profile's generated PATCH ([`crate::profile::generate::patch_body`]) and a match filter the
+//! profile's ([`crate::profile::generate::filter_eq`]).
 
-use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
 
 use crate::core::dialect::Dialect;
-use crate::core::scim::{ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA};
+use crate::core::files::Tree;
+use crate::core::scim::ENTERPRISE_USER_SCHEMA;
+use crate::profile::generate::patch_body;
+use crate::suite::load::PatchForm;
+use crate::suite::template::Vars;
 
-/// `attr eq "value"`, with `"` and `\` escaped in the value.
+/// `attr eq "value"`, with `"` and `\` escaped in the value (the profile's match filter).
 pub fn filter_eq(attr: &str, value: &str) -> String {
-    let text = value.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("{attr} eq \"{text}\"")
+    crate::profile::generate::filter_eq(attr, &Value::String(value.to_string()))
 }
 
-/// The op name in the dialect: `Add` (legacy) or `add` (compliant).
-fn op(dialect: Dialect, legacy: &str) -> String {
-    match dialect {
-        Dialect::Legacy => legacy.to_string(),
-        Dialect::Compliant => legacy.to_ascii_lowercase(),
-    }
+/// The fixtures a simulation renders, parsed once per dialect.
+struct Wire {
+    manager: Value,
+    members_add: Value,
+    member_remove: Value,
+    disable: Value,
 }
 
-fn patch(ops: Vec<Value>) -> Value {
-    json!({"schemas": [PATCH_OP_SCHEMA], "Operations": ops})
+/// The fixture bodies of `dialect`, from the fixtures built into the binary.
+fn wire(dialect: Dialect) -> &'static Wire {
+    static LEGACY: OnceLock<Wire> = OnceLock::new();
+    static COMPLIANT: OnceLock<Wire> = OnceLock::new();
+    let cell = match dialect {
+        Dialect::Legacy => &LEGACY,
+        Dialect::Compliant => &COMPLIANT,
+    };
+    cell.get_or_init(|| {
+        let tree = Tree::Embedded("fixtures");
+        let load = |name: &str| -> Value {
+            let rel = format!("{name}.{}.json", dialect.name());
+            let text = tree
+                .read_string(&rel)
+                .unwrap_or_else(|e| panic!("the embedded fixture {rel}: {e}"));
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("the embedded fixture {rel} is not JSON: {e}"))
+        };
+        Wire {
+            manager: load("enterprise/manager"),
+            members_add: load("groups/add-batch"),
+            member_remove: load("groups/remove-member"),
+            disable: load("users/disable"),
+        }
+    })
+}
+
+/// Renders a fixture with one variable set.
+fn render(template: &Value, name: &str, value: Value) -> Value {
+    let mut vars = Vars::new();
+    vars.set(name, value);
+    // The fixtures are embedded and their placeholders are the ones set here: a failure is a
+    // packaging bug, caught by `the_fixtures_render_in_both_dialects`.
+    vars.render_json(template)
+        .unwrap_or_else(|e| panic!("an embedded fixture does not render: {e}"))
 }
 
 /// Links a manager: the manager's id as a bare string on the extension's manager path.
 pub fn manager(dialect: Dialect, manager_id: &str) -> Value {
-    patch(vec![json!({
-        "op": op(dialect, "Add"),
-        "path": format!("{ENTERPRISE_USER_SCHEMA}:manager"),
-        "value": manager_id,
-    })])
+    render(&wire(dialect).manager, "manager_id", json!(manager_id))
 }
 
 /// Adds members (one op, a `value` array; legacy items carry `"$ref": null`).
 pub fn members_add(dialect: Dialect, ids: &[&str]) -> Value {
-    let items: Vec<Value> = ids
-        .iter()
-        .map(|id| match dialect {
-            Dialect::Legacy => json!({"$ref": null, "value": id}),
-            Dialect::Compliant => json!({"value": id}),
-        })
-        .collect();
-    patch(vec![
-        json!({"op": op(dialect, "Add"), "path": "members", "value": items}),
-    ])
+    render(&wire(dialect).members_add, "batch_ids", json!(ids))
 }
 
 /// Removes one member: legacy `Remove` with a `value` array, compliant
 /// `members[value eq "id"]`.
 pub fn member_remove(dialect: Dialect, id: &str) -> Value {
-    match dialect {
-        Dialect::Legacy => patch(vec![json!({
-            "op": "Remove",
-            "path": "members",
-            "value": [{"$ref": null, "value": id}],
-        })]),
-        Dialect::Compliant => patch(vec![json!({
-            "op": "remove",
-            "path": format!("members[value eq \"{}\"]", id.replace('"', "\\\"")),
-        })]),
-    }
+    render(&wire(dialect).member_remove, "user2_id", json!(id))
 }
 
 /// Deprovisions (disables) a user: legacy `"False"` string with `Replace`, compliant boolean.
 pub fn disable(dialect: Dialect) -> Value {
-    let value = match dialect {
-        Dialect::Legacy => json!("False"),
-        Dialect::Compliant => json!(false),
-    };
-    patch(vec![
-        json!({"op": op(dialect, "Replace"), "path": "active", "value": value}),
-    ])
+    wire(dialect).disable.clone()
 }
 
 /// Changes attributes: legacy sends one `Replace` per attribute with a path; compliant keeps
 /// value-filtered paths as their own op and collapses the rest into one path-less `replace`.
 pub fn update(dialect: Dialect, changes: &[(String, String)]) -> Value {
+    let values: Vec<(String, Value)> = changes
+        .iter()
+        .map(|(path, v)| (path.clone(), Value::String(v.clone())))
+        .collect();
     match dialect {
-        Dialect::Legacy => patch(
-            changes
-                .iter()
-                .map(|(path, v)| json!({"op": "Replace", "path": path, "value": v}))
-                .collect(),
-        ),
-        Dialect::Compliant => {
-            let mut ops: Vec<Value> = Vec::new();
-            let mut pathless = Map::new();
-            for (path, v) in changes {
-                if path.contains('[') {
-                    ops.push(json!({"op": "replace", "path": path, "value": v}));
-                } else {
-                    pathless.insert(path.clone(), json!(v));
-                }
-            }
-            if !pathless.is_empty() {
-                ops.push(json!({"op": "replace", "value": pathless}));
-            }
-            patch(ops)
+        Dialect::Legacy => {
+            let mut body = patch_body(&values, PatchForm::PerOp);
+            crate::profile::generate::capitalise_ops(&mut body);
+            body
         }
+        Dialect::Compliant => patch_body(&values, PatchForm::Pathless),
     }
 }
 
@@ -144,6 +146,27 @@ pub fn read_path(resource: &Value, path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fixtures_render_in_both_dialects() {
+        for d in Dialect::ALL {
+            for body in [
+                manager(d, "m"),
+                members_add(d, &["a"]),
+                member_remove(d, "a"),
+            ] {
+                assert!(!body.to_string().contains("{{"), "{body}");
+            }
+        }
+        assert_eq!(
+            member_remove(Dialect::Legacy, "u1")["Operations"][0],
+            json!({"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "u1"}]})
+        );
+        assert_eq!(
+            manager(Dialect::Compliant, "m1")["Operations"][0]["value"],
+            json!("m1")
+        );
+    }
 
     #[test]
     fn dialect_shapes_match_the_fixtures() {

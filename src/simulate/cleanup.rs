@@ -2,6 +2,7 @@
 //! deletes are paced, measured and honour 429 like every other request. Sent even after a stop;
 //! a transient failure (5xx, no answer) is tried three times in all.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use super::job::Job;
 use super::kind::RequestKind;
 use super::phase::run_all;
 use super::send::SendError;
+use crate::exec::ledger::State;
 use crate::exec::lookup::find;
 
 /// Tries per delete.
@@ -114,7 +116,7 @@ async fn record_leftovers(job: &Arc<Job>) {
             if let Ok(found) = found {
                 for l in found {
                     if let Some(path) = super::job::path_of(collection, &l.id) {
-                        job.ledger.created(&path, job.index);
+                        job.ledger.created_once(&path, &job.owner());
                     }
                 }
                 break;
@@ -135,18 +137,29 @@ pub async fn sweep(jobs: &[Arc<Job>]) {
 
 async fn delete_live(jobs: &[Arc<Job>]) {
     let Some(first) = jobs.first() else { return };
-    let live = first.ledger.live();
+    let by_owner: HashMap<String, &Arc<Job>> = jobs.iter().map(|j| (j.owner(), j)).collect();
+    // Newest first, as recorded; groups before users (a group's members go with it).
+    let live: Vec<(String, String)> = first
+        .ledger
+        .items()
+        .into_iter()
+        .rev()
+        .filter(|i| matches!(i.state, State::Live | State::Stuck(_)))
+        .map(|i| (i.path, i.trial))
+        .collect();
     let width: usize = jobs.iter().map(|j| j.settings.concurrency).sum();
     let stop = first.sender.stop.clone();
     for groups in [true, false] {
-        let batch: Vec<(String, usize)> = live
+        let batch: Vec<(String, Arc<Job>)> = live
             .iter()
             .filter(|(p, _)| p.starts_with("Groups/") == groups)
-            .cloned()
+            .map(|(p, owner)| {
+                let job = by_owner.get(owner).copied().unwrap_or(first);
+                (p.clone(), job.clone())
+            })
             .collect();
-        run_all(batch, width, &stop, true, |(path, job)| {
-            let job = jobs.get(job).unwrap_or(first).clone();
-            async move { job.delete(path).await }
+        run_all(batch, width, &stop, true, |(path, job)| async move {
+            job.delete(path).await
         })
         .await;
     }

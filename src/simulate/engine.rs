@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use super::cleanup::sweep;
 use super::job::Job;
-use super::ledger::SimLedger;
 use super::metrics::Recorder;
 use super::pace::Pacer;
 use super::report::{Plan, Projection, SimReport, Verdict, Verification};
@@ -18,6 +17,7 @@ use super::tenant::{Tenant, TenantError};
 use crate::core::dialect::Dialect;
 use crate::core::naming::RunId;
 use crate::core::secret::Redactor;
+use crate::exec::ledger::Ledger;
 use crate::http::{ScimClient, Target};
 use crate::profile::VendorProfile;
 
@@ -107,7 +107,7 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         plan.requests_per_job() * settings.jobs as u64,
         std::sync::atomic::Ordering::Relaxed,
     );
-    let ledger = Arc::new(SimLedger::new());
+    let ledger = Arc::new(Ledger::new());
     let jobs: Vec<Arc<Job>> = (0..settings.jobs)
         .map(|j| {
             let sender = Sender::new(SenderParts {

@@ -17,12 +17,12 @@ use tokio::task::JoinHandle;
 
 use super::bodies;
 use super::kind::RequestKind;
-use super::ledger::SimLedger;
 use super::model::{millis, About, Created, Model, Outcome, Sent};
 use super::phase::run_all;
 use super::send::{Answer, SendError, Sender};
 use super::settings::Settings;
 use super::tenant::Tenant;
+use crate::exec::ledger::Ledger;
 use crate::exec::lookup::addressable;
 use crate::suite::template::{as_text, encode_segment};
 
@@ -59,7 +59,7 @@ pub struct Job {
     /// What was sent and acknowledged.
     pub model: Mutex<Model>,
     /// What the run created.
-    pub ledger: Arc<SimLedger>,
+    pub ledger: Arc<Ledger>,
     /// The run's settings.
     pub settings: Arc<Settings>,
     escrow: Mutex<Vec<Task>>,
@@ -94,7 +94,7 @@ impl Job {
         tag: String,
         sender: Sender,
         tenant: Arc<Tenant>,
-        ledger: Arc<SimLedger>,
+        ledger: Arc<Ledger>,
         settings: Arc<Settings>,
     ) -> Job {
         Job {
@@ -131,6 +131,11 @@ impl Job {
     /// The problems noted.
     pub fn problems(&self) -> Vec<String> {
         self.problems.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// The job's name as an owner in the run's ledger: `job <index>`.
+    pub fn owner(&self) -> String {
+        format!("job {}", self.index)
     }
 
     /// Objects whose requests still failed after the incremental cycle's retry.
@@ -326,7 +331,7 @@ impl Job {
     fn set_id(&self, user: bool, i: usize, id: String, created: Created) {
         let collection = if user { "Users" } else { "Groups" };
         match path_of(collection, &id) {
-            Some(path) => self.ledger.created(&path, self.index),
+            Some(path) => self.ledger.created_once(&path, &self.owner()),
             None => self.problem(format!(
                 "{collection} id {id:?} cannot be addressed safely: it is not deleted; remove it by hand"
             )),
@@ -414,7 +419,7 @@ impl Job {
             // DuplicateTargetEntries error. Every hit carries this run's tag: record them all.
             for id in found.iter().skip(1) {
                 if let Some(path) = path_of(collection, id) {
-                    self.ledger.created(&path, self.index);
+                    self.ledger.created_once(&path, &self.owner());
                 }
             }
             if let Some(first) = found.into_iter().next() {

@@ -6,7 +6,7 @@
 //! [`job`] (requests, built by [`bodies`], sent by [`send`] at the [`pace`]) -> [`metrics`]
 //! (measurements) and [`model`] (what was acknowledged) -> [`verify`] (the end state) ->
 //! [`report`] (typed data) -> [`summary`] (text) and [`chart`] (SVG). [`engine`] runs the
-//! whole; [`ledger`] and [`cleanup`] keep the tenant safe; [`stop`] bounds it in time.
+//! whole; [`cleanup`] keeps the tenant safe (with `exec`'s ledger); [`stop`] bounds it in time.
 
 pub mod bodies;
 pub mod chart;
@@ -15,7 +15,6 @@ pub mod engine;
 pub mod forecast;
 pub mod job;
 pub mod kind;
-pub mod ledger;
 pub mod metrics;
 pub mod model;
 pub mod pace;

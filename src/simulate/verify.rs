@@ -169,7 +169,7 @@ impl Job {
             .collect();
         for id in &ids {
             if let Some(path) = path_of("Users", id) {
-                self.ledger.created(&path, self.index);
+                self.ledger.created_once(&path, &self.owner());
             }
         }
         let known = rec.id.clone();
@@ -316,7 +316,7 @@ impl Job {
         out.with(|f| f.groups += 1);
         for id in &ids {
             if let Some(path) = path_of("Groups", id) {
-                self.ledger.created(&path, self.index);
+                self.ledger.created_once(&path, &self.owner());
             }
         }
         let known = rec.id.clone();

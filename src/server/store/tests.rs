@@ -130,7 +130,7 @@ fn replace_commit_delete_and_members() {
     );
     assert!(s.delete(ResourceKind::User, &uid));
     assert!(!s.delete(ResourceKind::User, &uid));
-    let g = s.get(ResourceKind::Group, &gid).map(|e| e.resource.clone());
+    let g = s.get(ResourceKind::Group, &gid).map(|e| e.resource());
     assert_eq!(g.map(|g| g["members"].clone()), Some(json!([])));
     assert_eq!(s.dump()["Groups"][0]["id"], json!(gid));
 }
@@ -219,10 +219,7 @@ fn eq_filters_are_index_lookups_at_load_scale() {
     assert!(matches!(dup, Err(ScimError::Uniqueness(_))));
 
     // Writes keep the indexes current.
-    let renamed = s
-        .get(user, id)
-        .map(|e| e.resource.clone())
-        .unwrap_or_default();
+    let renamed = s.get(user, id).map(|e| e.resource()).unwrap_or_default();
     let mut renamed = renamed;
     renamed["userName"] = json!("renamed@x.io");
     assert!(s.commit(user, id, renamed, true).is_ok());
@@ -233,7 +230,7 @@ fn eq_filters_are_index_lookups_at_load_scale() {
     // ... and the deleted user left the one group that listed it (found without a scan).
     let listed = |s: &Store, g: usize| {
         s.get(group, &group_ids[g])
-            .and_then(|e| e.resource["members"].as_array().map(Vec::len))
+            .and_then(|e| e.resource()["members"].as_array().map(Vec::len))
     };
     assert_eq!((listed(&s, 7777), listed(&s, 7776)), (Some(9), Some(10)));
     assert_eq!(probe(&s, user, &format!(r#"id eq "{id}""#)), (0, 0));
@@ -247,8 +244,8 @@ fn eq_filters_are_index_lookups_at_load_scale() {
     assert_eq!(after.as_ref().map(|e| e.version), before.map(|v| v + 1));
     assert_eq!(
         after.map(|e| (
-            e.resource["members"].as_array().map(Vec::len),
-            e.resource["meta"]["version"].clone()
+            e.resource()["members"].as_array().map(Vec::len),
+            e.resource()["meta"]["version"].clone()
         )),
         Some((Some(11), json!("W/\"2\"")))
     );
