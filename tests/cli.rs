@@ -693,7 +693,7 @@ fn imported_schema_runs_end_to_end() -> Result<(), Failed> {
                 .find(|a| a["targetAttributeName"] == "userName")
         })
     {
-        m["source"] = serde_json::json!({"expression": "ToLower([userPrincipalName])", "name": "ToLower", "type": "Function"});
+        m["source"] = serde_json::json!({"expression": "Join(\"-\", [userPrincipalName], Now())", "name": "Join", "type": "Function"});
     }
     let lower = dir.join("lower.json");
     std::fs::write(&lower, v.to_string()).map_err(|e| e.to_string())?;
@@ -704,7 +704,7 @@ fn imported_schema_runs_end_to_end() -> Result<(), Failed> {
     )?;
     let _ = std::fs::remove_dir_all(&dir);
     expect(
-        refused.code == Some(2) && refused.stderr.contains("`ToLower` is not supported"),
+        refused.code == Some(2) && refused.stderr.contains("unsupported function Now"),
         "an unsupported function is a usage error naming it",
         &refused,
     )

@@ -1,9 +1,12 @@
-//! Entra attribute-mapping expressions, parsed once when a profile loads. Only what the
-//! generator understands is accepted; anything else is a load error, so a profile never silently
-//! sends something other than what it says.
+//! Entra attribute-mapping expressions, parsed once when a profile loads. The forms the harness
+//! gives a meaning of its own (a plain attribute, `Join` of attributes, the soft-delete switch,
+//! the role functions, the references) keep their own variants; any other expression of Entra's
+//! language is [`Expr::Computed`], evaluated by [`super::expression`]. Anything else is a load
+//! error, so a profile never silently sends something other than what it says.
 
 use indexmap::IndexMap;
 
+use super::expression::{self, Ast};
 use crate::core::scim::ROLE_FUNCTIONS;
 
 /// One mapping source, parsed.
@@ -27,6 +30,9 @@ pub enum Expr {
     Roles(String),
     /// A reference linked by later PATCHes, never in a create body (`members`, `manager`).
     Reference(String),
+    /// Any other expression (`ToLower([userPrincipalName])`, `Switch([department], …)`, a
+    /// constant): evaluated against the source object.
+    Computed(Ast),
 }
 
 impl Expr {
@@ -60,20 +66,29 @@ impl Expr {
             }
         };
         if let Some(args) = e.strip_prefix("Join(").and_then(|r| r.strip_suffix(')')) {
-            let (sep, rest) = join_args(args)
-                .ok_or_else(|| format!("`{e}`: Join needs a quoted separator first"))?;
-            let attrs = rest
-                .iter()
-                .map(|a| known(a).map_err(|m| format!("Join argument {m}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            return Ok(Expr::Join { sep, attrs });
+            if let Some((sep, rest)) = join_args(args) {
+                if let Ok(attrs) = rest.iter().map(|a| known(a)).collect::<Result<Vec<_>, _>>() {
+                    if !attrs.is_empty() {
+                        return Ok(Expr::Join { sep, attrs });
+                    }
+                }
+            }
         }
-        known(e).map(Expr::Attr).map_err(|_| {
-            format!(
-                "unsupported source `{e}`: use a source attribute of fixtures/entra-source.toml ({}), Join(\"sep\", [a], [b]), Switch([IsSoftDeleted], ...), a role function, or \"\" when the guide names none",
-                attrs.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
-        })
+        if let Ok(a) = known(e) {
+            return Ok(Expr::Attr(a));
+        }
+        let ast = expression::parse(e).map_err(|why| format!("`{e}`: {why}"))?;
+        if let Ast::Text(word) = &ast {
+            if !e.starts_with('"') {
+                return Err(format!(
+                    "unsupported source `{word}`: not a source attribute of fixtures/entra-source.toml ({}); write a constant in quotes, or \"\" when the guide names none",
+                    attrs.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        ast.check(&|a| attrs.contains_key(a))
+            .map_err(|why| format!("`{e}`: {why}"))?;
+        Ok(Expr::Computed(ast))
     }
 
     /// Whether Entra sends this attribute at all.
@@ -172,9 +187,25 @@ mod tests {
     #[test]
     fn unsupported_expressions_are_errors() {
         let a = attrs();
-        assert!(Expr::parse("ToLower([mail])", &a).is_err());
-        assert!(Expr::parse("Join(\" \", [mail], [nope])", &a).is_err());
-        assert!(Expr::parse("Join([mail])", &a).is_err());
+        assert!(Expr::parse("Guid()", &a).unwrap_err().contains("Guid"));
+        assert!(Expr::parse("Join(\" \", [mail], [nope])", &a)
+            .unwrap_err()
+            .contains("`[nope]` is not a source attribute"));
+        assert!(Expr::parse("nope", &a)
+            .unwrap_err()
+            .contains("not a source attribute"));
+        assert!(matches!(
+            Expr::parse("ToLower([mail])", &a),
+            Ok(Expr::Computed(_))
+        ));
+        assert!(matches!(
+            Expr::parse("\"Ada\"", &a),
+            Ok(Expr::Computed(Ast::Text(_)))
+        ));
+        assert!(matches!(
+            Expr::parse("Join(\"@\", [mail], \"contoso.com\")", &a),
+            Ok(Expr::Computed(_))
+        ));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
 use super::expr::Expr;
+use super::expression::Val;
 use super::model::ResourceMapping;
 use super::VendorProfile;
 use crate::core::dialect::Dialect;
@@ -360,6 +361,8 @@ impl VendorProfile {
             .mapping
             .iter()
             .filter(|r| r.expr.is_sent() && !matches!(r.expr, Expr::Reference(_) | Expr::Roles(_)))
+            // An add-only attribute is never in an update (flowType ObjectAddOnly).
+            .filter(|r| !r.add_only())
             .filter(|r| !skip(&r.target));
         match kind {
             PatchKind::Update => rows
@@ -444,7 +447,13 @@ impl VendorProfile {
             {
                 continue;
             }
-            let Some(value) = self.evaluate(&row.expr, src, target) else {
+            let value = self.evaluate(&row.expr, src, target).or_else(|| {
+                row.default
+                    .as_ref()
+                    .filter(|_| row.expr.is_sent())
+                    .map(|d| Value::String(d.clone()))
+            });
+            let Some(value) = value else {
                 continue;
             };
             values.insert(target.to_string(), value.clone());
@@ -477,6 +486,13 @@ impl VendorProfile {
                 Some(Value::String(joined.join(sep)))
             }
             Expr::Attr(a) => src.get(a).map(|v| Value::String(v.clone())),
+            // Validated at load (`profile::load` evaluates every expression once): a value that
+            // cannot be computed for this person is not sent, as Entra drops it.
+            Expr::Computed(ast) => match ast.evaluate(src).ok()? {
+                Val::Null => None,
+                Val::Text(t) => Some(Value::String(t)),
+                Val::Many(v) => Some(Value::Array(v.into_iter().map(Value::String).collect())),
+            },
         }
     }
 }

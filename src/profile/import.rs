@@ -5,14 +5,15 @@
 //! required attributes and the manager's type from the target directory's definitions, and the
 //! role function. Every line of the result says where its value came from.
 //!
-//! Only what the harness's expressions support is imported ([`Expr`](super::expr::Expr)):
-//! source attributes, `Join`, `Switch([IsSoftDeleted], ...)`, `Not([IsSoftDeleted])`, the role
-//! functions, `members` and `manager`. Any other function is an error naming the attribute and
-//! the function: nothing is silently skipped. What a profile cannot express yet (a flow type
-//! other than `Always`, a default value, a scoping filter) is a warning.
+//! Sources are imported as Entra's expression text: attributes, constants and every function the
+//! evaluator implements ([`super::expression::FUNCTIONS`]); a default value and an
+//! `ObjectAddOnly` flow type are carried over. Any other function is an error naming the
+//! attribute and the function: nothing is silently skipped. What a profile cannot express (the
+//! other add-only flow types, a scoping filter) is a warning.
 
 use serde_json::Value;
 
+use super::expression;
 use crate::core::scim::ROLE_FUNCTIONS;
 
 /// What the import needs besides the schema (the export carries no vendor facts).
@@ -36,9 +37,6 @@ pub struct Imported {
     /// One line each.
     pub warnings: Vec<String>,
 }
-
-/// The expression functions an imported mapping may use.
-pub const SUPPORTED: &str = "a source attribute ([mail]), Join(\"sep\", [a], [b]), Switch([IsSoftDeleted], ...), Not([IsSoftDeleted]), SingleAppRoleAssignment, AppRoleAssignmentsComplex, AssertiveAppRoleAssignmentsComplex, members, manager";
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
@@ -91,23 +89,21 @@ fn section(
                     format!("`{target}`: a Function source without its expression text")
                 })?,
             "Constant" => {
-                return Err(format!(
-                    "`{target}`: a Constant source is not supported (supported: {SUPPORTED})"
-                ))
+                let value = text(source, "name")
+                    .or_else(|| text(source, "expression"))
+                    .unwrap_or_default();
+                let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+                format!("\"{escaped}\"")
             }
             other => return Err(format!("`{target}`: unknown source type `{other}`")),
         };
         let function = expression.split('(').next().unwrap_or_default().trim();
         if kind == "Function" {
-            let known =
-                ["Join", "Switch", "Not"].contains(&function) || ROLE_FUNCTIONS.contains(&function);
-            let soft_delete =
-                function != "Switch" && function != "Not" || expression.contains("[IsSoftDeleted]");
-            if !known || !soft_delete {
-                return Err(format!(
-                    "attribute `{target}`: function `{function}` is not supported (supported: {SUPPORTED})"
-                ));
-            }
+            // Functions are checked here (attributes when the profile loads, against the
+            // synthetic source).
+            expression::parse(&expression)
+                .and_then(|ast| ast.check(&|_| true))
+                .map_err(|why| format!("attribute `{target}`: `{expression}`: {why}"))?;
         }
         if ROLE_FUNCTIONS.contains(&function) {
             roles.push(function.to_string());
@@ -120,19 +116,19 @@ fn section(
         if priority > 0 {
             matching.push((priority, target.to_string()));
         }
+        let mut extra = String::new();
         match text(a, "flowType").unwrap_or("Always") {
             "Always" => {}
+            "ObjectAddOnly" => extra.push_str(", flow = \"ObjectAddOnly\""),
             other => warnings.push(format!(
-                "`{target}` flows `{other}`: profiles send every mapping on create and update"
+                "`{target}` flows `{other}`: profiles model Always and ObjectAddOnly; it is sent on create and update"
             )),
         }
-        if !a.get("defaultValue").is_none_or(|d| d.is_null() || d == "") {
-            warnings.push(format!(
-                "`{target}` has a default value: profiles do not model defaults (the synthetic source always has a value)"
-            ));
+        if let Some(d) = text(a, "defaultValue").filter(|d| !d.is_empty()) {
+            extra.push_str(&format!(", default = {}", quoted(d)));
         }
         lines.push(format!(
-            "  {{ target = {}, source = {} }},",
+            "  {{ target = {}, source = {}{extra} }},",
             quoted(target),
             quoted(&expression)
         ));
@@ -341,14 +337,14 @@ mod tests {
     #[test]
     fn what_a_profile_cannot_carry_is_an_error_or_a_warning() {
         // An unsupported function names the attribute, the function and the list.
-        let lower = edited(|v| {
+        let now = edited(|v| {
             user_mapping(v, "userName")["source"] = serde_json::json!({
-                "expression": "ToLower([userPrincipalName])", "name": "ToLower", "type": "Function"
+                "expression": "Join(\"-\", [mail], Now())", "name": "Join", "type": "Function"
             });
         });
-        let e = import(&lower, &opts("x")).unwrap_err();
+        let e = import(&now, &opts("x")).unwrap_err();
         assert!(
-            e.contains("`userName`") && e.contains("`ToLower`") && e.contains("supported:"),
+            e.contains("`userName`") && e.contains("function Now") && e.contains("supported:"),
             "{e}"
         );
         // Malformed, and without a SCIM user mapping.
@@ -366,18 +362,24 @@ mod tests {
             "{}",
             imported.toml
         );
-        // An ObjectAddOnly mapping and a scoping filter are imported with a warning each.
+        // An ObjectAddOnly mapping is carried over; a scoping filter is a warning.
         let add_only = edited(|v| {
             user_mapping(v, "title")["flowType"] = Value::from("ObjectAddOnly");
             v["synchronizationRules"][0]["objectMappings"][0]["scope"] =
                 serde_json::json!({"categoryFilterGroups": []});
         });
         let imported = import(&add_only, &opts("x")).unwrap();
+        assert!(
+            imported
+                .toml
+                .contains(r#"target = "title", source = "jobTitle", flow = "ObjectAddOnly""#),
+            "{}",
+            imported.toml
+        );
         let w = &imported.warnings;
         assert!(
-            w.iter()
-                .any(|w| w.contains("`title` flows `ObjectAddOnly`")),
-            "{w:?}"
+            !w.iter().any(|w| w.contains("`title` flows")),
+            "ObjectAddOnly is carried over, not warned about: {w:?}"
         );
         assert!(w.iter().any(|w| w.contains("scoping filter")), "{w:?}");
     }

@@ -153,6 +153,25 @@ pub fn parse_profile(
         for (i, row) in m.mapping.iter_mut().enumerate() {
             row.expr = Expr::parse(&row.source, attrs)
                 .map_err(|msg| err(&format!("{section}.mapping[{i}].source"), msg))?;
+            // Evaluated once against the synthetic source (placeholders as they stand): an
+            // expression that cannot compute a value for it (a date it cannot read, a bad
+            // pattern) is a load error here, not a value silently missing from every request.
+            if let Expr::Computed(ast) = &row.expr {
+                ast.evaluate(attrs).map_err(|why| {
+                    err(
+                        &format!("{section}.mapping[{i}].source"),
+                        format!("`{}`: {why}", row.source),
+                    )
+                })?;
+            }
+            if let Some(flow) = row.flow.as_deref() {
+                if !matches!(flow, "Always" | "ObjectAddOnly") {
+                    return Err(err(
+                        &format!("{section}.mapping[{i}].flow"),
+                        format!("`{flow}`: expected \"Always\" or \"ObjectAddOnly\" (Entra's flowType; the other add-only flows apply to multi-valued attributes a profile does not model)"),
+                    ));
+                }
+            }
         }
         let targets: BTreeSet<&str> = m.mapping.iter().map(|r| r.target.as_str()).collect();
         for (i, a) in m.matching.iter().enumerate() {

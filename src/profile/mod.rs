@@ -7,6 +7,7 @@
 //! expressions once.
 
 pub mod expr;
+pub mod expression;
 pub mod generate;
 pub mod import;
 pub mod load;
@@ -230,7 +231,7 @@ pub(crate) mod tests {
         let line = bad.lines().position(|l| l.starts_with("matchnig")).unwrap() + 1;
         assert_eq!(err.position.map(|p| p.line), Some(line), "{err}");
         assert!(err.to_string().contains("matchnig"), "{err}");
-        let bad = good.replacen("source = \"mail\"", "source = \"ToLower([mail])\"", 1);
+        let bad = good.replacen("source = \"mail\"", "source = \"Now()\"", 1);
         std::fs::write(dir.join("vendors/zenkit.toml"), &bad).unwrap();
         let err = load_all(&Tree::Disk(dir.clone())).unwrap_err();
         assert!(

@@ -15,9 +15,23 @@ pub struct Mapping {
     pub target: String,
     /// Entra source attribute or expression; empty when the guide names none (never sent).
     pub source: String,
+    /// Entra's `defaultValue`: sent when the source evaluates to null.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Entra's `flowType`: `Always` (the default: sent on create and update) or
+    /// `ObjectAddOnly` (sent only when the object is created).
+    #[serde(default)]
+    pub flow: Option<String>,
     /// `source`, parsed when the profile loads.
     #[serde(skip)]
     pub expr: Expr,
+}
+
+impl Mapping {
+    /// Whether Entra sends this attribute only on create (`flowType = ObjectAddOnly`).
+    pub fn add_only(&self) -> bool {
+        self.flow.as_deref() == Some("ObjectAddOnly")
+    }
 }
 
 /// The `[vendor]` table.

@@ -130,7 +130,7 @@ impl Tenant {
         let changed_attributes = users
             .mapping
             .iter()
-            .filter(|r| matches!(r.expr, Expr::Attr(_) | Expr::Join { .. }))
+            .filter(|r| matches!(r.expr, Expr::Attr(_) | Expr::Join { .. }) && !r.add_only())
             .map(|r| r.target.clone())
             .filter(|t| {
                 !matches!(t.as_str(), "userName" | "externalId" | "active")

@@ -27,6 +27,9 @@ pub struct Entry {
     pub version: u64,
     /// The resource exactly as stored (with `id` and `meta`), as compact JSON text.
     stored: Box<str>,
+    /// Its userName (users) or displayName (groups) as stored, for member lookups that need
+    /// no decoding.
+    display: Option<Box<str>>,
     /// When the resource was created (the tokio clock), for `ServerConfig::filter_lag`.
     pub created_at: Instant,
 }
@@ -37,6 +40,7 @@ impl Entry {
             id,
             version,
             stored: encode(resource),
+            display: display_of(resource),
             created_at: Instant::now(),
         }
     }
@@ -50,7 +54,18 @@ impl Entry {
     /// Replaces the stored resource.
     fn set(&mut self, resource: &Value) {
         self.stored = encode(resource);
+        self.display = display_of(resource);
     }
+}
+
+/// The userName of a stored user, the displayName of a stored group (its `meta.resourceType`,
+/// which the store always writes, says which).
+fn display_of(resource: &Value) -> Option<Box<str>> {
+    let m = resource.as_object()?;
+    let group = m.get("meta").and_then(|meta| meta.get("resourceType")) == Some(&json!("Group"));
+    get_ci(m, if group { "displayName" } else { "userName" })
+        .and_then(Value::as_str)
+        .map(Box::from)
 }
 
 fn encode(resource: &Value) -> Box<str> {
@@ -613,12 +628,10 @@ impl Store {
 
     /// What a member id refers to: a user (display = userName) or a group (display = displayName).
     pub fn member_info(&self, id: &str) -> Option<MemberInfo> {
-        let display = |e: &Entry, attr: &str| {
-            e.resource()
-                .as_object()
-                .and_then(|m| get_ci(m, attr))
-                .and_then(Value::as_str)
-                .map(str::to_string)
+        let display = |e: &Entry, attr: &str| match attr {
+            // A user's display is its userName; a group's its displayName (it has no userName).
+            "userName" | "displayName" => e.display.as_deref().map(str::to_string),
+            _ => None,
         };
         if let Some(e) = self.users.get(id) {
             return Some(MemberInfo {
