@@ -298,9 +298,20 @@ pub fn prepare(args: &HarnessArgs) -> Result<Prepared, AppError> {
         Some(d) => Tree::Disk(d.clone()),
         None => Tree::Embedded("suites"),
     };
-    let all = profile::load_all(&fixtures)?;
+    let mut all = profile::load_all(&fixtures)?;
+    let imported = match &args.profile_json {
+        Some(path) => {
+            let p = super::profile::from_schema(path, &fixtures)?;
+            all.retain(|q| q.id() != p.id());
+            all.push(p.clone());
+            Some(p.id().to_string())
+        }
+        None => None,
+    };
     let t = &args.transport;
-    let wanted: Vec<String> = if !args.vendor.is_empty() {
+    let wanted: Vec<String> = if let (Some(id), true) = (&imported, args.vendor.is_empty()) {
+        vec![id.clone()]
+    } else if !args.vendor.is_empty() {
         let mut w: Vec<String> = Vec::new();
         for v in args
             .vendor

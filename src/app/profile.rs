@@ -12,7 +12,7 @@ use crate::cli::{ProfileArgs, ProfileCommand};
 use std::sync::Arc;
 
 use crate::core::files::{display_path, Tree};
-use crate::profile::import::{import, ImportOptions};
+use crate::profile::import::{import, Base, ImportOptions};
 use crate::profile::{self, VendorProfile};
 
 /// Runs the `profile` command.
@@ -35,16 +35,46 @@ pub fn main(args: ProfileArgs) -> Result<ExitCode, AppError> {
             name,
             tenant_url,
             dialect,
+            base,
             out,
         } => {
             let shown = display_path(&schema);
             let text = std::fs::read_to_string(&schema)
                 .map_err(|e| AppError::Usage(format!("{shown}: cannot read: {e}")))?;
+            let base = match base {
+                None => None,
+                Some(vendor) => {
+                    let tree = Tree::Embedded("fixtures");
+                    let rel = format!("vendors/{vendor}.toml");
+                    let text = tree.read_string(&rel).map_err(|_| {
+                        let known = tree
+                            .files("vendors", "toml")
+                            .unwrap_or_default()
+                            .iter()
+                            .filter_map(|f| {
+                                f.strip_prefix("vendors/")?
+                                    .strip_suffix(".toml")
+                                    .map(str::to_string)
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        AppError::Usage(format!(
+                            "--base: unknown vendor `{vendor}` (profiles: {known})"
+                        ))
+                    })?;
+                    Some(Base::parse(&tree.shown(&rel), &text).map_err(AppError::Usage)?)
+                }
+            };
             let opts = ImportOptions {
                 name: name.clone(),
-                tenant_url,
-                dialect,
+                tenant_url: tenant_url
+                    .or_else(|| base.as_ref().and_then(|b| b.tenant_url.clone()))
+                    .unwrap_or_else(|| "https://scim.example.invalid/scim/".into()),
+                dialect: dialect
+                    .or_else(|| base.as_ref().and_then(|b| b.dialect.clone()))
+                    .unwrap_or_else(|| "both".into()),
                 source_file: shown.clone(),
+                base,
             };
             let imported =
                 import(&text, &opts).map_err(|e| AppError::Usage(format!("{shown}: {e}")))?;
@@ -74,6 +104,45 @@ pub fn main(args: ProfileArgs) -> Result<ExitCode, AppError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The profile `check --profile-json FILE` runs: the schema's mapping imported in memory,
+/// named after the file's stem, checked as a profile file would be; warnings go to stderr.
+pub fn from_schema(path: &std::path::Path, fixtures: &Tree) -> Result<VendorProfile, AppError> {
+    let shown = display_path(path);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Usage(format!("--profile-json {shown}: cannot read: {e}")))?;
+    let name: String = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let opts = ImportOptions {
+        name: name.clone(),
+        tenant_url: "https://scim.example.invalid/scim/".into(),
+        dialect: "both".into(),
+        source_file: shown.clone(),
+        base: None,
+    };
+    let imported = import(&text, &opts).map_err(|e| AppError::Usage(format!("{shown}: {e}")))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {shown}: {w}");
+    }
+    let source = Arc::new(profile::load::load_source(fixtures)?);
+    Ok(profile::load::parse_profile(
+        format!("{shown} (imported)"),
+        &name,
+        &imported.toml,
+        source,
+    )?)
 }
 
 /// The effective mapping of `p` as Markdown tables.

@@ -145,6 +145,12 @@ pub struct HarnessArgs {
     #[arg(long, env = "SCIM_VENDOR", value_name = "NAME", value_delimiter = ',')]
     pub vendor: Vec<String>,
 
+    /// Run the mapping of a customer's exported provisioning schema (Graph's
+    /// synchronizationSchema JSON) as a profile named after the file, without writing TOML
+    /// (as `profile import FILE` would write it); it runs alone unless --vendor names others.
+    #[arg(long, value_name = "SCHEMA_JSON")]
+    pub profile_json: Option<PathBuf>,
+
     /// Run id put in the name of everything the run creates (1-16 of a-z, 0-9)
     /// [default: random].
     #[arg(long, value_name = "ID")]
@@ -337,16 +343,19 @@ pub enum ProfileCommand {
         /// The profile's name (its vendor id and file name).
         #[arg(long, value_name = "NAME")]
         name: String,
-        /// The tenant URL the vendor gives its customers (the export does not carry it).
-        #[arg(
-            long,
-            value_name = "URL",
-            default_value = "https://scim.example.invalid/scim/"
-        )]
-        tenant_url: String,
-        /// The dialect(s) the app's Entra provisioning sends: legacy, compliant or both.
-        #[arg(long, value_name = "DIALECT", default_value = "both")]
-        dialect: String,
+        /// The tenant URL the vendor gives its customers (the export does not carry it)
+        /// [default: the --base profile's, else https://scim.example.invalid/scim/].
+        #[arg(long, value_name = "URL")]
+        tenant_url: Option<String>,
+        /// The dialect(s) the app's Entra provisioning sends: legacy, compliant or both
+        /// [default: the --base profile's, else both].
+        #[arg(long, value_name = "DIALECT")]
+        dialect: Option<String>,
+        /// Lay the schema's mapping over this vendor profile (fixtures/vendors/VENDOR.toml): its
+        /// role values, split and display names, on_delete, tenant URL and dialect, which an
+        /// export does not carry.
+        #[arg(long, value_name = "VENDOR")]
+        base: Option<String>,
         /// Write the profile to FILE [default: stdout].
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,

@@ -27,6 +27,45 @@ pub struct ImportOptions {
     pub dialect: String,
     /// The schema file as shown (for the comments).
     pub source_file: String,
+    /// The vendor profile the schema's mapping is laid over (`--base`), if any.
+    pub base: Option<Base>,
+}
+
+/// What a vendor profile knows that an export does not carry (`--base VENDOR`): the role values,
+/// their split and display names (app roles belong to the service principal, not to the
+/// synchronization schema), and what the vendor does when Entra deletes a user.
+#[derive(Clone, Debug, Default)]
+pub struct Base {
+    /// The base profile's file, as shown.
+    pub file: String,
+    /// Its `[roles]` table.
+    pub roles: Option<toml::Table>,
+    /// Its `users.on_delete`.
+    pub on_delete: Option<String>,
+    /// Its `vendor.tenant_url`.
+    pub tenant_url: Option<String>,
+    /// Its `vendor.dialect`.
+    pub dialect: Option<String>,
+}
+
+impl Base {
+    /// The facts of a profile file's text.
+    pub fn parse(file: &str, text: &str) -> Result<Base, String> {
+        let t: toml::Table = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        let get = |table: &str, key: &str| {
+            t.get(table)
+                .and_then(|v| v.get(key))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string)
+        };
+        Ok(Base {
+            file: file.to_string(),
+            roles: t.get("roles").and_then(toml::Value::as_table).cloned(),
+            on_delete: get("users", "on_delete"),
+            tenant_url: get("vendor", "tenant_url"),
+            dialect: get("vendor", "dialect"),
+        })
+    }
 }
 
 /// The profile's TOML, and warnings about what it cannot carry.
@@ -45,6 +84,23 @@ fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 /// TOML basic string.
 fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// A TOML value on one line (tables inline).
+fn inline(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => format!(
+            "{{ {} }}",
+            t.iter()
+                .map(|(k, v)| format!("{} = {}", quoted(k), inline(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        toml::Value::Array(a) => {
+            format!("[{}]", a.iter().map(inline).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// One object mapping's lines (`[users]` or `[groups]`).
@@ -105,9 +161,10 @@ fn section(
                 .and_then(|ast| ast.check(&|_| true))
                 .map_err(|why| format!("attribute `{target}`: `{expression}`: {why}"))?;
         }
+        // A role mapping is a row like any other (it puts the roles in the create body) and
+        // names the profile's role function.
         if ROLE_FUNCTIONS.contains(&function) {
             roles.push(function.to_string());
-            continue;
         }
         let priority = a
             .get("matchingPriority")
@@ -237,18 +294,58 @@ pub fn import(schema: &str, opts: &ImportOptions) -> Result<Imported, String> {
         &mut warnings,
         &mut roles,
     )?;
+    let base_roles = opts
+        .base
+        .as_ref()
+        .and_then(|b| b.roles.as_ref().map(|r| (b, r)));
     let roles_section = if roles.is_empty() {
         "\n[roles]\nfunction = \"none\"                    # no role function in the mappings\nvalues = []\n".to_string()
     } else {
         roles.dedup();
-        format!(
-            "\n[roles]\nfunction = [{}]  # the role mappings' functions\nvalues = []\n",
+        let mut out = format!(
+            "\n[roles]\nfunction = [{}]  # the role mappings' functions\n",
             roles
                 .iter()
                 .map(|r| quoted(r))
                 .collect::<Vec<_>>()
                 .join(", ")
-        )
+        );
+        match base_roles {
+            Some((base, table)) => {
+                for key in ["values", "split", "display"] {
+                    if let Some(v) = table.get(key) {
+                        out.push_str(&format!(
+                            "{key} = {}  # from {}\n",
+                            inline(v),
+                            base.file
+                        ));
+                    }
+                }
+                if !table.contains_key("values") {
+                    out.push_str("values = []\n");
+                }
+            }
+            None => out.push_str(
+                "values = []                          # app roles are not in the schema: --base VENDOR takes a profile's\n",
+            ),
+        }
+        out
+    };
+    let users_section = match opts
+        .base
+        .as_ref()
+        .and_then(|b| b.on_delete.as_ref().map(|d| (b, d)))
+    {
+        Some((base, on_delete)) => users_section.replacen(
+            "\nmatching = ",
+            &format!(
+                "\non_delete = {}  # from {}\nmatching = ",
+                quoted(on_delete),
+                base.file
+            ),
+            1,
+        ),
+        None => users_section,
     };
     let toml = format!(
         "# Imported by `scim-conformance profile import` from {} (schema id {}, version {}).\n# Review it (`scim-conformance profile show --vendor {}`) before relying on it.\n\n[vendor]\nid = {}\ntitle = {}\nseed = {}\ntenant_url = {}\ndialect = {}\nnotes = [{}]\n{users_section}{groups_section}{roles_section}",
@@ -287,6 +384,7 @@ mod tests {
             tenant_url: "https://zenya.example.com/scim/".into(),
             dialect: "both".into(),
             source_file: "zenya.json".into(),
+            base: None,
         }
     }
 
@@ -316,6 +414,68 @@ mod tests {
         assert_eq!(got.users.manager_type, want.users.manager_type);
         assert_eq!(got.role_functions, want.role_functions);
         assert_eq!(got.capabilities(), want.capabilities());
+    }
+
+    fn schema_file(name: &str) -> String {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("fixtures/selftest/schemas/{name}.json")),
+        )
+        .unwrap()
+    }
+
+    /// A customised schema fixture, imported and loaded, and the variables its trials draw on.
+    fn customised(name: &str) -> (crate::profile::VendorProfile, crate::suite::template::Vars) {
+        let fixtures = Tree::Embedded("fixtures");
+        let source = Arc::new(load_source(&fixtures).unwrap());
+        let imported = import(&schema_file(name), &opts("acme")).unwrap();
+        let profile = parse_profile("imported".into(), "acme", &imported.toml, source)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", imported.toml));
+        let mut vars = crate::suite::template::Vars::new();
+        vars.set("tag", Value::from("scimconf-0000abcd-1"));
+        profile.set_vars(&mut vars, None).unwrap();
+        (profile, vars)
+    }
+
+    /// Each customised mapping (fixtures/selftest/schemas/custom-*.json) shapes what the trials
+    /// send: the create body, the match filter, the update.
+    #[test]
+    fn customised_mappings_shape_the_requests() {
+        let user = |vars: &crate::suite::template::Vars, path: &str| -> Value {
+            vars.get("user_create")
+                .unwrap()
+                .pointer(path)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let (_, v) = customised("custom-join-display-name");
+        assert_eq!(user(&v, "/displayName"), "Lovelace, Ada");
+        let (_, v) = customised("custom-lower-username");
+        assert_eq!(
+            user(&v, "/userName"),
+            "scimconf-0000abcd-1-ada.lovelace@example.com"
+        );
+        assert_eq!(
+            v.get("user_match").unwrap(),
+            r#"userName eq "scimconf-0000abcd-1-ada.lovelace@example.com""#
+        );
+        let (_, v) = customised("custom-switch-department");
+        let dept = format!("/{}/department", crate::core::scim::ENTERPRISE_USER_SCHEMA);
+        assert_eq!(user(&v, &dept), "Engines");
+        let (p, v) = customised("custom-add-only-title");
+        assert_eq!(user(&v, "/title"), "Analyst", "sent on create");
+        let updated: Vec<String> = p
+            .patch_values(crate::suite::load::PatchKind::Update, "t")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert!(!updated.contains(&"title".to_string()), "{updated:?}");
+        assert!(updated.contains(&"displayName".to_string()), "{updated:?}");
+        let (p, _) = customised("custom-second-matching");
+        assert_eq!(p.users.matching, ["userName", "externalId"]);
+        let (p, v) = customised("custom-groups-disabled");
+        assert!(!p.groups.provisioned);
+        assert!(v.get("group_create").is_none());
     }
 
     /// The zenya schema with `edit` applied.
