@@ -3,14 +3,21 @@
 # machine, as medians of several runs (release build). Never asserts: it prints.
 #
 #   bash benches/figures.sh [RUNS]        (default 3; RUNS=5 for the check figures)
+#   FIGURES=done,big bash benches/figures.sh 1    (only the named sections)
 #
-# 1. `check` on the embedded servers: wall time and peak RSS.
-# 2. `simulate` on the embedded server at concurrency 32: sustained requests/s.
-# 3. `simulate` of 100,000 users and 10,000 groups x 10 members: initial cycle time, peak RSS of
-#    the whole process (harness + embedded server), and of the harness alone (the server in a
-#    separate `serve` process).
-# 4. The harness's overhead: `cargo bench --bench simulate` (simulation vs raw replay).
-# 5. `check` against the real-server corpus: wall time and requests per entra-default run.
+# Sections (FIGURES, comma-separated; default all):
+#   check    `check` on the embedded servers: wall time and peak RSS.
+#   sim      `simulate` on the embedded server at concurrency 32: sustained requests/s.
+#   done     the README's done-command (10,000 users, 1,000 groups x 10 members, embedded):
+#            wall time, peak RSS, requests/s.
+#   big      `simulate` of 100,000 users and 10,000 groups x 10 members: initial cycle time, peak
+#            RSS of the whole process (harness + embedded server), and of the harness alone (the
+#            server in a separate `serve` process).
+#   cleanup  cleanup of a kept run of 11k and of 110k objects, and the growth between them.
+#   overhead the harness's overhead: `cargo bench --bench simulate` (simulation vs raw replay).
+#   locust   the same scenario in-process and on a two-worker Locust run (bash benches/locust.sh).
+#   corpus   `check` against the real-server corpus: wall time and requests per entra-default run.
+#   peers    the peers side by side (benches/peers.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-3}"
@@ -20,13 +27,18 @@ TMP="$(mktemp -d)"
 trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+FIGURES="${FIGURES:-check,sim,done,big,cleanup,overhead,locust,corpus,peers}"
+want() { [[ ",$FIGURES," == *",$1,"* ]]; }
 timed() { /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true; cat "$TMP/time" | tail -1; }
 
+if want check; then
 echo "== check on the embedded servers (${RUNS}x5 runs)"
 : >"$TMP/check"
 for _ in $(seq $((RUNS * 5 / 3 + 1))); do timed "$BIN" check >>"$TMP/check"; done
 echo "  wall $(cut -d' ' -f1 "$TMP/check" | median) s, peak RSS $(( $(cut -d' ' -f2 "$TMP/check" | median) / 1024 )) MB (medians)"
+fi
 
+if want sim; then
 echo "== simulate, embedded, 20000 users / 2000 groups x 10, --rate max --concurrency 32 (${RUNS} runs)"
 : >"$TMP/rps"
 for _ in $(seq "$RUNS"); do
@@ -35,7 +47,21 @@ for _ in $(seq "$RUNS"); do
   grep -E '^  overall' "$TMP/err"
 done
 echo "  sustained $(median <"$TMP/rps") req/s (median)"
+fi
 
+if want done; then
+echo "== the done-command: simulate --users 10000 --groups 1000 --members-per-group 10, embedded (${RUNS} runs)"
+: >"$TMP/done"; : >"$TMP/donerss"; : >"$TMP/donerps"
+for _ in $(seq "$RUNS"); do
+  t="$(timed "$BIN" simulate --users 10000 --groups 1000 --members-per-group 10)"
+  echo "$t" | cut -d' ' -f1 >>"$TMP/done"; echo "$t" | cut -d' ' -f2 >>"$TMP/donerss"
+  grep -E '^  overall' "$TMP/err" | sed -E 's/.*: ([0-9.]+) req\/s.*/\1/' >>"$TMP/donerps"
+  grep -E '^  overall|^cleanup' "$TMP/err"
+done
+echo "  wall $(median <"$TMP/done") s, peak RSS $(( $(median <"$TMP/donerss") / 1024 )) MB, $(median <"$TMP/donerps") req/s (medians)"
+fi
+
+if want big; then
 echo "== simulate, embedded, 100000 users / 10000 groups x 10, --rate max --concurrency 32 (${RUNS} runs)"
 : >"$TMP/big"; : >"$TMP/bigrss"
 for _ in $(seq "$RUNS"); do
@@ -60,7 +86,9 @@ for _ in $(seq "$RUNS"); do
 done
 kill "$SERVE_PID"; SERVE_PID=
 echo "  initial cycle $(median <"$TMP/sep") s, peak RSS of the harness $(( $(median <"$TMP/seprss") / 1024 )) MB (medians)"
+fi
 
+if want cleanup; then
 echo "== cleanup of a kept run: 10,000 users / 1,000 groups (11k objects), then 100,000 / 10,000 (110k)"
 # `simulate --keep` leaves the tenant on a separate `serve`; `cleanup --run-id` then finds it
 # (paged listings) and deletes and reads back every object. Linear cleanup grows about 10x.
@@ -79,10 +107,19 @@ for size in "10000 1000" "100000 10000"; do
 done
 kill "$SERVE_PID"; SERVE_PID=
 echo "  growth 11k -> 110k: $(python3 -c 'import sys; a,b=[float(x) for x in open(sys.argv[1]).read().split()]; print("%.1fx" % (b/a))' "$TMP/cleanup") (linear: about 10x)"
+fi
 
+if want overhead; then
 echo "== harness overhead (cargo bench --bench simulate)"
 cargo bench --quiet --bench simulate -- --runs "$RUNS" 2>/dev/null
+fi
 
+if want locust; then
+echo "== the same scenario in-process and on Locust (benches/locust.sh)"
+bash benches/locust.sh "$RUNS" || echo "  benches/locust.sh failed (exit $?); the figures above stand"
+fi
+
+if want corpus; then
 echo "== check against the real-server corpus (tests/corpus), entra-default, ${RUNS} runs each"
 # Wall time and requests per run (the JSON report's request budget: every try, the preflight and
 # the cleanup's deletes and read-backs included; then the trials' own share); the request count of
@@ -115,4 +152,7 @@ for server in scim2-server scimmy; do
   done
   echo "  $server: wall $(median <"$TMP/corpus-wall") s (median), $(requests "$TMP/$server.json") requests"
 done
+fi
+if want peers; then
 echo "== peers side by side (benches/peers.sh)"; bash benches/peers.sh "$RUNS" || echo "  benches/peers.sh failed (exit $?); the figures above stand"
+fi

@@ -292,6 +292,7 @@ fn main() {
             let setup = engine::Setup {
                 stop: Arc::new(Stop::new(settings.max_duration)),
                 recorder: Arc::new(Recorder::new(1)),
+                capture: None,
                 settings: Settings {
                     keep: true,
                     ..settings.clone()

@@ -98,6 +98,7 @@ fn simulate_profile(
         let setup = engine::Setup {
             stop: Arc::new(Stop::new(settings.max_duration)),
             recorder: Arc::new(Recorder::new(settings.jobs)),
+            capture: None,
             settings,
             profile: Arc::new(profile),
             dialect: Dialect::Legacy,

@@ -13,6 +13,7 @@ pub mod cleanup;
 pub mod emulation;
 pub mod profile;
 pub mod progress;
+pub mod replay;
 pub mod report;
 pub mod review;
 pub mod serve;

@@ -13,7 +13,7 @@ use super::check::{client_config, oauth};
 use super::emulation::emulation;
 use super::signals::Signals;
 use super::{runtime, AppError, EXIT_FAILED, EXIT_NOT_VERIFIED, EXIT_SIGINT, EXIT_SIGTERM};
-use crate::cli::SimulateArgs;
+use crate::cli::{SimulateAction, SimulateArgs};
 use crate::core::dialect::{Dialect, DialectChoice};
 use crate::core::files::Tree;
 use crate::core::naming::RunId;
@@ -107,7 +107,7 @@ pub fn exit_code(report: &SimReport) -> u8 {
     }
 }
 
-fn install_signals(
+pub(super) fn install_signals(
     rt: &tokio::runtime::Runtime,
     stop: Arc<Stop>,
     run_id: String,
@@ -124,7 +124,7 @@ fn install_signals(
     Ok(())
 }
 
-fn progress(rt: &tokio::runtime::Runtime, recorder: Arc<Recorder>) -> ProgressBar {
+pub(super) fn progress(rt: &tokio::runtime::Runtime, recorder: Arc<Recorder>) -> ProgressBar {
     let bar = ProgressBar::new(0);
     if let Ok(style) = ProgressStyle::with_template(
         "{spinner} {msg:<38} [{bar:30}] {pos}/{len} requests, {per_sec}",
@@ -158,8 +158,16 @@ fn progress(rt: &tokio::runtime::Runtime, recorder: Arc<Recorder>) -> ProgressBa
 
 /// Runs the command.
 pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
+    if let Some(SimulateAction::Verify(v)) = args.action {
+        return super::replay::main(*v);
+    }
     let t = &args.transport;
     let embedded = t.target_url.is_none();
+    if args.export_scenario.is_some() && !embedded {
+        return Err(AppError::Usage(
+            "--export-scenario records the scenario on the embedded reference server: drop --target-url, and point Locust at the target (README: \"Beyond one machine\")".into(),
+        ));
+    }
     let settings = settings(&args, embedded)?;
     if args.report.iter().any(|r| r.format == ReportFormat::Har) {
         return Err(AppError::Usage(
@@ -254,6 +262,19 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     install_signals(&rt, stop.clone(), run_id.to_string())?;
     let recorder = Arc::new(Recorder::new(settings.jobs));
     let bar = progress(&rt, recorder.clone());
+    let capture = args
+        .export_scenario
+        .as_ref()
+        .map(|_| Arc::new(crate::simulate::capture::Capture::new()));
+    let export_meta = (
+        run_id.to_string(),
+        profile.id().to_string(),
+        (0..settings.jobs)
+            .map(|j| engine::job_tag(&run_id, j))
+            .collect::<Vec<_>>(),
+        settings.clone(),
+        (tenant.user_match.clone(), tenant.group_match.clone()),
+    );
     let setup = engine::Setup {
         settings,
         profile,
@@ -265,6 +286,7 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
         redactor,
         stop,
         recorder,
+        capture: capture.clone(),
     };
     let report = rt.block_on(engine::run(setup));
     bar.finish_and_clear();
@@ -288,6 +310,36 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
             }
         })?;
         eprintln!("chart written to {}", path.display());
+    }
+    if let (Some(dir), Some(capture)) = (&args.export_scenario, &capture) {
+        let (run_id, vendor, tags, settings, matching) = &export_meta;
+        let export = crate::simulate::scenario::Export {
+            run_id,
+            vendor,
+            dialect: dialect.name(),
+            settings,
+            tags: tags.clone(),
+            matching: (matching.0.as_str(), matching.1.as_str()),
+        };
+        let objects: Vec<_> = (0..settings.jobs).map(|j| capture.objects(j)).collect();
+        let scenario = crate::simulate::scenario::build(&export, &capture.requests(), &objects)
+            .map_err(AppError::Usage)?;
+        let path = dir.join(crate::simulate::scenario::SCENARIO_FILE);
+        let text = serde_json::to_string_pretty(&scenario)
+            .map_err(|e| AppError::Usage(format!("the scenario: {e}")))?;
+        crate::report::write::write_file(&path, &(text + "\n")).map_err(|source| {
+            AppError::System {
+                what: "cannot write the scenario",
+                source,
+            }
+        })?;
+        eprintln!(
+            "scenario written to {}: {} job(s), {} requests, run id {run_id}; replay it with contrib/locust/locustfile.py, then `scim-conformance simulate verify --scenario {}`",
+            path.display(),
+            scenario.jobs.len(),
+            scenario.requests(),
+            dir.display()
+        );
     }
     let code = exit_code(&report);
     Ok(ExitCode::from(if code == 0 && !failed.is_empty() {

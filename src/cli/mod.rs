@@ -502,7 +502,11 @@ pub struct ServeArgs {
 
 /// Flags of `scim-conformance simulate`.
 #[derive(clap::Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SimulateArgs {
+    /// `simulate verify`: the end state of a scenario Locust sent.
+    #[command(subcommand)]
+    pub action: Option<SimulateAction>,
     /// Target, credentials and transport. Without --target-url the simulation runs against the
     /// embedded reference server (emulating --vendor).
     #[command(flatten)]
@@ -591,6 +595,57 @@ pub struct SimulateArgs {
     /// Write a report of the simulation when it ends; repeatable. FORMAT is json (versioned,
     /// with its schema), junit (one case per verdict component), html or markdown; folders are
     /// created.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub report: Vec<ReportRequest>,
+    /// Write the simulation as a scenario for Locust's distributed runners to DIR/scenario.json
+    /// (versioned, with its schema): run on the embedded reference server with every request
+    /// captured, ids as placeholders. Replay it with contrib/locust/locustfile.py, then
+    /// `simulate verify`. Not with --target-url.
+    #[arg(long, value_name = "DIR")]
+    pub export_scenario: Option<PathBuf>,
+}
+
+/// What `simulate` does besides a run.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum SimulateAction {
+    /// Verify, report and clean up a scenario that Locust sent (`--export-scenario`, then
+    /// contrib/locust/locustfile.py): the same end-state checks, verdict, quarantine forecast
+    /// and reports as an in-process run, from the results the locustfile wrote.
+    #[command(after_help = SIMULATE_VERIFY_AFTER_HELP)]
+    Verify(Box<VerifyArgs>),
+}
+
+/// Exit codes of `simulate verify`.
+pub const SIMULATE_VERIFY_AFTER_HELP: &str = "Exit codes: 0 nothing lost or left behind and the verdict met (or not judged); 101 something was lost or left behind, or the verdict is not met; 3 the preflight (Entra's Test Connection) failed; 2 usage error (no scenario, no results, a run id that is not the scenario's).";
+
+/// Flags of `scim-conformance simulate verify`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct VerifyArgs {
+    /// Target and credentials: the endpoint Locust sent the scenario to.
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    /// The folder `--export-scenario` wrote (its scenario.json).
+    #[arg(long, value_name = "DIR")]
+    pub scenario: PathBuf,
+    /// The folder of the locustfile's results (*.jsonl) [default: DIR/results of --scenario].
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    /// Locust's statistics (`locust --csv PREFIX` writes PREFIX_stats.csv), shown beside ours.
+    #[arg(long, value_name = "FILE")]
+    pub locust_stats: Option<PathBuf>,
+    /// The run id: must be the scenario's (a guard against verifying another run's tenant).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<RunId>,
+    /// Directory of fixtures over the built-in ones (vendors/, entra-source.toml).
+    #[arg(long, env = "SCIM_FIXTURES", value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// Leave the tenant in place (no cleanup).
+    #[arg(long)]
+    pub keep: bool,
+    /// The tenant size (users) of the quarantine forecast [default: the scenario's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub forecast_users: Option<u64>,
+    /// Write a report when it ends; repeatable. FORMAT is json, junit, html or markdown.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub report: Vec<ReportRequest>,
 }

@@ -44,6 +44,8 @@ pub struct Setup {
     pub stop: Arc<Stop>,
     /// Where everything is measured (its [`super::metrics::Live`] feeds the progress display).
     pub recorder: Arc<Recorder>,
+    /// Where the cycles' requests are captured (`--export-scenario`), if anywhere.
+    pub capture: Option<Arc<super::capture::Capture>>,
 }
 
 /// What the run will send, per job, before it starts.
@@ -87,8 +89,62 @@ pub fn job_tag(run_id: &RunId, job: usize) -> String {
     run_id.tag(job)
 }
 
+/// What every run is made of before its first request.
+struct Prepared {
+    started: SystemTime,
+    settings: Arc<Settings>,
+    plan: Plan,
+    ledger: Arc<Ledger>,
+    jobs: Vec<Arc<Job>>,
+}
+
 /// Runs the simulation to its end (or its stop), cleans up unless `--keep`, and reports.
 pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
+    let p = prepare(&setup)?;
+    let handles: Vec<_> = p
+        .jobs
+        .iter()
+        .map(|j| {
+            let j = j.clone();
+            tokio::spawn(async move { j.cycles().await })
+        })
+        .collect();
+    for h in handles {
+        let _ = h.await;
+    }
+    for j in &p.jobs {
+        j.probes_done().await;
+    }
+    Ok(finish(&setup, p).await)
+}
+
+/// The run of a scenario whose cycles were sent elsewhere (a Locust run, `simulate verify`):
+/// each job's model is what the results acknowledged, the measurements are the results' tries,
+/// and the end state is verified, cleaned up and reported as after an in-process run.
+pub async fn verify_replayed(
+    setup: Setup,
+    scenario: &super::scenario::Scenario,
+    results: &super::scenario::Results,
+) -> Result<SimReport, TenantError> {
+    let p = prepare(&setup)?;
+    let applied = super::scenario::apply(scenario, results);
+    for (job, (model, ids)) in p.jobs.iter().zip(applied) {
+        for (user, id) in ids {
+            let collection = if user { "Users" } else { "Groups" };
+            if let Some(path) = super::job::path_of(collection, &id) {
+                p.ledger.created_once(&path, &job.owner());
+            }
+        }
+        job.with_model(|m| *m = model);
+    }
+    results.record(scenario, &setup.recorder);
+    for job in &p.jobs {
+        job.set_gap(setup.recorder.paused_of(job.index));
+    }
+    Ok(finish(&setup, p).await)
+}
+
+fn prepare(setup: &Setup) -> Result<Prepared, TenantError> {
     let started = SystemTime::now();
     let settings = Arc::new(setup.settings.clone());
     let tenant = Arc::new(Tenant::new(
@@ -121,6 +177,7 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
                 redactor: setup.redactor.clone(),
                 throttle_tries: settings.throttle_tries,
                 max_pause: settings.max_pause,
+                capture: setup.capture.clone(),
             });
             Arc::new(Job::new(
                 j,
@@ -132,21 +189,25 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
             ))
         })
         .collect();
+    Ok(Prepared {
+        started,
+        settings,
+        plan,
+        ledger,
+        jobs,
+    })
+}
 
-    let handles: Vec<_> = jobs
-        .iter()
-        .map(|j| {
-            let j = j.clone();
-            tokio::spawn(async move { j.cycles().await })
-        })
-        .collect();
-    for h in handles {
-        let _ = h.await;
-    }
-    for j in &jobs {
-        j.probes_done().await;
-    }
-
+/// After the cycles: waits out the lag, verifies the end state, cleans up, and reports.
+async fn finish(setup: &Setup, p: Prepared) -> SimReport {
+    let Prepared {
+        started,
+        settings,
+        plan,
+        ledger,
+        jobs,
+    } = p;
+    let rec = setup.recorder.clone();
     let mut verification = Verification::default();
     if let Some(reason) = setup.stop.reason() {
         verification.skipped = Some(match reason {
@@ -248,7 +309,7 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         (plan.objects * settings.jobs) as u64,
         settings.forecast_users.unwrap_or(simulated_users),
     );
-    Ok(SimReport {
+    SimReport {
         run_id: setup.run_id.to_string(),
         vendor: setup.profile.id().to_string(),
         target: setup.target.shown(),
@@ -272,5 +333,5 @@ pub async fn run(setup: Setup) -> Result<SimReport, TenantError> {
         cleanup: ledger.summary(),
         timeline: rec.timeline(),
         timing,
-    })
+    }
 }

@@ -197,6 +197,9 @@ impl Job {
         }
         let initial = rec.elapsed() - start;
         self.stage("incremental cycle");
+        if let Some(c) = self.sender.capture() {
+            c.incremental(self.index);
+        }
         let escrowed = std::mem::take(&mut *self.escrow.lock().unwrap_or_else(|p| p.into_inner()));
         let (creates, rest): (Vec<Task>, Vec<Task>) = escrowed
             .into_iter()
@@ -237,6 +240,11 @@ impl Job {
         self.run(rest.into_iter().chain(changes).chain(memberships))
             .await;
         rec.cycles(self.index, start, rec.elapsed(), initial, gap);
+    }
+
+    /// Sets how long the job paused between its cycles (a replayed run's, measured elsewhere).
+    pub fn set_gap(&self, gap: Duration) {
+        *self.gap.lock().unwrap_or_else(|p| p.into_inner()) = gap;
     }
 
     /// How long the job paused between its initial and its incremental cycle.
@@ -304,6 +312,9 @@ impl Job {
         };
         match generated {
             Ok(g) => {
+                if let Some(c) = self.sender.capture() {
+                    c.object(self.index, user, i, &g.match_value, None);
+                }
                 self.with_model(|m| {
                     if user {
                         if let Some(u) = m.users.get_mut(i) {
@@ -330,6 +341,9 @@ impl Job {
 
     fn set_id(&self, user: bool, i: usize, id: String, created: Created) {
         let collection = if user { "Users" } else { "Groups" };
+        if let Some(c) = self.sender.capture() {
+            c.object(self.index, user, i, "", Some(&id));
+        }
         match path_of(collection, &id) {
             Some(path) => self.ledger.created_once(&path, &self.owner()),
             None => self.problem(format!(

@@ -174,7 +174,19 @@ impl Recorder {
     /// Records one try: `job`'s request of `kind`, answered (or failed) `latency` after it was
     /// sent, now.
     pub fn record(&self, job: usize, kind: RequestKind, latency: Duration, result: TryResult) {
-        let at = self.elapsed();
+        self.record_at(job, kind, self.elapsed(), latency, result);
+    }
+
+    /// Records one try answered `at` (from the run's start): a try measured elsewhere, such as
+    /// a Locust worker's (`simulate verify`).
+    pub fn record_at(
+        &self,
+        job: usize,
+        kind: RequestKind,
+        at: Duration,
+        latency: Duration,
+        result: TryResult,
+    ) {
         let us = micros(latency);
         // A read-back of a deleted resource is meant to answer 404: that is its success.
         let expected_gone =
@@ -271,6 +283,11 @@ impl Recorder {
                 j.paused = paused;
             }
         });
+    }
+
+    /// How long `job` paused between its cycles, as [`Recorder::cycles`] recorded it.
+    pub fn paused_of(&self, job: usize) -> Duration {
+        self.with(|inner| inner.jobs.get(job).map(|j| j.paused).unwrap_or_default())
     }
 
     /// The latency of every kind seen, in cycle order.

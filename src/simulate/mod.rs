@@ -9,6 +9,7 @@
 //! whole; [`cleanup`] keeps the tenant safe (with `exec`'s ledger); [`stop`] bounds it in time.
 
 pub mod bodies;
+pub mod capture;
 pub mod chart;
 pub mod cleanup;
 pub mod engine;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod pace;
 pub mod phase;
 pub mod report;
+pub mod scenario;
 pub mod send;
 pub mod settings;
 pub mod stop;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::capture::Capture;
 use super::kind::{ErrorClass, RequestKind, Stage};
 use super::metrics::{Recorder, TryResult};
 use super::pace::Pacer;
@@ -72,6 +73,7 @@ pub struct Sender {
     redactor: Redactor,
     throttle_tries: u32,
     max_pause: Duration,
+    capture: Option<Arc<Capture>>,
 }
 
 /// The pieces a [`Sender`] is made of.
@@ -97,9 +99,16 @@ pub struct SenderParts {
     pub throttle_tries: u32,
     /// Longest pause one 429 may cause.
     pub max_pause: Duration,
+    /// Where the cycles' requests are captured (`--export-scenario`), if anywhere.
+    pub capture: Option<Arc<Capture>>,
 }
 
 impl Sender {
+    /// Where the cycles' requests are captured, if anywhere.
+    pub fn capture(&self) -> Option<&Arc<Capture>> {
+        self.capture.as_ref()
+    }
+
     /// A sender from its parts.
     pub fn new(p: SenderParts) -> Sender {
         Sender {
@@ -113,6 +122,7 @@ impl Sender {
             redactor: p.redactor,
             throttle_tries: p.throttle_tries.max(1),
             max_pause: p.max_pause,
+            capture: p.capture,
         }
     }
 
@@ -130,6 +140,29 @@ impl Sender {
     /// waits out 429s by pausing the job. Requests of the cleanup are sent even after a stop;
     /// lag probes are not paced.
     pub async fn send(
+        &self,
+        kind: RequestKind,
+        rel: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Result<Answer, SendError> {
+        let result = self.send_once(kind, rel, query, body).await;
+        if let (Some(c), Stage::Cycles) = (&self.capture, kind.stage()) {
+            let answer = result.as_ref().ok();
+            let json = answer.and_then(|a| a.response.json().ok());
+            c.record(
+                self.job,
+                kind,
+                rel,
+                query,
+                body,
+                answer.map(|a| (a.status(), json)),
+            );
+        }
+        result
+    }
+
+    async fn send_once(
         &self,
         kind: RequestKind,
         rel: &str,
