@@ -47,7 +47,8 @@ impl Indexed {
 }
 
 /// Where a resource's value of an indexed attribute goes.
-enum Slot {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Slot {
     /// A string: indexed under its key.
     Key(String),
     /// Present but not a string (a seeded oddity): always a candidate.
@@ -83,7 +84,58 @@ fn add(seqs: &mut Vec<u64>, seq: u64) {
     }
 }
 
+/// A resource's slot for each indexed attribute of its kind, in [`indexed`] order: kept with
+/// the stored resource so that removing it from the index needs no decoding.
+pub(super) type Keys = Box<[Slot]>;
+
 impl Index {
+    /// The kind indexed.
+    pub(super) fn kind(&self) -> ResourceKind {
+        self.kind
+    }
+
+    /// The slots of `resource`, for [`Index::remove_keys`].
+    pub(super) fn keys(&self, resource: &Value) -> Keys {
+        indexed(self.kind)
+            .iter()
+            .map(|attr| slot(attr, resource))
+            .collect()
+    }
+
+    /// The unique attribute's key among `keys` (lower-cased), if it has one.
+    pub(super) fn unique_key(&self, keys: &Keys) -> Option<String> {
+        let at = indexed(self.kind)
+            .iter()
+            .position(|a| a.name == self.kind.unique_attribute())?;
+        match keys.get(at) {
+            Some(Slot::Key(k)) => Some(k.to_lowercase()),
+            _ => None,
+        }
+    }
+
+    /// Removes sequence `seq`, whose slots were `keys`.
+    pub(super) fn remove_keys(&mut self, seq: u64, keys: &Keys) {
+        for (attr, slot) in indexed(self.kind).iter().zip(keys.iter()) {
+            match slot {
+                Slot::Key(k) => {
+                    let key = (attr.name, k.clone());
+                    if let Some(seqs) = self.keys.get_mut(&key) {
+                        seqs.retain(|s| *s != seq);
+                        if seqs.is_empty() {
+                            self.keys.remove(&key);
+                        }
+                    }
+                }
+                Slot::Odd => {
+                    if let Some(set) = self.odd.get_mut(attr.name) {
+                        set.remove(&seq);
+                    }
+                }
+                Slot::Absent => {}
+            }
+        }
+    }
+
     /// An empty index for `kind`.
     pub(super) fn new(kind: ResourceKind) -> Self {
         Index {
@@ -100,29 +152,6 @@ impl Index {
                 Slot::Key(k) => add(self.keys.entry((attr.name, k)).or_default(), seq),
                 Slot::Odd => {
                     self.odd.entry(attr.name).or_default().insert(seq);
-                }
-                Slot::Absent => {}
-            }
-        }
-    }
-
-    /// Removes `resource` (sequence `seq`), as it was inserted.
-    pub(super) fn remove(&mut self, seq: u64, resource: &Value) {
-        for attr in indexed(self.kind) {
-            match slot(attr, resource) {
-                Slot::Key(k) => {
-                    let key = (attr.name, k);
-                    if let Some(seqs) = self.keys.get_mut(&key) {
-                        seqs.retain(|s| *s != seq);
-                        if seqs.is_empty() {
-                            self.keys.remove(&key);
-                        }
-                    }
-                }
-                Slot::Odd => {
-                    if let Some(set) = self.odd.get_mut(attr.name) {
-                        set.remove(&seq);
-                    }
                 }
                 Slot::Absent => {}
             }

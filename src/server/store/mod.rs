@@ -13,7 +13,7 @@ pub use crate::server::kind::ResourceKind;
 use crate::server::error::ScimError;
 use crate::server::filter::{self, Filter, MatchOptions};
 use crate::server::util::{get_ci, key_ci, now_rfc3339};
-use index::{Index, MemberIndex};
+use index::{Index, Keys, MemberIndex};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tokio::time::Instant;
@@ -30,17 +30,20 @@ pub struct Entry {
     /// Its userName (users) or displayName (groups) as stored, for member lookups that need
     /// no decoding.
     display: Option<Box<str>>,
+    /// Its indexed values, so that re-indexing or removing it needs no decoding.
+    keys: Keys,
     /// When the resource was created (the tokio clock), for `ServerConfig::filter_lag`.
     pub created_at: Instant,
 }
 
 impl Entry {
-    fn new(id: String, version: u64, resource: &Value) -> Entry {
+    fn new(id: String, version: u64, resource: &Value, keys: Keys) -> Entry {
         Entry {
             id,
             version,
             stored: encode(resource),
             display: display_of(resource),
+            keys,
             created_at: Instant::now(),
         }
     }
@@ -51,10 +54,35 @@ impl Entry {
         serde_json::from_str(&self.stored).unwrap_or(Value::Null)
     }
 
-    /// Replaces the stored resource.
-    fn set(&mut self, resource: &Value) {
+    /// Replaces the stored resource (whose indexed values are `keys`).
+    fn set(&mut self, resource: &Value, keys: Keys) {
         self.stored = encode(resource);
         self.display = display_of(resource);
+        self.keys = keys;
+    }
+
+    /// `meta.created` and `meta.location` as stored, read without decoding the rest.
+    fn created_and_location(&self) -> (String, String) {
+        #[derive(serde::Deserialize, Default)]
+        struct Meta {
+            #[serde(default)]
+            created: Option<String>,
+            #[serde(default)]
+            location: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Only {
+            #[serde(default)]
+            meta: Option<Meta>,
+        }
+        let meta = serde_json::from_str::<Only>(&self.stored)
+            .ok()
+            .and_then(|o| o.meta)
+            .unwrap_or_default();
+        (
+            meta.created.unwrap_or_default(),
+            meta.location.unwrap_or_default(),
+        )
     }
 }
 
@@ -119,31 +147,36 @@ impl Table {
 
     fn insert(&mut self, seq: u64, entry: Entry, resource: &Value) -> &Entry {
         self.index.insert(seq, resource);
-        self.members.insert(seq, resource);
+        if self.index.kind() == ResourceKind::Group {
+            self.members.insert(seq, resource);
+        }
         self.seq_of.insert(entry.id.clone(), seq);
         self.by_seq.entry(seq).or_insert(entry)
     }
 
-    /// Removes `id`; returns its entry and its resource, decoded.
-    fn remove(&mut self, id: &str) -> Option<(Entry, Value)> {
+    /// Removes `id`; returns its entry and its unique value (lower-cased).
+    fn remove(&mut self, id: &str) -> Option<(Entry, Option<String>)> {
         let seq = self.seq_of.remove(id)?;
         let entry = self.by_seq.remove(&seq)?;
-        let resource = entry.resource();
-        self.index.remove(seq, &resource);
-        self.members.remove(seq, &resource);
-        Some((entry, resource))
+        self.index.remove_keys(seq, &entry.keys);
+        if self.index.kind() == ResourceKind::Group {
+            self.members.remove(seq, &entry.resource());
+        }
+        let unique = self.index.unique_key(&entry.keys);
+        Some((entry, unique))
     }
 
     /// Replaces the stored resource of `id` (re-indexing it) and sets its version.
     fn update(&mut self, id: &str, resource: &Value, version: u64) -> Option<&Entry> {
         let seq = *self.seq_of.get(id)?;
         let entry = self.by_seq.get_mut(&seq)?;
-        let old = entry.resource();
-        self.index.remove(seq, &old);
+        self.index.remove_keys(seq, &entry.keys);
         self.index.insert(seq, resource);
-        self.members.remove(seq, &old);
-        self.members.insert(seq, resource);
-        entry.set(resource);
+        if self.index.kind() == ResourceKind::Group {
+            self.members.remove(seq, &entry.resource());
+            self.members.insert(seq, resource);
+        }
+        entry.set(resource, self.index.keys(resource));
         entry.version = version;
         Some(entry)
     }
@@ -219,15 +252,6 @@ fn assemble(id: &str, mut body: Map<String, Value>, meta: Value) -> Value {
     body.shift_insert(at, "id".into(), Value::from(id));
     body.insert("meta".into(), meta);
     Value::Object(body)
-}
-
-fn meta_str(resource: &Value, key: &str) -> String {
-    resource
-        .get("meta")
-        .and_then(|m| m.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Bumps `entry`'s version and sets `meta.version` / `meta.lastModified` in `resource` (its
@@ -458,8 +482,9 @@ impl Store {
         let resource = assemble(&id, body, meta(kind, &now, &now, &location, 1));
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = Entry::new(id, 1, &resource);
-        self.table_mut(kind).insert(seq, entry, &resource);
+        let table = self.table_mut(kind);
+        let entry = Entry::new(id, 1, &resource, table.index.keys(&resource));
+        table.insert(seq, entry, &resource);
         resource
     }
 
@@ -499,9 +524,7 @@ impl Store {
         };
         let entry = self.get(kind, id).ok_or_else(|| not_found(kind, id))?;
         let version = entry.version + 1;
-        let stored = entry.resource();
-        let created = meta_str(&stored, "created");
-        let location = meta_str(&stored, "location");
+        let (created, location) = entry.created_and_location();
         let resource = assemble(
             id,
             body,
@@ -526,9 +549,7 @@ impl Store {
         }
         let entry = self.get(kind, id).ok_or_else(|| not_found(kind, id))?;
         let version = entry.version + 1;
-        let stored = entry.resource();
-        let created = meta_str(&stored, "created");
-        let location = meta_str(&stored, "location");
+        let (created, location) = entry.created_and_location();
         if let Value::Object(map) = &mut resource {
             map.insert("id".into(), Value::from(id));
             map.insert(
@@ -583,16 +604,17 @@ impl Store {
         }
         table.members.insert(seq, &resource);
         touch(entry, &mut resource);
-        entry.set(&resource);
+        let keys = table.index.keys(&resource);
+        entry.set(&resource, keys);
         Ok(())
     }
 
     /// Deletes a resource and drops it from every group's members; false if it did not exist.
     pub fn delete(&mut self, kind: ResourceKind, id: &str) -> bool {
-        let Some((_, gone)) = self.table_mut(kind).remove(id) else {
+        let Some((_, unique)) = self.table_mut(kind).remove(id) else {
             return false;
         };
-        if let Some(v) = unique_value(kind, &gone) {
+        if let Some(v) = unique {
             self.retired.insert((kind, v));
         }
         let groups = &mut self.groups;
@@ -607,7 +629,8 @@ impl Store {
             {
                 members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
             }
-            group.set(&resource);
+            let keys = group.keys.clone();
+            group.set(&resource, keys);
         }
         true
     }
