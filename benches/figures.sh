@@ -27,6 +27,11 @@ TMP="$(mktemp -d)"
 trap 'kill "${SERVE_PID:-}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# "initial cycle took 1m 03s; ..." or "... took 52.81 s; ..." -> seconds.
+took() { python3 -c 'import re,sys
+t = sys.stdin.read().split("took", 1)[-1].split(";")[0]
+m = re.match(r"\s*(?:(\d+)m\s*)?([0-9.]+)\s*(ms|s)?", t)
+print((int(m.group(1) or 0) * 60 + float(m.group(2)) / (1000 if m.group(3) == "ms" else 1)) if m else "?")'; }
 FIGURES="${FIGURES:-check,sim,done,big,cleanup,overhead,locust,corpus,peers}"
 want() { [[ ",$FIGURES," == *",$1,"* ]]; }
 timed() { /usr/bin/time -f "%e %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true; cat "$TMP/time" | tail -1; }
@@ -66,7 +71,7 @@ echo "== simulate, embedded, 100000 users / 10000 groups x 10, --rate max --conc
 : >"$TMP/big"; : >"$TMP/bigrss"
 for _ in $(seq "$RUNS"); do
   t="$(timed "$BIN" simulate --users 100000 --groups 10000 --members-per-group 10 --rate max --concurrency 32)"
-  grep -E 'initial cycle took' "$TMP/err" | sed -E 's/.*took ([0-9.]+) s.*/\1/' >>"$TMP/big"
+  grep -E 'initial cycle took' "$TMP/err" | took >>"$TMP/big"
   echo "$t" | cut -d' ' -f2 >>"$TMP/bigrss"
   grep -E '^  overall|initial cycle took|^end state|^cleanup' "$TMP/err"
 done
@@ -80,7 +85,7 @@ sleep 1
 : >"$TMP/sep"; : >"$TMP/seprss"
 for _ in $(seq "$RUNS"); do
   t="$(SCIM_TOKEN=bench-token-123456 timed "$BIN" simulate --target-url "http://127.0.0.1:$PORT/scim" --users 100000 --groups 10000 --members-per-group 10 --rate max --concurrency 32)"
-  grep -E 'initial cycle took' "$TMP/err" | sed -E 's/.*took ([0-9.]+) s.*/\1/' >>"$TMP/sep"
+  grep -E 'initial cycle took' "$TMP/err" | took >>"$TMP/sep"
   echo "$t" | cut -d' ' -f2 >>"$TMP/seprss"
   grep -E '^  overall|initial cycle took|^cleanup' "$TMP/err"
 done
