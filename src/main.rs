@@ -71,6 +71,9 @@ fn main() -> ExitCode {
         Command::Report(args) => app::report::main(args),
         Command::Review(args) => app::review::main(args),
         Command::Profile(args) => app::profile::main(args),
-        Command::Simulate(args) => app::simulate::main(*args),
+        Command::Simulate(args) => match args.action {
+            Some(scim_conformance::cli::SimulateAction::Verify(v)) => app::replay::main(*v),
+            None => app::simulate::main(*args),
+        },
     })
 }

@@ -13,7 +13,7 @@ use super::check::{client_config, oauth};
 use super::emulation::emulation;
 use super::signals::Signals;
 use super::{runtime, AppError, EXIT_FAILED, EXIT_NOT_VERIFIED, EXIT_SIGINT, EXIT_SIGTERM};
-use crate::cli::{SimulateAction, SimulateArgs};
+use crate::cli::SimulateArgs;
 use crate::core::dialect::{Dialect, DialectChoice};
 use crate::core::files::Tree;
 use crate::core::naming::RunId;
@@ -158,8 +158,10 @@ pub(super) fn progress(rt: &tokio::runtime::Runtime, recorder: Arc<Recorder>) ->
 
 /// Runs the command.
 pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
-    if let Some(SimulateAction::Verify(v)) = args.action {
-        return super::replay::main(*v);
+    if args.action.is_some() {
+        return Err(AppError::Usage(
+            "`simulate verify` runs through app::replay".into(),
+        ));
     }
     let t = &args.transport;
     let embedded = t.target_url.is_none();
