@@ -20,6 +20,8 @@ use serde_json::Value;
 
 #[path = "common/bin.rs"]
 mod bin;
+#[path = "common/schema.rs"]
+mod schema;
 
 use bin::{run, serve, temp_dir, Output};
 
@@ -113,19 +115,12 @@ fn expect(cond: bool, what: &str, out: &Output) -> Result<(), Failed> {
 }
 
 fn validate_scenario(v: &Value) -> Result<(), String> {
-    let schema: Value = serde_json::from_str(scim_conformance::simulate::scenario::SCENARIO_SCHEMA)
-        .map_err(|e| e.to_string())?;
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler
-        .add_resource("scenario.schema.json", schema)
-        .map_err(|e| e.to_string())?;
-    let id = compiler
-        .compile("scenario.schema.json", &mut schemas)
-        .map_err(|e| format!("{e:#}"))?;
-    schemas
-        .validate(v, id)
-        .map_err(|e| format!("the scenario does not match its schema: {e:#}"))
+    schema::validate(
+        scim_conformance::simulate::scenario::SCENARIO_SCHEMA,
+        "scenario.schema.json",
+        "the scenario",
+        v,
+    )
 }
 
 const SIZE: &[&str] = &[

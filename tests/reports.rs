@@ -23,6 +23,8 @@ use serde_json::Value;
 mod bin;
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/schema.rs"]
+mod schema;
 
 use bin::{run, serve, temp_dir, Output};
 
@@ -115,19 +117,12 @@ fn no_canary(dir: &Path) -> Result<(), String> {
 }
 
 fn validate_json(v: &Value) -> Result<(), String> {
-    let schema: Value =
-        serde_json::from_str(scim_conformance::report::json::SCHEMA).map_err(|e| e.to_string())?;
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler
-        .add_resource("report.schema.json", schema)
-        .map_err(|e| e.to_string())?;
-    let id = compiler
-        .compile("report.schema.json", &mut schemas)
-        .map_err(|e| format!("{e:#}"))?;
-    schemas
-        .validate(v, id)
-        .map_err(|e| format!("the JSON report does not match its schema: {e:#}"))
+    schema::validate(
+        scim_conformance::report::json::SCHEMA,
+        "report.schema.json",
+        "the JSON report",
+        v,
+    )
 }
 
 fn all_formats() -> Result<(), Failed> {
@@ -498,19 +493,12 @@ fn simulation_reports() -> Result<Completion, Failed> {
     )?;
     let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
     let json: Value = serde_json::from_str(&read(&json_path)?).map_err(|e| e.to_string())?;
-    let schema: Value = serde_json::from_str(scim_conformance::report::simulation::SCHEMA)
-        .map_err(|e| e.to_string())?;
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler
-        .add_resource("simulation.schema.json", schema)
-        .map_err(|e| e.to_string())?;
-    let id = compiler
-        .compile("simulation.schema.json", &mut schemas)
-        .map_err(|e| format!("{e:#}"))?;
-    schemas
-        .validate(&json, id)
-        .map_err(|e| format!("the simulation report does not match its schema: {e:#}"))?;
+    schema::validate(
+        scim_conformance::report::simulation::SCHEMA,
+        "simulation.schema.json",
+        "the simulation report",
+        &json,
+    )?;
     out.expect(
         json["verdict"]["status"] == "not_met"
             && json["errors"].as_array().is_some_and(|e| !e.is_empty()),

@@ -7,17 +7,18 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::check::{client_config, oauth};
-use super::simulate::{exit_code, install_signals, progress};
+use super::check::oauth;
+use super::simulate::{
+    finished, install_signals, job_client, progress, test_connection, write_reports,
+};
 use super::{runtime, AppError};
 use crate::cli::VerifyArgs;
 use crate::core::dialect::Dialect;
 use crate::core::files::Tree;
 use crate::core::naming::RunId;
 use crate::core::secret::Redactor;
-use crate::http::{ScimClient, Target};
+use crate::http::Target;
 use crate::profile;
-use crate::report::simulation;
 use crate::simulate::metrics::Recorder;
 use crate::simulate::scenario::{Results, Scenario};
 use crate::simulate::settings::Settings;
@@ -131,23 +132,8 @@ pub fn main(args: VerifyArgs) -> Result<ExitCode, AppError> {
         redactor.add(s);
     }
     target.oauth = oauth(t, &redactor)?;
-    let mut config = client_config(t);
-    config.retries = 0;
-    let client = ScimClient::new(config)?;
-    if let Some(attr) = profile.users.matching.first() {
-        let ctx = crate::exec::Context {
-            delete_deactivates: profile.delete_deactivates,
-            ..crate::exec::Context::new(
-                client.clone(),
-                target.clone(),
-                run_id.clone(),
-                redactor.clone(),
-            )
-        };
-        if let Err(f) = rt.block_on(crate::exec::preflight::preflight(&ctx, profile.id(), attr)) {
-            return Err(AppError::Preflight(vec![f]));
-        }
-    }
+    let client = job_client(t)?;
+    test_connection(&rt, &profile, &client, &target, &run_id, &redactor)?;
     let workers = results.workers();
     eprintln!(
         "verifying scenario {} (run id {run_id}, vendor {}, {dialect} dialect): {} job(s), {} requests planned, {} tries recorded by {} Locust worker process(es): {}",
@@ -193,17 +179,6 @@ pub fn main(args: VerifyArgs) -> Result<ExitCode, AppError> {
             Err(e) => eprintln!("warning: --locust-stats: {e}"),
         }
     }
-    let (written, failed) = simulation::write_all(&report, &args.report);
-    for line in written {
-        eprintln!("{line}");
-    }
-    for e in &failed {
-        eprintln!("error: {e}");
-    }
-    let code = exit_code(&report);
-    Ok(ExitCode::from(if code == 0 && !failed.is_empty() {
-        1
-    } else {
-        code
-    }))
+    let reports_ok = write_reports(&report, &args.report);
+    Ok(finished(&report, reports_ok))
 }

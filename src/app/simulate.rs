@@ -13,14 +13,14 @@ use super::check::{client_config, oauth};
 use super::emulation::emulation;
 use super::signals::Signals;
 use super::{runtime, AppError, EXIT_FAILED, EXIT_NOT_VERIFIED, EXIT_SIGINT, EXIT_SIGTERM};
-use crate::cli::SimulateArgs;
+use crate::cli::{SimulateArgs, TransportArgs};
 use crate::core::dialect::{Dialect, DialectChoice};
 use crate::core::files::Tree;
 use crate::core::naming::RunId;
 use crate::core::secret::{Redactor, Secret};
 use crate::http::{ScimClient, Target};
 use crate::profile::{self, VendorProfile};
-use crate::report::{simulation, ReportFormat};
+use crate::report::{simulation, ReportFormat, ReportRequest};
 use crate::server::{self, RunningServer, ServerConfig};
 use crate::simulate::metrics::Recorder;
 use crate::simulate::report::{StopReason, VerdictStatus};
@@ -223,29 +223,13 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
         eprintln!("warning: {}", super::ORDINARY_SECRET);
     }
     let dialect = dialect(args.dialect, flag, &profile)?;
-    let mut config = client_config(t);
-    // The jobs honour 429 themselves (pausing the whole job); the client must not retry.
-    config.retries = 0;
-    let client = ScimClient::new(config)?;
+    let client = job_client(t)?;
     let run_id = args.run_id.clone().unwrap_or_else(RunId::random);
-    // Entra's Test Connection first, as `check` does: a target it cannot pass (a wrong token, a
-    // wrong path) is untestable, not a throughput figure (exit 3).
-    if let Some(attr) = profile.users.matching.first() {
-        let ctx = crate::exec::Context {
-            delete_deactivates: profile.delete_deactivates,
-            ..crate::exec::Context::new(
-                client.clone(),
-                target.clone(),
-                run_id.clone(),
-                redactor.clone(),
-            )
-        };
-        if let Err(f) = rt.block_on(crate::exec::preflight::preflight(&ctx, profile.id(), attr)) {
-            if let Some(server) = embedded_server {
-                rt.block_on(server.shutdown());
-            }
-            return Err(AppError::Preflight(vec![f]));
+    if let Err(e) = test_connection(&rt, &profile, &client, &target, &run_id, &redactor) {
+        if let Some(server) = embedded_server {
+            rt.block_on(server.shutdown());
         }
+        return Err(e);
     }
 
     let tenant = Tenant::new(profile.clone(), dialect, &settings)
@@ -297,13 +281,7 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
     }
     let report = report.map_err(|e| AppError::Usage(e.to_string()))?;
     eprintln!("\n{}", summary::summary(&report));
-    let (written, failed) = simulation::write_all(&report, &args.report);
-    for line in written {
-        eprintln!("{line}");
-    }
-    for e in &failed {
-        eprintln!("error: {e}");
-    }
+    let reports_ok = write_reports(&report, &args.report);
     if let Some(path) = &args.svg {
         std::fs::write(path, chart::timeline_svg(&report.timeline)).map_err(|source| {
             AppError::System {
@@ -343,10 +321,59 @@ pub fn main(args: SimulateArgs) -> Result<ExitCode, AppError> {
             dir.display()
         );
     }
-    let code = exit_code(&report);
-    Ok(ExitCode::from(if code == 0 && !failed.is_empty() {
-        1
-    } else {
-        code
-    }))
+    Ok(finished(&report, reports_ok))
+}
+
+/// The HTTP client of the jobs: the jobs honour 429 themselves (pausing the whole job), so the
+/// client must not retry.
+pub(super) fn job_client(t: &TransportArgs) -> Result<ScimClient, AppError> {
+    let mut config = client_config(t);
+    config.retries = 0;
+    Ok(ScimClient::new(config)?)
+}
+
+/// Entra's Test Connection first, as `check` does: a target it cannot pass (a wrong token, a
+/// wrong path) is untestable, not a throughput figure (exit 3).
+pub(super) fn test_connection(
+    rt: &tokio::runtime::Runtime,
+    profile: &VendorProfile,
+    client: &ScimClient,
+    target: &Target,
+    run_id: &RunId,
+    redactor: &Redactor,
+) -> Result<(), AppError> {
+    let Some(attr) = profile.users.matching.first() else {
+        return Ok(());
+    };
+    let ctx = crate::exec::Context {
+        delete_deactivates: profile.delete_deactivates,
+        ..crate::exec::Context::new(
+            client.clone(),
+            target.clone(),
+            run_id.clone(),
+            redactor.clone(),
+        )
+    };
+    rt.block_on(crate::exec::preflight::preflight(&ctx, profile.id(), attr))
+        .map_err(|f| AppError::Preflight(vec![f]))
+}
+
+/// Writes the `--report` files, saying where each went and why any could not; true when
+/// every one was written.
+pub(super) fn write_reports(report: &SimReport, requests: &[ReportRequest]) -> bool {
+    let (written, failed) = simulation::write_all(report, requests);
+    for line in written {
+        eprintln!("{line}");
+    }
+    for e in &failed {
+        eprintln!("error: {e}");
+    }
+    failed.is_empty()
+}
+
+/// The exit code of a finished simulation: [`exit_code`], or 1 when it passed but a report
+/// could not be written.
+pub(super) fn finished(report: &SimReport, reports_ok: bool) -> ExitCode {
+    let code = exit_code(report);
+    ExitCode::from(if code == 0 && !reports_ok { 1 } else { code })
 }

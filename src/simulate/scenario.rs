@@ -569,6 +569,35 @@ fn object_of(name: &str) -> Option<(bool, usize)> {
     }
 }
 
+/// A match query's hit or a create's 2xx answer (`answer`: the id it carried) applied to an
+/// object's id and create state, as an in-process job records them: a hit links an object not
+/// yet known, a create's id always counts, a failed create is recorded unless the object
+/// exists. Returns the id learnt, if any.
+fn acknowledge(
+    id: &mut Option<String>,
+    created: &mut Created,
+    create: bool,
+    answer: Option<&String>,
+    outcome: Outcome,
+) -> Option<String> {
+    match answer {
+        Some(new) if create || !created.exists() => {
+            *id = Some(new.clone());
+            *created = if create {
+                Created::Acked
+            } else {
+                Created::Linked
+            };
+            Some(new.clone())
+        }
+        None if create && !created.exists() => {
+            *created = Created::Failed(outcome);
+            None
+        }
+        _ => None,
+    }
+}
+
 /// Each job's expected end state from its steps' last tries, as an in-process job would have
 /// acknowledged it (ids, creates, manager links, changes, disables, memberships, with the
 /// history behind each), and every id a create answered or a match found.
@@ -610,20 +639,17 @@ pub fn apply(scenario: &Scenario, results: &Results) -> Vec<(Model, Vec<(bool, S
                     None => Outcome::Failed(super::kind::ErrorClass::Connection),
                 };
                 let at_ms = millis(Duration::from_secs_f64((t.sent - t0).max(0.0)));
-                let mut refs = BTreeSet::new();
-                placeholders_in(&step.path, &mut refs);
-                if let Some(b) = &step.body {
-                    placeholders_of(b, &mut refs);
-                }
+                let mut in_path = BTreeSet::new();
+                placeholders_in(&step.path, &mut in_path);
                 let subject = step
                     .saves
                     .clone()
-                    .or_else(|| {
-                        let mut p = BTreeSet::new();
-                        placeholders_in(&step.path, &mut p);
-                        p.into_iter().next()
-                    })
+                    .or_else(|| in_path.first().cloned())
                     .and_then(|p| object_of(&p));
+                let mut refs = in_path;
+                if let Some(b) = &step.body {
+                    placeholders_of(b, &mut refs);
+                }
                 let others: Vec<usize> = refs
                     .iter()
                     .filter_map(|r| object_of(r))
@@ -652,24 +678,15 @@ pub fn apply(scenario: &Scenario, results: &Results) -> Vec<(Model, Vec<(bool, S
                     };
                     u.history.push(sent);
                     match kind {
-                        RequestKind::UserMatch => {
-                            if let (true, Some(id)) = (ok, &t.id) {
-                                if !u.created.exists() {
-                                    u.id = Some(id.clone());
-                                    u.created = Created::Linked;
-                                    ids.push((true, id.clone()));
-                                }
+                        RequestKind::UserMatch | RequestKind::UserCreate => {
+                            let create = kind == RequestKind::UserCreate;
+                            let answer = t.id.as_ref().filter(|_| ok);
+                            if let Some(id) =
+                                acknowledge(&mut u.id, &mut u.created, create, answer, outcome)
+                            {
+                                ids.push((true, id));
                             }
                         }
-                        RequestKind::UserCreate => match (ok, &t.id) {
-                            (true, Some(id)) => {
-                                u.id = Some(id.clone());
-                                u.created = Created::Acked;
-                                ids.push((true, id.clone()));
-                            }
-                            _ if !u.created.exists() => u.created = Created::Failed(outcome),
-                            _ => {}
-                        },
                         RequestKind::ManagerLink => u.manager_linked |= ok,
                         RequestKind::UserUpdate => u.updated |= ok,
                         RequestKind::UserDisable => u.disabled |= ok,
@@ -682,24 +699,15 @@ pub fn apply(scenario: &Scenario, results: &Results) -> Vec<(Model, Vec<(bool, S
                     };
                     g.history.push(sent);
                     match kind {
-                        RequestKind::GroupMatch => {
-                            if let (true, Some(id)) = (ok, &t.id) {
-                                if !g.created.exists() {
-                                    g.id = Some(id.clone());
-                                    g.created = Created::Linked;
-                                    ids.push((false, id.clone()));
-                                }
+                        RequestKind::GroupMatch | RequestKind::GroupCreate => {
+                            let create = kind == RequestKind::GroupCreate;
+                            let answer = t.id.as_ref().filter(|_| ok);
+                            if let Some(id) =
+                                acknowledge(&mut g.id, &mut g.created, create, answer, outcome)
+                            {
+                                ids.push((false, id));
                             }
                         }
-                        RequestKind::GroupCreate => match (ok, &t.id) {
-                            (true, Some(id)) => {
-                                g.id = Some(id.clone());
-                                g.created = Created::Acked;
-                                ids.push((false, id.clone()));
-                            }
-                            _ if !g.created.exists() => g.created = Created::Failed(outcome),
-                            _ => {}
-                        },
                         RequestKind::MembersAdd if ok => {
                             g.members.extend(others.iter().map(|u| *u as u32));
                         }
